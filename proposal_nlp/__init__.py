@@ -1,0 +1,67 @@
+"""proposal_nlp: Chinese deputies' suggestions and members' proposals, from text to mapping tables.
+
+Importing the package does no work: every public name below is loaded on first use.
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+
+__version__ = "0.1.0"
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+# public name -> module that defines it
+_EXPORTS = {
+    # normalize
+    "normalize": "proposal_nlp.normalize",
+    "split_sentences": "proposal_nlp.normalize",
+    "split_clauses": "proposal_nlp.normalize",
+    "Span": "proposal_nlp.normalize",
+    # segment
+    "Segmenter": "proposal_nlp.segment",
+    "Token": "proposal_nlp.segment",
+    "load_lexicon": "proposal_nlp.resources",
+    "data_dir": "proposal_nlp.resources",
+    # classify
+    "TextClassifier": "proposal_nlp.classify",
+    "load_classifier": "proposal_nlp.classify",
+    "train_classifier": "proposal_nlp.classify",
+    # suggest
+    "Suggestion": "proposal_nlp.suggest",
+    "extract_suggestions": "proposal_nlp.suggest",
+    "parse_proposal": "proposal_nlp.suggest",
+    # policy / match
+    "Clause": "proposal_nlp.policy",
+    "parse_policy": "proposal_nlp.policy",
+    "load_clauses": "proposal_nlp.policy",
+    "ClauseMatcher": "proposal_nlp.match",
+    "mapping_table": "proposal_nlp.match",
+    # batch / report
+    "process_table": "proposal_nlp.batch",
+    "BatchResult": "proposal_nlp.batch",
+    "read_table": "proposal_nlp.io",
+    "write_result": "proposal_nlp.io",
+    "render_report": "proposal_nlp.report",
+    # errors
+    "ProposalNLPError": "proposal_nlp.errors",
+    "InputError": "proposal_nlp.errors",
+    "ResourceError": "proposal_nlp.errors",
+    "ModelError": "proposal_nlp.errors",
+    "ProposalNLPWarning": "proposal_nlp.errors",
+}
+
+__all__ = sorted(_EXPORTS) + ["__version__"]
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'proposal_nlp' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return __all__
