@@ -43,6 +43,10 @@ _EXPORTS = {
     "read_table": "proposal_nlp.io",
     "write_result": "proposal_nlp.io",
     "render_report": "proposal_nlp.report",
+    # audit
+    "audit_summary": "proposal_nlp.audit",
+    "figures_from_table": "proposal_nlp.audit",
+    "compare_figures": "proposal_nlp.audit",
     # errors
     "ProposalNLPError": "proposal_nlp.errors",
     "InputError": "proposal_nlp.errors",
