@@ -1,0 +1,658 @@
+"""Topic and fire-relevance classification of raw Chinese texts.
+
+Texts are segmented with a :class:`~proposal_nlp.segment.Segmenter` *before* the model, so
+the fitted scikit-learn pipeline sees space-joined tokens only and holds nothing but
+scikit-learn / numpy / scipy objects (what :mod:`proposal_nlp.persist` saves with skops).
+
+- :class:`TextClassifier` - a scikit-learn estimator (``clone``, ``GridSearchCV``,
+  ``Pipeline``) for multi-class or multi-label tables, with calibrated probabilities and
+  per-prediction explanations.
+- :func:`train_classifier` - train one from a user's table (one label, or ``a|b``).
+- :class:`EmergencyClassifier` - the default emergency-management model: topics of the
+  taxonomy plus the binary fire-relevance flag.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import re
+import unicodedata
+import warnings
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import KFold, StratifiedKFold
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.preprocessing import MultiLabelBinarizer
+from sklearn.svm import LinearSVC
+from sklearn.utils.validation import check_is_fitted
+
+from .errors import InputError, ModelError
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "TextClassifier", "EmergencyClassifier", "train_classifier", "load_classifier",
+    "TOPIC_IDS", "text_features",
+]
+
+#: the ten topic ids of the default taxonomy (``../shared/spec/taxonomy.md``), in order
+TOPIC_IDS = (
+    "resilient_city", "emergency_rescue", "hazardous_chemicals", "e_bikes", "fire_safety",
+    "flood_disaster", "work_safety", "grassroots_capacity", "public_education", "smart_emergency",
+)
+
+TOKEN_PATTERN = r"(?u)[^ ]+"
+MODELS = ("svm", "logreg")
+_HAS_WORD = re.compile(r"\w")
+_CHUNK = 2000  # texts per predict chunk: bounds memory on very large batches
+
+
+def _is_missing(value) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(isinstance(value, float) and math.isnan(value)) or value is pd.NA or value is pd.NaT
+    except (TypeError, ValueError):  # pragma: no cover - exotic NA types
+        return False
+
+
+def text_features(text: str, segmenter, *, max_chars: int = 20000) -> str:
+    """The feature string of one raw text: NFKC-normalised, lower-cased, cut at
+    ``max_chars``, segmented, tokens without a word character (punctuation, spaces) dropped,
+    the rest joined by single spaces."""
+    if len(text) > max_chars:
+        text = text[:max_chars]
+    text = unicodedata.normalize("NFKC", text).lower()
+    return " ".join(w for w in segmenter.cut(text) if _HAS_WORD.search(w) and " " not in w)
+
+
+def _sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -35.0, 35.0)))
+
+
+def _fit_sigmoid(d: np.ndarray, y: np.ndarray, random_state) -> tuple[float, float]:
+    """Platt scaling: slope and intercept of P(y=1 | d) = sigmoid(a*d + b)."""
+    y = np.asarray(y, dtype=int)
+    if y.min() == y.max():  # one outcome only: a flat, honest guess
+        p = (y.sum() + 1.0) / (len(y) + 2.0)
+        return 0.0, float(np.log(p / (1 - p)))
+    lr = LogisticRegression(C=1e4, random_state=random_state)
+    lr.fit(d.reshape(-1, 1), y)
+    return float(lr.coef_[0, 0]), float(lr.intercept_[0])
+
+
+class TextClassifier(ClassifierMixin, BaseEstimator):
+    """Classify raw Chinese texts into one label (multi-class) or a set of labels (multi-label).
+
+    Parameters
+    ----------
+    backend : "rjieba" or "jieba"
+        Segmenter backend (both give the same tokens; rjieba is faster).
+    multilabel : bool
+        ``y`` holds lists of labels (empty for none) instead of one label per text.
+    model : "svm" or "logreg"
+        Linear model over the TF-IDF features: a linear SVM or logistic regression.
+    C : float
+        Inverse regularisation strength of the linear model.
+    class_weight : None or "balanced"
+        "balanced" weighs rare classes up (helps when next year's mix differs).
+    word_ngram_range : (int, int)
+        Word n-grams.
+    char_ngram_range : (int, int) or None
+        Character n-grams inside words (``char_wb``), or None to use words only.
+    min_df : int
+        Drop features seen in fewer training texts.
+    max_features : int or None
+        Keep this many most frequent features per vectorizer (keeps model files small).
+    sublinear_tf : bool
+        Use 1 + log(tf) instead of raw counts.
+    max_chars : int
+        Texts longer than this are cut before segmentation (bounds time on 1 MB cells).
+    cv : int
+        Folds of the cross-validated sigmoid calibration of the probabilities.
+    random_state : int
+        Seed; a fixed seed gives identical models.
+    """
+
+    def __init__(self, *, backend="rjieba", multilabel=False, model="svm", C=0.5,
+                 class_weight=None, word_ngram_range=(1, 2), char_ngram_range=(1, 3),
+                 min_df=1, max_features=200_000, sublinear_tf=True, max_chars=20000,
+                 cv=3, random_state=0):
+        self.backend = backend
+        self.multilabel = multilabel
+        self.model = model
+        self.C = C
+        self.class_weight = class_weight
+        self.word_ngram_range = word_ngram_range
+        self.char_ngram_range = char_ngram_range
+        self.min_df = min_df
+        self.max_features = max_features
+        self.sublinear_tf = sublinear_tf
+        self.max_chars = max_chars
+        self.cv = cv
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ helpers
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        return tags
+
+    def _segmenter(self):
+        seg = self.__dict__.get("_seg")
+        if seg is None or seg.backend != self.backend:
+            from .segment import Segmenter
+
+            seg = Segmenter(backend=self.backend)
+            self.__dict__["_seg"] = seg
+        return seg
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("_seg", None)
+        state.pop("_names", None)
+        return state
+
+    def features(self, texts) -> list[str]:
+        """Feature strings (space-joined tokens) of raw texts; a non-str raises a
+        ``TypeError`` naming its index."""
+        seg = self._segmenter()
+        out = []
+        for i, t in enumerate(_as_list(texts)):
+            if not isinstance(t, str):
+                raise TypeError(f"[PN001] texts[{i}] must be a str, got {type(t).__name__}; "
+                                "convert it or use predict_frame, which accepts missing values")
+            out.append(text_features(t, seg, max_chars=self.max_chars))
+        return out
+
+    def _build_pipeline(self) -> Pipeline:
+        if self.model not in MODELS:
+            raise ModelError(f"unknown model {self.model!r}; choose one of {MODELS}", code="PN301")
+        parts = [("word", TfidfVectorizer(
+            token_pattern=TOKEN_PATTERN, lowercase=False, ngram_range=tuple(self.word_ngram_range),
+            min_df=self.min_df, max_features=self.max_features, sublinear_tf=self.sublinear_tf,
+            dtype=np.float32))]
+        if self.char_ngram_range:
+            parts.append(("char", TfidfVectorizer(
+                analyzer="char_wb", lowercase=False, ngram_range=tuple(self.char_ngram_range),
+                min_df=self.min_df, max_features=self.max_features, sublinear_tf=self.sublinear_tf,
+                dtype=np.float32)))
+        if self.model == "svm":
+            est = LinearSVC(C=self.C, class_weight=self.class_weight, random_state=self.random_state)
+        else:
+            est = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=2000,
+                                     random_state=self.random_state)
+        if self.multilabel:
+            est = OneVsRestClassifier(est)
+        return Pipeline([("features", FeatureUnion(parts)), ("clf", est)])
+
+    def _encode_y(self, y):
+        y = _as_list(y)
+        if self.multilabel:
+            sets = []
+            for i, labels in enumerate(y):
+                if _is_missing(labels):
+                    labels = ()
+                elif isinstance(labels, str):
+                    raise InputError(f"y[{i}] is a str but multilabel=True; give a list of labels "
+                                     "per text (split 'a|b' first, or use train_classifier)", code="PN110")
+                sets.append(tuple(labels))
+            mlb = MultiLabelBinarizer()
+            Y = mlb.fit_transform(sets)
+            if Y.shape[1] == 0:
+                raise InputError("no labels at all in y; give at least one labelled text", code="PN111")
+            always = [str(c) for c, k in zip(mlb.classes_, Y.sum(axis=0)) if k == len(sets)]
+            if always:
+                raise InputError(f"labels given to every text: {', '.join(always)}; nothing to learn - "
+                                 "add texts without them", code="PN116")
+            return Y, np.asarray(mlb.classes_)
+        for i, label in enumerate(y):
+            if isinstance(label, (list, tuple, set, frozenset)):
+                raise InputError(f"y[{i}] is a list of labels but multilabel=False; "
+                                 "pass multilabel=True", code="PN110")
+            if _is_missing(label):
+                raise InputError(f"y[{i}] is missing; drop unlabelled rows before training", code="PN112")
+        classes, Y = np.unique(np.asarray(y), return_inverse=True)
+        if len(classes) < 2:
+            raise InputError(f"only one class ({classes[0]!r}) in y; a classifier needs at least two",
+                             code="PN113")
+        return Y, classes
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, X, y):
+        """Fit on raw texts ``X`` and labels ``y`` (see the class docstring); returns self."""
+        X = _as_list(X)
+        y = _as_list(y)
+        if len(X) != len(y):
+            raise InputError(f"X has {len(X)} texts but y has {len(y)} labels; give one label per text",
+                             code="PN114")
+        if not X:
+            raise InputError("no texts to train on; give at least two labelled texts", code="PN115")
+        Y, classes = self._encode_y(y)
+        feats = self.features(X)
+        pipe = self._build_pipeline()
+        # cross-validated decision values -> one sigmoid per class (Platt scaling)
+        D = self._cv_decisions(pipe, feats, Y, classes)
+        pipe.fit(feats, Y)
+        _shrink(pipe)
+        self.pipeline_ = pipe
+        self.classes_ = classes
+        self.calibration_ = self._fit_calibration(D, Y, classes)
+        self.n_features_ = sum(len(t.vocabulary_) for _, t in pipe.named_steps["features"].transformer_list)
+        self.__dict__.pop("_names", None)
+        return self
+
+    def _targets(self, Y, classes) -> np.ndarray:
+        """0/1 matrix with one column per decision value."""
+        if self.multilabel:
+            return np.asarray(Y)
+        if len(classes) == 2:
+            return np.asarray(Y).reshape(-1, 1)
+        return (np.asarray(Y)[:, None] == np.arange(len(classes))[None, :]).astype(int)
+
+    def _cv_decisions(self, pipe, feats, Y, classes):
+        n = len(feats)
+        if self.multilabel:
+            folds = min(self.cv, n)
+            splitter = KFold(n_splits=folds, shuffle=True, random_state=self.random_state) if folds >= 2 else None
+            strat = None
+        else:
+            counts = np.bincount(Y, minlength=len(classes))
+            folds = int(min(self.cv, counts.min()))
+            splitter = (StratifiedKFold(n_splits=folds, shuffle=True, random_state=self.random_state)
+                        if folds >= 2 else None)
+            strat = Y
+        ncol = Y.shape[1] if self.multilabel else (1 if len(classes) == 2 else len(classes))
+        if splitter is None:
+            log.warning("too few examples per class for cross-validated calibration; "
+                        "calibrating on the training texts (probabilities will be over-confident)")
+            p = clone(pipe).fit(feats, Y)
+            return _decision(p, feats).reshape(n, ncol)
+        D = np.zeros((n, ncol))
+        feats_arr = np.asarray(feats, dtype=object)
+        for train, test in splitter.split(feats_arr, strat):
+            ytr = Y[train]
+            if not self.multilabel and len(np.unique(ytr)) < len(classes):  # pragma: no cover
+                raise ModelError("a calibration fold lacks a class; lower cv", code="PN302")
+            with warnings.catch_warnings():  # a rare label may miss from a fold: fine here
+                warnings.filterwarnings("ignore", message="Label .* is present in all training examples")
+                p = clone(pipe).fit(list(feats_arr[train]), ytr)
+            D[test] = _decision(p, list(feats_arr[test])).reshape(len(test), ncol)
+        return D
+
+    def _fit_calibration(self, D, Y, classes) -> np.ndarray:
+        T = self._targets(Y, classes)
+        return np.array([_fit_sigmoid(D[:, k], T[:, k], self.random_state) for k in range(D.shape[1])])
+
+    # ------------------------------------------------------------------ predict
+    def _decision_from_features(self, feats: list[str]) -> np.ndarray:
+        return _decision(self.pipeline_, feats)
+
+    def _proba_from_decision(self, D: np.ndarray) -> np.ndarray:
+        D = D.reshape(D.shape[0], -1)
+        a, b = self.calibration_[:, 0], self.calibration_[:, 1]
+        P = _sigmoid(D * a + b)
+        if self.multilabel:
+            return P
+        if len(self.classes_) == 2:
+            return np.hstack([1 - P, P])
+        s = P.sum(axis=1, keepdims=True)
+        s[s == 0] = 1.0
+        return P / s
+
+    def decision_function(self, X) -> np.ndarray:
+        """Raw decision values of the linear model (one column per class; 1-D for binary)."""
+        check_is_fitted(self, "pipeline_")
+        return self._decision_from_features(self.features(X))
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Calibrated probabilities, columns in the order of ``classes_`` (multi-label:
+        independent per label)."""
+        check_is_fitted(self, "pipeline_")
+        out = [self._proba_from_decision(self._decision_from_features(self.features(chunk)))
+               for chunk in _chunks(_as_list(X))]
+        return np.vstack(out) if out else np.zeros((0, len(self.classes_)))
+
+    def _labels_from_proba(self, P: np.ndarray):
+        if self.multilabel:
+            return [tuple(self.classes_[row >= 0.5]) for row in P]
+        return self.classes_[P.argmax(axis=1)]
+
+    def predict(self, X):
+        """Labels: an array of labels (multi-class) or a list of label tuples (multi-label)."""
+        P = self.predict_proba(X)
+        out = self._labels_from_proba(P)
+        return out if self.multilabel else np.asarray(out)
+
+    # ------------------------------------------------------------------ explain
+    def _feature_names(self) -> np.ndarray:
+        names = self.__dict__.get("_names")
+        if names is None:
+            names = []
+            for kind, vec in self.pipeline_.named_steps["features"].transformer_list:
+                vocab = vec.vocabulary_
+                arr = np.empty(len(vocab), dtype=object)
+                for term, j in vocab.items():
+                    arr[j] = term.strip() if kind == "char" else term
+                names.append(arr)
+            names = np.concatenate(names)
+            self.__dict__["_names"] = names
+        return names
+
+    def _coef_rows(self) -> np.ndarray:
+        """Dense (n_decisions, n_features) weight matrix of the linear model."""
+        clf = self.pipeline_.named_steps["clf"]
+        if isinstance(clf, OneVsRestClassifier):
+            rows = []
+            nf = self.n_features_
+            for est in clf.estimators_:
+                coef = getattr(est, "coef_", None)
+                rows.append(np.zeros(nf) if coef is None else np.asarray(coef).ravel())
+            return np.vstack(rows)
+        return np.asarray(clf.coef_)
+
+    def explain(self, text: str, *, top: int = 5) -> list[tuple[str, float]]:
+        """The terms of ``text`` that pushed its predicted class(es) most, as
+        ``(term, weight)`` pairs, largest first (weight = tf-idf value x model weight)."""
+        check_is_fitted(self, "pipeline_")
+        feats = self.features([text])
+        if not feats[0]:
+            return []
+        x = self.pipeline_.named_steps["features"].transform(feats).tocsr()
+        P = self._proba_from_decision(self._decision_from_features(feats))[0]
+        W = self._coef_rows()
+        if self.multilabel:
+            targets = [(k, 1.0) for k in np.flatnonzero(P >= 0.5)] or [(int(P.argmax()), 1.0)]
+        elif len(self.classes_) == 2:
+            targets = [(0, 1.0 if P[1] >= 0.5 else -1.0)]
+        else:
+            targets = [(int(P.argmax()), 1.0)]
+        names = self._feature_names()
+        best: dict[str, float] = {}
+        for k, sign in targets:
+            contrib = x.data * W[k, x.indices] * sign
+            for j, c in zip(x.indices, contrib):
+                if c > 0:
+                    term = names[j]
+                    best[term] = best.get(term, 0.0) + float(c)
+        ranked = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))
+        return [(t, round(w, 6)) for t, w in ranked[:top]]
+
+    # ------------------------------------------------------------------ tables
+    def predict_frame(self, texts) -> pd.DataFrame:
+        """One row per input, in order: ``label`` (multi-class) or ``labels`` (a list,
+        multi-label) and ``score_<label>`` per class. Missing, empty or whitespace-only
+        texts give an empty row (label None / [], scores 0); other non-str values raise a
+        ``TypeError`` naming the row."""
+        check_is_fitted(self, "pipeline_")
+        texts, index = _as_list_and_index(texts)
+        feats = _frame_features(texts, self._segmenter(), self.max_chars)
+        P = np.zeros((len(texts), len(self.classes_)))
+        for start in range(0, len(feats), _CHUNK):
+            chunk = feats[start:start + _CHUNK]
+            idx = [i for i, f in enumerate(chunk) if f]
+            if idx:
+                D = self._decision_from_features([chunk[i] for i in idx])
+                P[np.asarray(idx) + start] = self._proba_from_decision(D)
+        empty = np.array([not f for f in feats], dtype=bool)
+        frame = {}
+        if self.multilabel:
+            labels = self._labels_from_proba(P)
+            frame["labels"] = [[] if e else list(lab) for lab, e in zip(labels, empty)]
+        else:
+            labels = self.classes_[P.argmax(axis=1)] if len(texts) else np.array([])
+            frame["label"] = pd.Series([None if e else _py(lab) for lab, e in zip(labels, empty)],
+                                       dtype=object, index=index)
+        for k, c in enumerate(self.classes_):
+            frame[f"score_{c}"] = P[:, k]
+        return pd.DataFrame(frame, index=index)
+
+
+def _py(value):
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _as_list_and_index(texts) -> tuple[list, pd.Index]:
+    """The texts as a list, and the index of the output rows (a Series keeps its own)."""
+    index = texts.index if isinstance(texts, (pd.Series, pd.DataFrame)) else None
+    texts = _as_list(texts)
+    return texts, (pd.RangeIndex(len(texts)) if index is None else index)
+
+
+def _as_list(X) -> list:
+    if isinstance(X, str):
+        raise TypeError("[PN001] expected a list of texts, got a single str; wrap it: [text]")
+    if isinstance(X, pd.DataFrame):
+        if X.shape[1] != 1:
+            raise TypeError("[PN001] expected a list or Series of texts, got a DataFrame with "
+                            f"{X.shape[1]} columns; pass one column, e.g. df['text']")
+        X = X.iloc[:, 0]
+    if isinstance(X, (pd.Series, pd.Index)):
+        return X.tolist()
+    if isinstance(X, np.ndarray):
+        return X.ravel().tolist() if X.ndim <= 1 or X.shape[1] == 1 else list(X)
+    return list(X)
+
+
+def _chunks(items: list, size: int = _CHUNK):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _frame_features(texts: Sequence, seg, max_chars: int) -> list[str]:
+    """Feature strings for predict_frame: missing values give '' (an empty row)."""
+    out = []
+    for i, t in enumerate(texts):
+        if _is_missing(t):
+            out.append("")
+            continue
+        if not isinstance(t, str):
+            raise TypeError(f"[PN001] texts[{i}] must be a str, got {type(t).__name__}; "
+                            "convert the column to text (e.g. df[col].astype(str)) or drop that row")
+        out.append(text_features(t, seg, max_chars=max_chars) if t.strip() else "")
+    return out
+
+
+def _decision(pipe: Pipeline, feats) -> np.ndarray:
+    clf = pipe.named_steps["clf"]
+    X = pipe.named_steps["features"].transform(feats)
+    if isinstance(clf, OneVsRestClassifier):
+        cols = []
+        for est in clf.estimators_:
+            if hasattr(est, "decision_function"):
+                cols.append(np.asarray(est.decision_function(X)).ravel())
+            else:  # a label that was always or never present during training
+                cols.append(np.where(np.asarray(est.predict(X)).ravel() > 0, 10.0, -10.0))
+        return np.column_stack(cols) if cols else np.zeros((X.shape[0], 0))
+    return np.asarray(clf.decision_function(X))
+
+
+def _shrink(pipe: Pipeline) -> None:
+    """Make a fitted pipeline small to store: drop the pruned-term sets the vectorizers keep
+    and hold model weights as float32."""
+    for _, vec in pipe.named_steps["features"].transformer_list:
+        if hasattr(vec, "stop_words_"):
+            vec.stop_words_ = None
+    clf = pipe.named_steps["clf"]
+    ests = clf.estimators_ if isinstance(clf, OneVsRestClassifier) else [clf]
+    for est in ests:
+        if hasattr(est, "coef_"):
+            est.coef_ = np.asarray(est.coef_, dtype=np.float32)
+
+
+# ---------------------------------------------------------------------- tables -> model
+def train_classifier(table, *, text_col: str = "text", label_col: str = "label",
+                     multilabel: bool | None = None, seed: int = 0, sep: str = "|",
+                     **params) -> TextClassifier:
+    """Train a :class:`TextClassifier` on a user's table.
+
+    ``table`` is a DataFrame (or anything ``pandas.DataFrame`` accepts) with a text column
+    and a label column; a label cell may hold several labels separated by ``sep`` (``a|b``),
+    which makes the model multi-label (force with ``multilabel=True/False``). Empty label
+    cells mean "no label" in multi-label mode and are refused otherwise. Every problem with
+    the table is reported before training starts. ``params`` go to :class:`TextClassifier`.
+    """
+    df = table if isinstance(table, pd.DataFrame) else pd.DataFrame(table)
+    if df.empty:
+        raise InputError("the training table is empty; give a table with a text and a label column",
+                         code="PN120")
+    for col, what in ((text_col, "text_col"), (label_col, "label_col")):
+        if col not in df.columns:
+            cols = ", ".join(map(str, df.columns))
+            raise InputError(f"column {col!r} ({what}) not found; the table has: {cols}. "
+                             f"Pass {what}=<one of those>", code="PN121")
+    texts = df[text_col].tolist()
+    for i, t in enumerate(texts):
+        if not isinstance(t, str):
+            raise InputError(f"row {df.index[i]!r}: text is {'missing' if _is_missing(t) else type(t).__name__}; "
+                             "fill or drop rows without text before training", code="PN122")
+    raw = df[label_col].tolist()
+    if multilabel is None:
+        multilabel = any(isinstance(v, str) and sep in v for v in raw) or \
+            any(isinstance(v, (list, tuple, set)) for v in raw)
+    if multilabel:
+        y = []
+        for v in raw:
+            if _is_missing(v):
+                y.append(())
+            elif isinstance(v, str):
+                y.append(tuple(s.strip() for s in v.split(sep) if s.strip()))
+            else:
+                y.append(tuple(v))
+        counts = pd.Series([lab for labs in y for lab in labs]).value_counts()
+        if counts.empty:
+            raise InputError(f"column {label_col!r} holds no labels; fill it before training", code="PN123")
+    else:
+        missing = [df.index[i] for i, v in enumerate(raw) if _is_missing(v) or (isinstance(v, str) and not v.strip())]
+        if missing:
+            raise InputError(f"{len(missing)} rows have no label (first: {missing[:5]}); "
+                             "fill or drop them before training", code="PN124")
+        y = [v.strip() if isinstance(v, str) else v for v in raw]
+        counts = pd.Series(y).value_counts()
+        if len(counts) < 2:
+            raise InputError(f"column {label_col!r} has one class only ({counts.index[0]!r}); "
+                             "a classifier needs at least two", code="PN125")
+    single = [str(k) for k, c in counts.items() if c < 2]
+    if single:
+        raise InputError(f"labels with only one example: {', '.join(single[:20])}; give each label "
+                         "at least two examples (more is better) or merge/drop those rows", code="PN126")
+    clf = TextClassifier(multilabel=multilabel, random_state=seed, **params)
+    log.info("training on %d texts, %d labels (multilabel=%s)", len(texts), len(counts), multilabel)
+    return clf.fit(texts, y)
+
+
+# ---------------------------------------------------------------------- default model
+class EmergencyClassifier:
+    """The default emergency-management model: a multi-label topic classifier over the
+    taxonomy ids and a binary fire-relevance classifier.
+
+    Parameters
+    ----------
+    topics : TextClassifier
+        Fitted with ``multilabel=True`` on taxonomy ids (an empty list = none).
+    fire : TextClassifier
+        Fitted binary classifier; ``fire_label`` is its positive class.
+    topic_thresholds : dict id -> float, optional
+        Probability at or above which a topic is given (default 0.5 for each).
+    fire_threshold : float
+        Probability at or above which ``fire_relevant`` is true.
+    fire_label : the label of ``fire`` that means fire-relevant (default True).
+    """
+
+    def __init__(self, topics: TextClassifier, fire: TextClassifier, *, topic_thresholds=None,
+                 fire_threshold: float = 0.5, fire_label=True, topic_ids: Iterable[str] = TOPIC_IDS,
+                 name: str = "emergency"):
+        check_is_fitted(topics, "pipeline_")
+        check_is_fitted(fire, "pipeline_")
+        if not topics.multilabel:
+            raise ModelError("the topic model must be multilabel=True", code="PN310")
+        if len(fire.classes_) != 2 or fire.multilabel:
+            raise ModelError("the fire model must be a binary classifier", code="PN311")
+        labels = [_py(c) for c in fire.classes_]
+        if fire_label not in labels:
+            raise ModelError(f"fire_label {fire_label!r} is not a class of the fire model {labels}; "
+                             "pass fire_label=<its positive class>", code="PN312")
+        self.topics = topics
+        self.fire = fire
+        self.topic_ids = tuple(topic_ids)
+        unknown = [c for c in topics.classes_ if c not in self.topic_ids]
+        if unknown:
+            raise ModelError(f"topic labels {unknown} are not taxonomy ids {self.topic_ids}", code="PN313")
+        self.topic_thresholds = {t: float((topic_thresholds or {}).get(t, 0.5)) for t in self.topic_ids}
+        self.fire_threshold = float(fire_threshold)
+        self.fire_label = fire_label
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"EmergencyClassifier(name={self.name!r}, topics={len(self.topics.classes_)}, fire_threshold={self.fire_threshold})"
+
+    @property
+    def classes_(self):
+        return np.asarray(self.topic_ids)
+
+    def _fire_col(self) -> int:
+        return [_py(c) for c in self.fire.classes_].index(self.fire_label)
+
+    def predict_frame(self, texts) -> pd.DataFrame:
+        """One row per input in order: ``topics`` (list of ids, [] for none),
+        ``fire_relevant`` (bool), ``fire_score`` (0..1), ``score_<topic_id>`` per topic.
+        Missing / empty texts give an empty row; non-str values raise ``TypeError`` naming the row."""
+        texts, index = _as_list_and_index(texts)
+        seg = self.topics._segmenter()
+        feats = _frame_features(texts, seg, self.topics.max_chars)
+        n = len(texts)
+        T = np.zeros((n, len(self.topic_ids)))
+        F = np.zeros(n)
+        col = {c: self.topic_ids.index(c) for c in self.topics.classes_}
+        cols = np.array([col[c] for c in self.topics.classes_], dtype=int)
+        fcol = self._fire_col()
+        same_features = self.fire.max_chars == self.topics.max_chars and self.fire.backend == self.topics.backend
+        fseg = seg if same_features else self.fire._segmenter()
+        for start in range(0, n, _CHUNK):
+            chunk = feats[start:start + _CHUNK]
+            idx = [i for i, f in enumerate(chunk) if f]
+            if not idx:
+                continue
+            sub = [chunk[i] for i in idx]
+            rows = np.asarray(idx) + start
+            Pt = self.topics._proba_from_decision(self.topics._decision_from_features(sub))
+            T[np.ix_(rows, cols)] = Pt
+            if not same_features:
+                sub = [text_features(texts[r], fseg, max_chars=self.fire.max_chars) for r in rows]
+            F[rows] = self.fire._proba_from_decision(self.fire._decision_from_features(sub))[:, fcol]
+        thr = np.array([self.topic_thresholds[t] for t in self.topic_ids])
+        ids = np.asarray(self.topic_ids, dtype=object)
+        frame = {
+            "topics": [list(ids[row >= thr]) for row in T],
+            "fire_relevant": F >= self.fire_threshold,
+            "fire_score": F,
+        }
+        for k, t in enumerate(self.topic_ids):
+            frame[f"score_{t}"] = T[:, k]
+        out = pd.DataFrame(frame, index=index)
+        out["fire_relevant"] = out["fire_relevant"].astype(bool)
+        return out
+
+    def predict(self, texts) -> list[list[str]]:
+        """Topic ids per text (the ``topics`` column of :meth:`predict_frame`)."""
+        return self.predict_frame(texts)["topics"].tolist()
+
+    def explain(self, text: str, *, top: int = 5) -> dict[str, list[tuple[str, float]]]:
+        """Terms behind the topic and the fire predictions of one text."""
+        return {"topics": self.topics.explain(text, top=top), "fire": self.fire.explain(text, top=top)}
+
+
+def load_classifier(name_or_path="default"):
+    """Load a shipped model by name (``"default"``) or a model file a user saved; see
+    :func:`proposal_nlp.persist.load_classifier`."""
+    from .persist import load_classifier as _load
+
+    return _load(name_or_path)

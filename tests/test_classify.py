@@ -1,0 +1,293 @@
+"""Contract and behaviour tests of proposal_nlp.classify on small texts written for the tests."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import Pipeline
+
+from proposal_nlp import InputError, TextClassifier, train_classifier
+from proposal_nlp.classify import TOPIC_IDS, EmergencyClassifier
+
+FIRE = [
+    "小区楼道里电动车充电存在起火隐患，请物业清理",
+    "消防通道被私家车长期占用，发生火灾消防车进不来",
+    "老旧小区消火栓没有水，灭火器过期多年",
+    "电动自行车飞线充电引发火灾，希望建设充电桩",
+    "商场疏散通道堆放杂物，消防设施损坏",
+    "高层住宅消防设施维护不到位，火灾风险大",
+    "出租屋电线老化容易起火，请消防部门检查",
+    "厂房内易燃物堆放，存在火灾隐患",
+]
+EDU = [
+    "孩子上学难，学区划分不合理",
+    "幼儿园收费太高，家长负担重",
+    "学校食堂饭菜质量差，请教育局监管",
+    "中学课外补习班乱收费问题",
+    "希望增加公办学校学位",
+    "小学放学时间太早，家长无法接送",
+    "教师编制不足，班级人数过多",
+    "大学生就业指导课程需要加强",
+]
+TRAFFIC = [
+    "公交线路调整后居民出行不便",
+    "路口红绿灯时间太短，行人过马路危险",
+    "地铁站出口缺少非机动车停车位",
+    "道路施工导致交通拥堵，请合理安排",
+    "高速公路收费站排队时间太长",
+    "希望开通到工业园区的公交专线",
+    "停车位不足，小区周边乱停车严重",
+    "出租车拒载绕路现象严重",
+]
+X = FIRE + EDU + TRAFFIC
+Y = ["fire"] * 8 + ["edu"] * 8 + ["traffic"] * 8
+SMALL = dict(cv=2, max_features=5000)
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    return TextClassifier(**SMALL).fit(X, Y)
+
+
+@pytest.fixture(scope="module")
+def multilabel():
+    y = [["fire_safety", "e_bikes"] if "电动" in t else ["fire_safety"] for t in FIRE] + [[]] * 16
+    return TextClassifier(multilabel=True, **SMALL).fit(X, y)
+
+
+# ------------------------------------------------------------------ sklearn contract
+def test_clone_and_params():
+    clf = TextClassifier(C=2.0, class_weight="balanced", char_ngram_range=None)
+    c2 = clone(clf)
+    assert c2.get_params() == clf.get_params()
+    c2.set_params(C=0.1, model="logreg")
+    assert c2.C == 0.1 and c2.model == "logreg" and clf.C == 2.0
+    assert "pipeline_" not in vars(c2)
+
+
+def test_not_fitted():
+    clf = TextClassifier()
+    for call in (clf.predict, clf.predict_proba, clf.decision_function, clf.predict_frame):
+        with pytest.raises(NotFittedError):
+            call(["文本"])
+    with pytest.raises(NotFittedError):
+        clf.explain("文本")
+
+
+def test_fit_predict_and_proba(fitted):
+    assert list(fitted.classes_) == ["edu", "fire", "traffic"]
+    pred = fitted.predict(["楼道里电动车充电着火了", "学校乱收费"])
+    assert list(pred) == ["fire", "edu"]
+    P = fitted.predict_proba(["楼道里电动车充电着火了", "公交车太挤"])
+    assert P.shape == (2, 3)
+    np.testing.assert_allclose(P.sum(axis=1), 1.0)
+    assert ((P >= 0) & (P <= 1)).all()
+    D = fitted.decision_function(["公交车太挤"])
+    assert D.shape == (1, 3) and D.argmax() == 2
+    assert fitted.score(X, Y) == 1.0
+
+
+def test_deterministic_for_a_seed():
+    a = TextClassifier(random_state=3, **SMALL).fit(X, Y)
+    b = TextClassifier(random_state=3, **SMALL).fit(X, Y)
+    probe = ["楼道充电", "学校收费", "公交线路", "不相关的句子"]
+    np.testing.assert_array_equal(a.predict_proba(probe), b.predict_proba(probe))
+    np.testing.assert_array_equal(a.calibration_, b.calibration_)
+
+
+@pytest.mark.parametrize("model", ["svm", "logreg"])
+def test_models(model):
+    clf = TextClassifier(model=model, **SMALL).fit(X, Y)
+    assert clf.predict(["消防通道堵塞"])[0] == "fire"
+
+
+def test_in_pipeline_and_grid_search():
+    pipe = Pipeline([("clf", TextClassifier(**SMALL))])
+    pipe.fit(X, Y)
+    assert pipe.predict(["幼儿园收费"])[0] == "edu"
+    grid = GridSearchCV(TextClassifier(cv=2, max_features=2000),
+                        {"C": [0.1, 1.0]}, cv=2, scoring="accuracy")
+    grid.fit(X, Y)
+    assert grid.best_params_["C"] in (0.1, 1.0)
+    assert grid.predict(["地铁站出口"])[0] == "traffic"
+
+
+def test_pipeline_holds_only_sklearn_numpy_scipy(fitted):
+    import skops.io as sio
+
+    assert sio.get_untrusted_types(data=sio.dumps(fitted.pipeline_)) == []
+    vec = fitted.pipeline_.named_steps["features"].transformer_list[0][1]
+    assert vec.token_pattern == r"(?u)[^ ]+"
+
+
+def test_explain(fitted):
+    terms = fitted.explain("楼道里电动车充电起火", top=3)
+    assert 1 <= len(terms) <= 3
+    assert all(isinstance(t, str) and w > 0 for t, w in terms)
+    assert [w for _, w in terms] == sorted((w for _, w in terms), reverse=True)
+    assert fitted.explain("") == []
+
+
+def test_binary_bool_labels():
+    clf = TextClassifier(**SMALL).fit(X, [y == "fire" for y in Y])
+    assert clf.predict(["电动车充电起火"])[0]
+    assert not clf.predict(["学校收费"])[0]
+    assert clf.predict_proba(["电动车充电起火"]).shape == (1, 2)
+    assert clf.explain("电动车充电起火", top=2)
+
+
+# ------------------------------------------------------------------ multilabel
+def test_multilabel(multilabel):
+    assert list(multilabel.classes_) == ["e_bikes", "fire_safety"]
+    pred = multilabel.predict(["电动自行车飞线充电起火", "学校收费太高"])
+    assert "fire_safety" in pred[0]
+    assert pred[1] == ()
+    P = multilabel.predict_proba(["电动自行车飞线充电起火"])
+    assert P.shape == (1, 2) and ((P >= 0) & (P <= 1)).all()
+    frame = multilabel.predict_frame(["电动自行车飞线充电起火", "学校收费太高"])
+    assert list(frame.columns) == ["labels", "score_e_bikes", "score_fire_safety"]
+    assert frame["labels"][1] == []
+
+
+def test_multilabel_refuses_str_labels():
+    with pytest.raises(InputError, match="multilabel"):
+        TextClassifier(multilabel=True).fit(X, Y)
+    with pytest.raises(InputError, match="multilabel=True"):
+        TextClassifier().fit(X, [[y] for y in Y])
+    with pytest.raises(InputError, match="every text: a"):
+        TextClassifier(multilabel=True).fit(X, [["a", y] for y in Y])
+
+
+# ------------------------------------------------------------------ predict_frame and bad input
+BAD = ["", "   \n\t", "hello world, no chinese here 123", "消防" * 500_000, None, float("nan"),
+       "楼道电动车充电", pd.NA]
+
+
+def test_predict_frame_bad_input(fitted):
+    frame = fitted.predict_frame(BAD)
+    assert len(frame) == len(BAD)
+    assert list(frame.index) == list(range(len(BAD)))
+    assert list(frame.columns) == ["label", "score_edu", "score_fire", "score_traffic"]
+    for i in (0, 1, 4, 5, 7):
+        assert frame["label"][i] is None
+        assert (frame.loc[i, ["score_edu", "score_fire", "score_traffic"]] == 0).all()
+    assert frame["label"][3] == "fire"
+    assert frame["label"][6] == "fire"
+    assert not frame.filter(like="score_").isna().any().any()
+
+
+def test_predict_frame_keeps_order_and_series_index(fitted):
+    s = pd.Series(["学校收费", "公交线路", "消防通道"], index=[10, 5, 7])
+    frame = fitted.predict_frame(s)
+    assert list(frame.index) == [10, 5, 7]
+    assert list(frame["label"]) == ["edu", "traffic", "fire"]
+    assert fitted.predict_frame([]).shape == (0, 4)
+
+
+def test_predict_frame_wrong_type_names_the_row(fitted):
+    with pytest.raises(TypeError, match=r"texts\[2\]"):
+        fitted.predict_frame(["学校", "公交", 42])
+    with pytest.raises(TypeError, match=r"texts\[1\]"):
+        fitted.predict(["学校", None])
+    with pytest.raises(TypeError, match="single str"):
+        fitted.predict("学校")
+
+
+# ------------------------------------------------------------------ train_classifier
+def _table(labels=Y):
+    return pd.DataFrame({"id": range(len(X)), "text": X, "label": labels})
+
+
+def test_train_classifier_multiclass_and_seed():
+    a = train_classifier(_table(), seed=1, **SMALL)
+    b = train_classifier(_table(), seed=1, **SMALL)
+    assert not a.multilabel and a.random_state == 1
+    np.testing.assert_array_equal(a.predict_proba(X[:5]), b.predict_proba(X[:5]))
+
+
+def test_train_classifier_pipe_labels_make_multilabel():
+    labels = ["fire_safety|e_bikes" if "电动" in t else "fire_safety" for t in FIRE] + [""] * 16
+    clf = train_classifier(_table(labels), **SMALL)
+    assert clf.multilabel
+    assert set(clf.classes_) == {"fire_safety", "e_bikes"}
+    assert clf.predict_frame(["学校收费"])["labels"][0] == []
+
+
+def test_train_classifier_errors_before_training(monkeypatch):
+    def boom(*a, **k):  # training must not start
+        raise AssertionError("fit called")
+
+    monkeypatch.setattr(TextClassifier, "fit", boom)
+    with pytest.raises(InputError, match=r"'category'.*id, text, label"):
+        train_classifier(_table(), label_col="category")
+    with pytest.raises(InputError, match="body"):
+        train_classifier(_table(), text_col="body")
+    with pytest.raises(InputError, match="empty"):
+        train_classifier(pd.DataFrame({"text": [], "label": []}))
+    with pytest.raises(InputError, match="only one example: rare"):
+        train_classifier(_table(Y[:-1] + ["rare"]))
+    with pytest.raises(InputError, match="no label"):
+        train_classifier(_table(Y[:-1] + [None]))
+    with pytest.raises(InputError, match="text is missing"):
+        train_classifier(pd.DataFrame({"text": X[:-1] + [None], "label": Y}))
+    with pytest.raises(InputError, match="one class"):
+        train_classifier(_table(["a"] * len(X)))
+
+
+# ------------------------------------------------------------------ EmergencyClassifier
+@pytest.fixture(scope="module")
+def emergency(multilabel):
+    fire = TextClassifier(**SMALL).fit(X, [y == "fire" for y in Y])
+    return EmergencyClassifier(multilabel, fire)
+
+
+def test_emergency_predict_frame(emergency):
+    frame = emergency.predict_frame(["电动自行车楼道充电起火", "学校收费太高"] + BAD)
+    assert list(frame.columns) == ["topics", "fire_relevant", "fire_score"] + [f"score_{t}" for t in TOPIC_IDS]
+    assert len(frame) == 2 + len(BAD)
+    assert frame["fire_relevant"].dtype == bool
+    assert frame["fire_relevant"][0] and "fire_safety" in frame["topics"][0]
+    assert frame["topics"][1] == [] and not frame["fire_relevant"][1]
+    for i in (2, 3, 6, 7, 9):  # empty, whitespace, None, NaN, NA
+        assert frame["topics"][i] == [] and not frame["fire_relevant"][i]
+        assert frame["fire_score"][i] == 0.0
+    assert frame["fire_score"].between(0, 1).all()
+    assert frame["score_flood_disaster"].eq(0).all()  # never trained on: no score
+    with pytest.raises(TypeError, match=r"texts\[1\]"):
+        emergency.predict_frame(["学校", 3.5j])
+
+
+def test_emergency_thresholds(emergency):
+    strict = EmergencyClassifier(emergency.topics, emergency.fire, fire_threshold=1.0,
+                                 topic_thresholds={t: 1.0 for t in TOPIC_IDS})
+    frame = strict.predict_frame(["电动自行车楼道充电起火"])
+    assert frame["topics"][0] == [] and not frame["fire_relevant"][0]
+
+
+def test_emergency_refuses_wrong_models(fitted, multilabel):
+    from proposal_nlp import ModelError
+
+    with pytest.raises(ModelError, match="multilabel"):
+        EmergencyClassifier(fitted, fitted)
+    with pytest.raises(ModelError, match="binary"):
+        EmergencyClassifier(multilabel, fitted)
+
+
+@pytest.mark.slow
+def test_teddy_accuracy_on_shared_data():
+    from proposal_nlp import data_dir
+
+    d = data_dir()
+    if d is None:
+        pytest.skip("shared data folder not found (set PROPOSAL_NLP_DATA)")
+    test = pd.read_csv(d / "teddy2020_c" / "fj2_sample_messages_labeled.csv")
+    texts = (test["留言主题"].fillna("") + "\n" + test["留言详情"].fillna("")).tolist()
+    train = pd.read_csv(d / "teddy2020_c" / "fj2_full_subset921_messages_labeled.csv")
+    clf = TextClassifier().fit((train["留言主题"] + "\n" + train["留言详情"]).tolist(), train["一级标签"])
+    acc = float((clf.predict(texts) == test["一级分类"].to_numpy()).mean())
+    assert acc > 0.8 and not math.isnan(acc)

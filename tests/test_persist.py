@@ -1,0 +1,136 @@
+"""Round trips of classifiers through skops files with cards; audits and version warnings."""
+from __future__ import annotations
+
+import datetime
+import json
+import warnings
+import zipfile
+
+import numpy as np
+import pytest
+import skops.io as sio
+
+from proposal_nlp import ModelError, TextClassifier, load_classifier, save_classifier
+from proposal_nlp.classify import TOPIC_IDS, EmergencyClassifier
+from proposal_nlp.errors import ResourceError, VersionMismatchWarning
+from proposal_nlp.persist import card_path, read_card
+
+X = ["楼道电动车充电起火", "消防通道被占用", "老旧小区灭火器过期", "厂房易燃物堆放起火",
+     "学校收费太高", "孩子上学难", "幼儿园学位不足", "教师编制不足",
+     "公交线路不合理", "路口红绿灯太短", "地铁站缺停车位", "道路施工拥堵"]
+Y = ["fire"] * 4 + ["edu"] * 4 + ["traffic"] * 4
+PROBE = ["电动车充电", "学校学位", "公交站", "", None]
+SMALL = dict(cv=2, max_features=3000)
+
+
+@pytest.fixture(scope="module")
+def text_model():
+    return TextClassifier(**SMALL).fit(X, Y)
+
+
+@pytest.fixture(scope="module")
+def em_model():
+    topics = TextClassifier(multilabel=True, **SMALL).fit(
+        X, [["fire_safety", "e_bikes"] if "电动" in t else ["fire_safety"] if y == "fire" else []
+            for t, y in zip(X, Y)])
+    fire = TextClassifier(**SMALL).fit(X, [y == "fire" for y in Y])
+    return EmergencyClassifier(topics, fire, fire_threshold=0.4, topic_thresholds={"e_bikes": 0.3})
+
+
+def test_round_trip_text_model(tmp_path, text_model):
+    path = save_classifier(text_model, tmp_path / "topics.skops",
+                           card={"seed": 0, "training_command": "pytest", "metrics": {"acc": 1.0},
+                                 "sample_texts": ["电动车充电", "学校学位"]})
+    assert path.is_file() and card_path(path).is_file()
+    assert sio.get_untrusted_types(file=path) == []
+    with zipfile.ZipFile(path) as z:  # never a pickle inside
+        assert not any(n.endswith((".pkl", ".pickle", ".joblib")) for n in z.namelist())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loaded = load_classifier(path)
+    assert isinstance(loaded, TextClassifier)
+    assert loaded.get_params() == text_model.get_params()
+    np.testing.assert_allclose(loaded.predict_proba(PROBE[:3]), text_model.predict_proba(PROBE[:3]))
+    assert loaded.predict_frame(PROBE).equals(text_model.predict_frame(PROBE))
+    assert loaded.explain("电动车充电") == text_model.explain("电动车充电")
+    card = read_card(path)
+    for key in ("versions", "lexicon_sha256", "segmenter", "params", "seed", "training_command",
+                "metrics", "classes"):
+        assert key in card
+    assert card["segmenter"]["backend"] == "rjieba"
+    assert [r["label"] for r in card["sample_predictions"]] == ["fire", "edu"]
+    assert loaded.card_["metrics"] == {"acc": 1.0}
+
+
+def test_round_trip_emergency(tmp_path, em_model):
+    path = save_classifier(em_model, tmp_path / "em.skops")
+    assert sio.get_untrusted_types(file=path) == []
+    loaded = load_classifier(str(path))
+    assert isinstance(loaded, EmergencyClassifier)
+    assert loaded.fire_threshold == 0.4 and loaded.topic_thresholds["e_bikes"] == 0.3
+    a, b = em_model.predict_frame(PROBE), loaded.predict_frame(PROBE)
+    assert a.equals(b)
+    assert list(b.columns)[:3] == ["topics", "fire_relevant", "fire_score"]
+    assert len([c for c in b.columns if c.startswith("score_")]) == len(TOPIC_IDS)
+
+
+def test_card_embedded_when_side_file_missing(tmp_path, text_model):
+    path = save_classifier(text_model, tmp_path / "m.skops", card={"seed": 7})
+    card_path(path).unlink()
+    assert read_card(path)["seed"] == 7
+    assert load_classifier(path).card_["seed"] == 7
+
+
+def _rewrite_card(path, change):
+    """Rewrite the card embedded in a skops file (as a newer library version would)."""
+    obj = sio.load(path, trusted=None)
+    card = json.loads(obj["card"])
+    change(card)
+    obj["card"] = json.dumps(card)
+    sio.dump(obj, path)
+
+
+def test_version_mismatch_warns(tmp_path, text_model):
+    path = save_classifier(text_model, tmp_path / "old.skops")
+    _rewrite_card(path, lambda c: c["versions"].update({"scikit-learn": "0.0.1"}))
+    with pytest.warns(VersionMismatchWarning, match=r"PN330.*scikit-learn 0\.0\.1"):
+        load_classifier(path)
+
+
+def test_lexicon_mismatch_warns(tmp_path, text_model):
+    path = save_classifier(text_model, tmp_path / "lex.skops")
+    _rewrite_card(path, lambda c: c.update({"lexicon_sha256": "0" * 64}))
+    with pytest.warns(VersionMismatchWarning, match="PN331"):
+        load_classifier(path)
+
+
+def test_untrusted_types_refused(tmp_path):
+    path = tmp_path / "evil.skops"
+    sio.dump({"format": "x", "obj": datetime.timedelta(days=1)}, path)
+    with pytest.raises(ModelError, match=r"PN325.*datetime\.timedelta"):
+        load_classifier(path)
+
+
+def test_not_a_model_file(tmp_path):
+    path = tmp_path / "plain.skops"
+    sio.dump({"format": "other"}, path)
+    with pytest.raises(ModelError, match="PN326"):
+        load_classifier(path)
+    junk = tmp_path / "junk.skops"
+    junk.write_bytes(b"not a zip")
+    with pytest.raises(ModelError, match="PN324"):
+        load_classifier(junk)
+
+
+def test_missing_model(tmp_path):
+    with pytest.raises(ResourceError, match="PN201"):
+        load_classifier(tmp_path / "nope.skops")
+    with pytest.raises(ResourceError, match="PN202"):
+        load_classifier("no-such-model-name")
+
+
+def test_save_refuses_other_objects(tmp_path, text_model):
+    with pytest.raises(ModelError, match="PN321"):
+        save_classifier(object(), tmp_path / "x.skops")
+    with pytest.raises(ModelError, match="PN320"):
+        save_classifier(text_model, tmp_path / "x.pkl")
