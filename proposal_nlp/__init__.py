@@ -27,6 +27,8 @@ _EXPORTS = {
     "TextClassifier": "proposal_nlp.classify",
     "load_classifier": "proposal_nlp.classify",
     "train_classifier": "proposal_nlp.classify",
+    "EmergencyClassifier": "proposal_nlp.classify",
+    "save_classifier": "proposal_nlp.persist",
     # suggest
     "Suggestion": "proposal_nlp.suggest",
     "extract_suggestions": "proposal_nlp.suggest",
