@@ -1,0 +1,186 @@
+"""The ``proposal-nlp`` command: thin commands over the library's public functions.
+
+Exit codes: 0 success, 1 input errors (the message says what to fix), 2 bad usage.
+Progress bars go to stderr and only when stderr is a terminal.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .errors import ProposalNLPError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Chinese deputies' suggestions and members' proposals: classify, extract asks, match to measures.",
+    pretty_exceptions_enable=False,
+)
+
+log = logging.getLogger(__name__)
+
+
+def _fail(exc: Exception) -> None:
+    typer.echo(f"error: {exc}", err=True)
+    raise typer.Exit(1)
+
+
+def _note(msg: str) -> None:
+    typer.echo(msg, err=True)
+
+
+def _progress() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _steps(value: str) -> tuple[str, ...]:
+    from .batch import STEPS
+
+    steps = tuple(s.strip() for s in value.split(",") if s.strip())
+    bad = [s for s in steps if s not in STEPS]
+    if bad or not steps:
+        raise typer.BadParameter(f"unknown step(s) {bad}; choose from {','.join(STEPS)}", param_hint="--steps")
+    return steps
+
+
+@app.command()
+def run(
+    input: Optional[Path] = typer.Argument(None, help="Intake table: CSV, TSV, XLSX, JSONL or Parquet."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output",
+                                          help="OUT.xlsx (workbook) or a folder (UTF-8-BOM CSV files)."),
+    policy: Optional[Path] = typer.Option(None, "--policy", help="Measures: clause table (CSV/XLSX/JSONL) or policy text (.txt)."),
+    text_col: Optional[str] = typer.Option(None, "--text-col", help="Column holding the text (detected if omitted)."),
+    id_col: Optional[str] = typer.Option(None, "--id-col", help="Column holding the id (detected if omitted)."),
+    title_col: Optional[str] = typer.Option(None, "--title-col", help="Column holding the title (detected if omitted)."),
+    encoding: Optional[str] = typer.Option(None, "--encoding", help="Text encoding of a CSV (default: detect UTF-8 / GB18030)."),
+    sheet: Optional[str] = typer.Option(None, "--sheet", help="Worksheet of an XLSX input (default the first)."),
+    jobs: int = typer.Option(1, "--jobs", "-j", help="Worker processes; 0 = all cores."),
+    steps: str = typer.Option("classify,extract,match", "--steps", help="Comma-separated steps."),
+    chunk_size: int = typer.Option(1000, "--chunk-size", min=1, help="Rows per chunk."),
+    report: Optional[Path] = typer.Option(None, "--report", help="Also write an HTML report here."),
+    force: bool = typer.Option(False, "--force", "-f", help="Overwrite existing outputs."),
+    demo: bool = typer.Option(False, "--demo", help="Run on the shipped demo proposals and the 12345 framework."),
+):
+    """Classify every row, extract its asks, match them to measures; write the result tables."""
+    step_tuple = _steps(steps)
+    if demo and input is not None:
+        raise typer.BadParameter("give either INPUT or --demo, not both", param_hint="INPUT")
+    if not demo and input is None:
+        raise typer.BadParameter("give an INPUT table (or --demo to run on the shipped demo)", param_hint="INPUT")
+    from .batch import demo_files, process_file
+
+    try:
+        if demo:
+            input, demo_policy = demo_files()
+            policy = policy or demo_policy
+            if output is None:
+                output = Path("demo_output.xlsx")
+            if report is None and output.suffix.lower() == ".xlsx":
+                report = output.with_suffix(".html")
+        if output is None:
+            output = Path(f"{Path(input).stem}_result.xlsx")
+        for target in (output, report):
+            if target is not None and target.exists() and not force:
+                raise ProposalNLPError(f"{target} already exists; choose another output or pass --force to overwrite",
+                                       code="PN150")
+        sheet_arg = int(sheet) if sheet is not None and sheet.isdigit() else sheet
+        result = process_file(input, out=output, force=force, encoding=encoding, sheet=sheet_arg, text_col=text_col,
+                              id_col=id_col, title_col=title_col, policy=policy, steps=step_tuple, jobs=jobs,
+                              chunk_size=chunk_size, progress=_progress())
+        if report is not None:
+            from .report import render_report
+
+            render_report(result, report, force=force)
+    except ProposalNLPError as exc:
+        _fail(exc)
+    n = len(result.proposals)
+    if n == 0:
+        _note(f"note: {Path(input).name} has a header but no rows; wrote empty tables")
+    unc = len(result.uncovered)
+    _note(f"wrote {output}: {n} rows, {len(result.suggestions)} asks"
+          + (f" ({unc} uncovered)" if "match" in step_tuple and policy is not None else "")
+          + f", {len(result.errors)} error records" + (f"; report {report}" if report else ""))
+    typer.echo(result.summary_text())
+
+
+@app.command("report")
+def report_cmd(
+    result: Path = typer.Argument(..., help="The workbook or CSV folder written by `proposal-nlp run`."),
+    output: Path = typer.Option(..., "-o", "--output", help="report.html"),
+    force: bool = typer.Option(False, "--force", "-f", help="Overwrite an existing report."),
+):
+    """Write a self-contained HTML report (counts, charts, uncovered asks) of a batch result."""
+    from .report import render_report
+
+    try:
+        path = render_report(result, output, force=force)
+    except ProposalNLPError as exc:
+        _fail(exc)
+    _note(f"wrote {path}")
+
+
+@app.command()
+def train(
+    table: Path = typer.Argument(..., help="Labelled table: CSV, TSV, XLSX, JSONL or Parquet."),
+    text_col: str = typer.Option(..., "--text-col", help="Column holding the text."),
+    label_col: str = typer.Option(..., "--label-col", help="Column holding the label(s), several separated by |."),
+    output: Path = typer.Option(..., "-o", "--output", help="model.skops"),
+    seed: int = typer.Option(0, "--seed", help="Random seed (training is deterministic for a seed)."),
+    encoding: Optional[str] = typer.Option(None, "--encoding", help="Text encoding of a CSV (default: detect)."),
+    force: bool = typer.Option(False, "--force", "-f", help="Overwrite an existing model file."),
+):
+    """Train a text classifier on your own labelled table and save it (skops + JSON card)."""
+    from .io import read_table
+
+    try:
+        if output.exists() and not force:
+            raise ProposalNLPError(f"{output} already exists; choose another output or pass --force", code="PN150")
+        df = read_table(table, encoding=encoding)
+        from .batch import _require
+
+        classify = _require("classify", "training")
+        persist = _require("persist", "saving a model")
+        clf = classify.train_classifier(df, text_col=text_col, label_col=label_col, seed=seed)
+        card = {"training_command": " ".join(["proposal-nlp", *sys.argv[1:]]), "seed": seed,
+                "training_table": Path(table).name, "rows": len(df)}
+        path = persist.save_classifier(clf, output, card=card)
+    except ProposalNLPError as exc:
+        _fail(exc)
+    _note(f"wrote {path}")
+
+
+@app.command()
+def extract(
+    input: Path = typer.Argument(..., help="Intake table."),
+    output: Path = typer.Option(..., "-o", "--output", help="asks.xlsx or a folder of CSV files."),
+    text_col: Optional[str] = typer.Option(None, "--text-col"),
+    id_col: Optional[str] = typer.Option(None, "--id-col"),
+    encoding: Optional[str] = typer.Option(None, "--encoding"),
+    force: bool = typer.Option(False, "--force", "-f"),
+):
+    """Extract the concrete asks only (no classifier, no matching)."""
+    from .batch import process_file
+
+    try:
+        result = process_file(input, out=output, force=force, encoding=encoding, text_col=text_col, id_col=id_col,
+                              steps=("extract",), progress=_progress())
+    except ProposalNLPError as exc:
+        _fail(exc)
+    _note(f"wrote {output}: {len(result.proposals)} rows, {len(result.suggestions)} asks")
+
+
+def main(argv=None) -> None:
+    """Console entry point ``proposal-nlp``."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s", stream=sys.stderr)
+    app(args=argv, prog_name="proposal-nlp")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,235 @@
+"""Batch orchestration: rows kept in order, errors recorded, joins, summary, chunks and workers.
+
+Model quality is tested in the modules that own the models; here small stand-ins
+(``tests/batch_standins.py``) are plugged in so the tests are fast and deterministic. One
+test at the end runs the real modules when they are installed.
+"""
+from __future__ import annotations
+
+import importlib.util
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from batch_standins import FRAMEWORK, STANDINS, KeywordClassifier, proposals_frame
+from proposal_nlp.batch import BatchResult, load_policy, normalize_kind, process_file, process_table
+from proposal_nlp.errors import InputError, ProposalNLPError
+from proposal_nlp.summary import build_summary, summary_paragraph
+
+
+def run(df, **kw):
+    opts = {**STANDINS, "policy": FRAMEWORK, **kw}
+    return process_table(df, **opts)
+
+
+def test_tables_and_joins():
+    res = run(proposals_frame(8))
+    assert isinstance(res, BatchResult)
+    p = res.proposals
+    assert len(p) == 8 and p["row"].tolist() == list(range(1, 9))
+    assert p["id"].tolist() == proposals_frame(8)["编号"].tolist()
+    assert p["kind"].tolist()[:2] == ["政协提案", "人大代表建议"]
+    assert p.loc[0, "topics"] == ["fire_safety", "e_bikes"] and bool(p.loc[0, "fire_relevant"])
+    # every ask belongs to a proposal row, ids agree, offsets slice the text
+    s = res.suggestions
+    assert set(s["row"]) <= set(p["row"])
+    texts = dict(zip(p["row"], p["text"]))
+    for r in s.itertuples():
+        assert texts[r.row][r.start:r.end] == r.text
+    assert (p["n_asks"].fillna(0).astype(int) == p["row"].map(s.groupby("row").size()).fillna(0).astype(int)).all()
+    # matches: top-k per ask, coverage carried to the ask and counted per proposal
+    m = res.matches
+    assert set(m["suggestion_id"]) == set(s["suggestion_id"])
+    assert m.groupby("suggestion_id")["rank"].max().max() == 3
+    assert set(m["clause_id"]) <= set(FRAMEWORK["clause_id"])
+    assert (p["n_covered"] + p["n_partial"] + p["n_uncovered"] == p["n_asks"]).all()
+    assert set(res.uncovered["suggestion_id"]) == set(s.loc[s["coverage"] == "uncovered", "suggestion_id"])
+    assert res.errors.empty
+
+
+def test_summary_counts_like_a_handling_report():
+    res = run(proposals_frame(8))
+    s = res.summary.set_index(["metric", "kind", "handling"])["value"]
+    assert s["proposals", "all", "all"] == 8
+    assert s["proposals", "政协提案", "all"] == 4 and s["proposals", "人大代表建议", "all"] == 4
+    assert s["proposals", "政协提案", "主办"] == 2 and s["proposals", "政协提案", "会办"] == 2
+    assert s["fire", "政协提案", "all"] == 2 and s["fire", "人大代表建议", "all"] == 0
+    assert s["asks", "all", "all"] == len(res.suggestions)
+    text = res.summary_text()
+    assert text.startswith("本批共受理建议提案8件")
+    assert "人大代表建议4件（主办2件，会办2件）" in text and "政协提案4件（主办2件，会办2件），其中消防事项2件" in text
+    assert f"共提取具体建议{len(res.suggestions)}条" in text and "尚未覆盖" in text
+
+
+def test_summary_paragraph_of_the_seed_figures():
+    # the seed's 基本情况: 29 suggestions (11 主办, 18 会办, 13 fire: 6 / 7), 28 proposals (9 / 19, 9 fire: 1 / 8)
+    rows = []
+    for kind, host, assist, fire_host, fire_assist in (("人大代表建议", 11, 18, 6, 7), ("政协提案", 9, 19, 1, 8)):
+        for h, n, f in (("主办", host, fire_host), ("会办", assist, fire_assist)):
+            rows += [{"kind": kind, "handling": h, "fire_relevant": i < f, "topics": []} for i in range(n)]
+    summary = build_summary(pd.DataFrame(rows), None)
+    text = summary_paragraph(summary)
+    assert text == ("本批共受理建议提案57件。包括人大代表建议29件（主办11件，会办18件），其中消防事项13件（主办6件，会办7件）；"
+                    "政协提案28件（主办9件，会办19件），其中消防事项9件（主办1件，会办8件）。")
+
+
+def test_messages_without_kinds():
+    df = pd.DataFrame({"留言编号": ["1", "2"], "留言主题": ["小区消防通道被占", "路灯坏了"],
+                       "留言详情": ["建议加强消防通道管理。", "希望修路灯。"]})
+    res = run(df)
+    assert res.meta["text_col"] == "留言详情" and res.meta["title_col"] == "留言主题"
+    assert res.summary_text().startswith("本批共受理2件，")
+    assert "消防事项1件" in res.summary_text()
+
+
+def test_bad_rows_never_stop_the_batch():
+    df = proposals_frame(6)
+    df.loc[1, "内容"] = "BOOM 建议加强"      # classifier fails on this row
+    df.loc[3, "内容"] = "CRASH 建议完善"     # extractor fails on this row
+    res = run(df, chunk_size=4)
+    p = res.proposals
+    assert len(p) == 6 and p["row"].tolist() == list(range(1, 7))
+    assert p.loc[1, "status"] == "error" and pd.isna(p.loc[1, "fire_relevant"]) and p.loc[1, "topics"] == []
+    assert p.loc[1, "n_asks"] == 1  # the other stages still ran
+    assert p.loc[3, "status"] == "error" and pd.isna(p.loc[3, "n_asks"])
+    assert p.loc[0, "status"] == "ok" and p.loc[2, "status"] == "ok"
+    e = res.errors.set_index("row")
+    assert e.loc[2, "stage"] == "classify" and "stand-in classifier failure" in e.loc[2, "message"]
+    assert e.loc[4, "stage"] == "extract"
+    assert e.loc[2, "id"] == df.loc[1, "编号"]
+
+
+def test_duplicate_ids_are_kept_and_flagged():
+    df = proposals_frame(5)
+    df.loc[3, "编号"] = df.loc[0, "编号"]
+    res = run(df)
+    assert len(res.proposals) == 5
+    assert res.proposals["duplicate_id"].tolist() == [True, False, False, True, False]
+    dup = res.errors[res.errors["message"].str.contains("appears 2 times")]
+    assert sorted(dup["row"]) == [1, 4]
+    # asks of both rows are kept apart
+    assert res.suggestions["suggestion_id"].is_unique
+
+
+def test_mixed_types_and_missing_text():
+    df = pd.DataFrame({"id": [1, 2, 3, 4, 5], "text": ["建议加强消防", 12345, None, np.nan, 3.5]})
+    res = run(df)
+    p = res.proposals
+    assert len(p) == 5 and p["id"].tolist() == ["1", "2", "3", "4", "5"]
+    assert p["text"].tolist() == ["建议加强消防", "12345", "", "", "3.5"]
+    msgs = res.errors.set_index("row")["message"]
+    assert "type int" in msgs[2] and "missing text" in msgs[3] and "missing text" in msgs[4]
+    assert p.loc[2, "n_asks"] == 0 and p.loc[2, "topics"] == []
+
+
+def test_missing_text_column_is_a_clear_error():
+    with pytest.raises(InputError, match=r"PN111.*columns found: '编号', '标题'"):
+        run(pd.DataFrame({"编号": ["1"], "标题": ["x"]}))
+    with pytest.raises(InputError, match="PN110"):
+        run(proposals_frame(2), text_col="正文")
+
+
+def test_empty_table():
+    res = run(proposals_frame(0))
+    assert len(res.proposals) == 0 and len(res.suggestions) == 0
+    assert res.summary_text().startswith("本批共受理建议提案0件") or res.summary_text().startswith("本批共受理0件")
+
+
+def test_steps_and_no_policy():
+    res = run(proposals_frame(4), steps=("classify",))
+    assert res.suggestions.empty and res.proposals["n_asks"].isna().all()
+    res = run(proposals_frame(4), policy=None)
+    assert res.matches.empty and res.uncovered.empty and len(res.suggestions) > 0
+    assert "对照现有措施" not in res.summary_text()
+    with pytest.raises(InputError, match="unknown step"):
+        run(proposals_frame(2), steps=("classify", "translate"))
+
+
+def test_policy_forms(tmp_path):
+    p = tmp_path / "fw.csv"
+    FRAMEWORK.to_csv(p, index=False, encoding="utf-8-sig")
+    for pol in (FRAMEWORK, p, FRAMEWORK.to_dict("records")):
+        assert load_policy(pol)["clause_id"].tolist() == FRAMEWORK["clause_id"].tolist()
+    with pytest.raises(InputError, match="PN160"):
+        load_policy(tmp_path / "missing.csv")
+    with pytest.raises(InputError, match="PN162"):
+        load_policy(FRAMEWORK.iloc[:0])
+
+
+def test_missing_module_is_a_clear_error(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "proposal_nlp.suggest", None)  # import of it fails
+    with pytest.raises(ProposalNLPError, match=r"PN163.*proposal_nlp.suggest"):
+        process_table(proposals_frame(2), classifier=KeywordClassifier(), steps=("classify", "extract"))
+
+
+@pytest.mark.parametrize("value, kind", [("建议", "人大代表建议"), ("市人大代表建议", "人大代表建议"), ("提案", "政协提案"),
+                                         ("政协委员提案", "政协提案"), ("", "")])
+def test_normalize_kind(value, kind):
+    assert normalize_kind(value) == kind
+
+
+def test_chunks_give_the_same_tables():
+    df = proposals_frame(23)
+    a, b = run(df, chunk_size=1000), run(df, chunk_size=5)
+    for name in ("proposals", "suggestions", "matches", "uncovered", "summary", "errors"):
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_dtype=False)
+
+
+def test_two_worker_processes_give_the_same_tables():
+    df = proposals_frame(30)
+    df.loc[4, "内容"] = "BOOM"
+    a, b = run(df, chunk_size=7), run(df, chunk_size=7, jobs=2)
+    for name in ("proposals", "suggestions", "matches", "uncovered", "summary", "errors"):
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_dtype=False)
+
+
+def test_process_file_streams_chunks(tmp_path):
+    df = proposals_frame(17)
+    p = tmp_path / "in.csv"
+    df.to_csv(p, index=False, encoding="gb18030")
+    out = tmp_path / "out.xlsx"
+    res = process_file(p, out=out, chunk_size=4, **STANDINS, policy=FRAMEWORK)
+    ref = run(df)
+    pd.testing.assert_frame_equal(res.proposals, ref.proposals, check_dtype=False)
+    assert out.exists()
+    with pytest.raises(InputError, match="already exists"):
+        process_file(p, out=out, **STANDINS)
+
+
+_cell = st.one_of(st.text(max_size=30), st.integers(), st.floats(allow_nan=True), st.none(),
+                  st.sampled_from(["建议加强消防检查。", "BOOM", "CRASH 建议", "", "  "]))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cells=st.lists(_cell, min_size=0, max_size=12), ids=st.lists(st.sampled_from(["a", "b", "", "c"]),
+                                                                    min_size=12, max_size=12),
+       chunk=st.integers(1, 5))
+def test_one_output_row_per_input_row(cells, ids, chunk):
+    df = pd.DataFrame({"编号": ids[:len(cells)], "内容": pd.Series(cells, dtype=object)})
+    res = run(df, chunk_size=chunk)
+    assert len(res.proposals) == len(df)
+    assert res.proposals["row"].tolist() == list(range(1, len(df) + 1))
+    assert set(res.suggestions["row"]) <= set(res.proposals["row"])
+    assert set(res.errors["row"]) <= set(res.proposals["row"])
+
+
+@pytest.mark.skipif(any(importlib.util.find_spec(f"proposal_nlp.{m}") is None for m in ("suggest", "match", "policy")),
+                    reason="the suggest / match / policy modules are not installed yet")
+def test_real_extractor_and_matcher_run_end_to_end():
+    from proposal_nlp.batch import demo_dir
+    from proposal_nlp.io import read_table
+
+    demo = demo_dir() / "proposals.csv"
+    df = read_table(demo).head(6) if demo.exists() else proposals_frame(6)
+    res = process_table(df, classifier=KeywordClassifier(), policy=FRAMEWORK)
+    assert len(res.proposals) == len(df)
+    assert res.errors[res.errors["stage"] != "input"].empty, res.errors.to_string()
+    texts = dict(zip(res.proposals["row"], res.proposals["text"]))
+    for r in res.suggestions.itertuples():
+        assert texts[r.row][r.start:r.end] == r.text
+    assert set(res.matches["suggestion_id"]) <= set(res.suggestions["suggestion_id"])

@@ -1,0 +1,71 @@
+"""HTML report: self-contained, escaped, with the counts, charts and uncovered asks."""
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from batch_standins import FRAMEWORK, STANDINS, proposals_frame
+from proposal_nlp.batch import process_table
+from proposal_nlp.errors import InputError
+from proposal_nlp.io import write_result
+from proposal_nlp.report import bar_chart, render_report
+
+
+class _Collect(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags, self.refs = [], []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        for k, v in attrs:
+            if k in ("src", "href") and v:
+                self.refs.append(v)
+
+
+@pytest.fixture(scope="module")
+def result():
+    df = proposals_frame(8)
+    df.loc[2, "标题"] = "<script>alert(1)</script>"
+    return process_table(df, policy=FRAMEWORK, **STANDINS)
+
+
+def test_report_from_result_and_from_files(result, tmp_path):
+    html1 = render_report(result, tmp_path / "a.html").read_text(encoding="utf-8")
+    wb = write_result(result, tmp_path / "r.xlsx")
+    html2 = render_report(wb, tmp_path / "b.html").read_text(encoding="utf-8")
+    folder = write_result(result, tmp_path / "r")
+    html3 = render_report(folder, tmp_path / "c.html").read_text(encoding="utf-8")
+    strip = lambda h: re.sub(r"生成时间：[^；<]*", "", h)  # noqa: E731
+    assert strip(html2) == strip(html3)
+    for h in (html1, html2):
+        assert result.summary_text() in h
+        assert h.count("<svg") == 4  # topics, fire share, coverage, asks per proposal
+        assert "尚未覆盖的具体建议" in h and "建议加快建设集中充电设施" in h
+
+
+def test_report_is_self_contained_and_escaped(result, tmp_path):
+    h = render_report(result, tmp_path / "a.html").read_text(encoding="utf-8")
+    p = _Collect()
+    p.feed(h)
+    assert "script" not in p.tags and p.refs == []  # nothing loaded from elsewhere
+    assert "&lt;script&gt;" in h or "<script>" not in h
+
+
+def test_report_refuses_to_overwrite_when_asked(result, tmp_path):
+    out = render_report(result, tmp_path / "a.html")
+    with pytest.raises(InputError, match="already exists"):
+        render_report(result, out, force=False)
+
+
+def test_report_of_a_missing_result(tmp_path):
+    with pytest.raises(InputError, match="not found"):
+        render_report(tmp_path / "nope.xlsx", tmp_path / "a.html")
+
+
+def test_bar_chart_handles_empty_and_long_labels():
+    assert "（无数据）" in bar_chart([], title="空")
+    svg = bar_chart([("很长很长很长很长很长很长很长的标签", 3), ("短", 0)], title="t")
+    assert svg.startswith("<svg") and svg.endswith("</svg>") and "…" in svg
