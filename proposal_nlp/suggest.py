@@ -1,0 +1,1001 @@
+"""The concrete asks of proposals, replies and summaries, as spans with offsets.
+
+``extract_suggestions`` finds what a text asks for: the items of its enumerations
+(一、 / （一） / 1. / （1） / ① / 一是… / 第一，… / 首先…其次…), sentences with action cues
+(建议, 应, 要, 加快, 完善 …) and asks quoted inside a report sentence (委员提出了“…”“…”的建议).
+Sections (调研情况 / 问题分析 / 具体建议 and their variants) keep problem descriptions out;
+in replies and summaries the items of a 下一步工作计划 section come out as measures.
+``parse_proposal`` reads what a text states of a proposal's number, session, kind,
+proposers and title.
+
+Everything is found with regular expressions on the length-preserving ``normalize`` of the
+text, so every offset slices the original: ``text[s.start:s.end] == s.text``. Only the lead
+clause of a span is segmented (for its ``object``), with one shared rjieba segmenter.
+"""
+from __future__ import annotations
+
+import bisect
+import logging
+import re
+import threading
+from dataclasses import dataclass
+
+from .errors import InputError, check_text
+from .normalize import normalize
+
+log = logging.getLogger(__name__)
+
+RULES_VERSION = "suggestion_rules.v1"
+KINDS = ("proposal", "reply", "summary")
+SOURCES = ("enumeration", "cue_sentence", "quoted_ask", "measure")
+
+__all__ = ["Suggestion", "Field", "ProposalInfo", "extract_suggestions", "parse_proposal",
+           "detect_kind", "RULES_VERSION", "KINDS", "SOURCES"]
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One ask (or, in a reply or summary, one measure) with its offsets in the input.
+
+    ``text == input[start:end]``. ``action`` is the leading verb (e.g. 编制), ``object`` what
+    it acts on (e.g. 专项规划); both may be None. ``source`` is one of ``SOURCES``;
+    ``section`` the heading the span sits under (None when there is none); ``level`` the
+    nesting depth of an enumeration item (0 = top) and ``marker`` its numbering (e.g. "(一)").
+    """
+
+    start: int
+    end: int
+    text: str
+    action: str | None
+    object: str | None
+    source: str
+    section: str | None
+    score: float
+    level: int | None = None
+    marker: str | None = None
+
+    def as_dict(self) -> dict:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+@dataclass(frozen=True)
+class Field:
+    """A value stated in the text, with its offsets: ``text[start:end] == value``."""
+
+    value: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class ProposalInfo:
+    """What a text states about a proposal; absent fields are None."""
+
+    number: Field | None = None
+    session: Field | None = None
+    kind: Field | None = None
+    proposers: Field | None = None
+    title: Field | None = None
+
+    def as_dict(self) -> dict:
+        """Values only (``{"number": "0219", ...}``), None where absent."""
+        return {k: (getattr(self, k).value if getattr(self, k) else None)
+                for k in self.__dataclass_fields__}
+
+
+# ---------------------------------------------------------------------------- lexicon
+# action verbs a concrete ask starts with (longest first when compiled)
+_VERBS = (
+    "加强 加快 加大 加紧 加速 建立 健全 建立健全 完善 推动 推进 推行 推广 强化 提升 提高 优化 制定 出台 "
+    "设立 设置 实施 落实 开展 鼓励 支持 引导 规范 明确 探索 构建 打造 培育 培养 发挥 深化 扩大 统筹 "
+    "整合 重视 注重 坚持 创新 营造 做好 抓好 拓宽 拓展 简化 降低 减轻 减少 增加 增设 配备 配齐 编制 修订 "
+    "修改 取消 放宽 设计 改进 改革 改善 改造 建设 搭建 成立 组建 启动 开发 利用 用好 保障 确保 严格 严厉 "
+    "实行 建成 形成 加以 把握 突出 发展 挖掘 激发 激活 促进 实现 细化 制订 增强 夯实 压实 畅通 打通 疏通 "
+    "简化 完善 引进 引入 吸引 留住 扶持 补贴 补齐 提供 开放 共享 共建 联合 协调 对接 融入 融合 纳入 "
+    "列入 运用 应用 借鉴 学习 参照 加码 兜牢 守牢 筑牢 织密 健全完善 解决 破解 化解 防范 防止 杜绝 严禁 "
+    "禁止 限制 控制 管控 监管 监督 检查 评估 考核 追究 保护 保留 恢复 修复 治理 整治 清理 排查 推出 "
+    "发布 公开 宣传 普及 倡导 呼吁 组织 举办 召开 开设 增补 补充 调整 理顺 厘清 界定 统一 细化 量化 "
+    "固化 升级 更新 提速 扩容 提质 增效 赋能 给予 予以 适当 尽快 研究 研究制定 出台 制定出台 强化 "
+    "优先 倾斜 聚焦 围绕 立足 依托 借助 审核 审查 审批 报送 上报 召开 跟踪 回访 收集 分析 研究 论证 "
+    "谋划 规划 部署 推介 招引 培训 教育 宣传 指导 帮助 协助 扶助 资助 奖励 表彰 激励 约束 惩戒 处罚 "
+    "取缔 关停 淘汰 替代 转变 转化 转型 提倡 号召 动员 依法 从严 简政 放权 下放 授权 核定 核准 认定 "
+    "登记 备案 公示 通报 督促 督查 巡查 执法 落地 兑现 减免 免除 延长 缩短 放开 开通 安装 配置 "
+    "投入 增拨 拨付 划拨 安排 保证 维护 守护 营建 新建 扩建 改建 迁建 增建 加装 铺设 布局 布设 "
+    "树立 弘扬 传承 挖掘 打响 擦亮 做强 做大 做优 做实 做细 抓实 抓细 用活 盘活 激活 "
+    "查处 拆除 整改 补齐 充实 挖潜 摸清 排查 普查 修剪 加固 配建 撤并 增开 追责 问责 叫应 打击 "
+    "开辟 延伸 衔接 协同 联动 共治 集成 汇聚 接入 对标 试点 推动 简并 下沉 派驻 招录 聘用 选拔 "
+    "建 设 推 抓 办 用 给 让 将 把 对 由 在"
+).split()
+_SOFT_VERBS = frozenset("加快 加大 加紧 加速 加强 推动 推进 进一步 尽快 研究 大力 积极 着力 切实 "
+                        "全面 持续 不断 逐步 抓紧 认真 努力 继续 深入 扎实 有效 及时 主动 适当 建议 "
+                        "将 把 让 给 要 应 应当 应该 需要 需 必须 可 可以 由".split())
+_MODIFIERS = ("建议", "进一步", "切实", "大力", "积极", "着力", "全面", "持续", "不断", "逐步",
+              "尽快", "抓紧", "认真", "努力", "继续", "深入", "扎实", "有效", "及时", "主动",
+              "应当", "应该", "需要", "必须", "务必", "可以", "要", "应", "需", "可", "还",
+              "也", "并", "同时", "还要", "要求", "希望", "呼吁", "请")
+
+_VERB_RE = re.compile("|".join(sorted({v for v in _VERBS if len(v) >= 2} | set(_MODIFIERS[:0]),
+                                      key=len, reverse=True)))
+_VERB1 = frozenset(v for v in _VERBS if len(v) == 1)
+
+# a modal or request cue anywhere in a sentence
+_CUE_RE = re.compile(
+    r"建议|呼吁|希望|恳请|请求|提请|应当|应该|必须|亟需|亟须|务必|须|"
+    r"(?<![适供响对相反效回答理])应(?![用急对变届收聘允有])|"
+    r"(?<![重主必首纲摘只提简])要(?![素点是闻害])|需要|需|"
+    r"加快|加大|加强|建立|健全|完善|推动|推进|鼓励|支持|出台|制定|强化|优化|落实|提升|设立|构建|打造"
+)
+_STRONG_CUE_RE = re.compile(r"建议|呼吁|希望|恳请|请求|提请|应当|应该|务必|亟需|亟须|必须|需要|需(?!求)|不得|严禁|"
+                            r"(?<![适供响对相反效回答理])应(?![用急对变届收聘允有])")
+# problem descriptions
+_PROBLEM_RE = re.compile(
+    r"不(?:足|够|强|高|全|完善|健全|明确|清|规范|合理|到位|畅|平衡|均衡|匹配|充分|统一|力|严|佳|大|多|"
+    r"少|一|同|够|好|便|顺|科学|及时|理想|适应|紧密|集中|突出|稳定|成熟|灵活|健康)|"
+    r"缺|滞后|薄弱|短缺|短板|瓶颈|难以|困难|难题|问题|矛盾|隐患|尚未|尚不|尚无|没有|未能|未形成|未建立|不能|"
+    r"较低|偏低|较弱|偏弱|较少|偏少|较小|偏小|较差|过低|过高|过多|过少|过大|单一|欠缺|有待|亟待|制约|乏力|"
+    r"混乱|严重|堪忧|低下|落后|弱化|现状|原因|存在|困境|挑战|风险|不高|不强|失衡|分散|脱节|老化|无序|"
+    r"参差|难|低|弱|差|乱|少|慢|小|粗放|加剧|下降|减少|流失|空白|盲区|阻碍|障碍|错位|缺位|越位|虚化|"
+    r"形同虚设|无法|有限|不一|模糊|冲突|重复|浪费|随意|不当|偏重|偏高"
+)
+_PROBLEM_STRONG_RE = re.compile(
+    r"不(?:足|够|强|高|全|完善|健全|明确|规范|合理|到位|畅|平衡|均衡|匹配|充分|统一)|缺乏|缺少|缺失|欠缺|"
+    r"滞后|薄弱|短缺|短板|瓶颈|难以|困难|难题|问题|矛盾|隐患|尚未|尚不|没有|未能|较低|偏低|较弱|有待|亟待|"
+    r"制约|乏力|混乱|堪忧|落后|现状|原因|困境|挑战|无法|有限|脱节|失衡"
+)
+_SOLVE_RE = re.compile(r"解决|破解|化解|防范|防止|应对|缓解|消除|改善|弥补|补齐|补足|扭转|克服|减少|降低|遏制|杜绝")
+
+# section headings and their kinds
+_HEAD_BACKGROUND = ("调研情况|基本情况|背景情况|背景|现状|情况分析|现状分析|主要做法|工作开展情况|办理情况|"
+                    "工作情况|典型案例|案由|情况说明|提案理由|理由|有关情况|主要成效|工作成效|总体情况")
+_HEAD_PROBLEM = ("问题分析|存在问题|存在的问题|主要问题|原因分析|问题及原因|问题与原因|问题和原因|问题及分析|"
+                 "问题与分析|面临的问题|突出问题|困难和问题|问题和困难|问题与不足|存在的不足|问题及原因分析|"
+                 "存在的主要问题|当前存在的问题|问题与挑战|主要困难|困难与问题")
+_HEAD_SUGGEST = ("具体建议|对策建议|几点建议|意见建议|建议和对策|建议与对策|对策与建议|对策和建议|对策及建议|"
+                 "建议及对策|工作建议|相关建议|政策建议|有关建议|措施建议|意见和建议|意见与建议|解决办法|"
+                 "办法和措施|对策措施|思路和建议|具体措施|解决措施|建议措施|对策思路|建议|对策|措施")
+_HEAD_MEASURE = ("下一步工作计划|下一步工作打算|下一步工作安排|下一步工作思路|下一步工作|下一步计划|下一步打算|"
+                 "下一步措施|下一步举措|下步工作|今后工作|今后打算|工作计划|下一步")
+_HEAD_KIND = {}
+for _kind, _words in (("background", _HEAD_BACKGROUND), ("problem", _HEAD_PROBLEM),
+                      ("suggest", _HEAD_SUGGEST), ("measure", _HEAD_MEASURE)):
+    for _w in _words.split("|"):
+        _HEAD_KIND.setdefault(_w, _kind)
+_HEAD_WORDS = "|".join(sorted(_HEAD_KIND, key=len, reverse=True))
+_NUM_PREFIX = r"(?:[一二三四五六七八九十]{1,3}[、.]|\([一二三四五六七八九十]{1,3}\)|\d{1,2}[、.)]|\(\d{1,2}\))?"
+# a heading line: at a line start (or after a sentence end) and closed by a colon or the line end
+_HEADING_RE = re.compile(
+    rf"(?:^|(?<=[\n。;!?]))[ \t]*{_NUM_PREFIX}[ \t]*(?P<h>{_HEAD_WORDS})[ \t]*(?::|(?=[ \t]*\n)|$)",
+    re.M)
+_LEAD_MEASURE_RE = re.compile(rf"^(?:{_HEAD_MEASURE})")
+# a sentence that introduces the asks
+_INTRO_RE = re.compile(
+    r"(?:为此|因此|对此|据此|鉴于此|综上|为此我们|特此|故|现|特)[, ]*(?:我们|本人|我)?[, ]*(?:特|郑重)?(?:提出|建议)|"
+    r"建议如下|如下建议|以下建议|几点建议|(?:提出|提|现提出)(?:以下|如下|下列|几点|三点|四点|五点|以下几点|如下几点)"
+    r"(?:建议|意见|对策)|(?:我们|本人|我)(?:特)?建议[:,]|(?:对策|措施|路径|方略|办法|建议)[^。;:\n]{0,6}如下|"
+    r"建议[:]|(?:如下|以下)[^。;:\n]{0,8}[:]|(?:内容|措施|要点|方面|做法|办法)(?:有|包括|主要有)[:]")
+# an ask quoted inside a report sentence: 提出了“A”“B”，“C”的建议
+_QUOTE_RUN_RE = re.compile(
+    r"(?:提出了?|建议|要求|希望|呼吁|提议|关于)[^。;!?\n“”]{0,12}"
+    r"(?P<run>“[^“”\n]{2,80}”(?:[ ,、和及与以及]{0,3}“[^“”\n]{2,80}”)*)"
+    r"[ ]*(?:等)?(?:的|等)?(?:建议|意见|提案|诉求|要求)")
+_CUE_START_RE = re.compile(
+    r"(?:同时|此外|另外|并|还|因此|为此|所以|故)?[,]?(?:[^,。;]{0,14}?,)?(?:我们|本人|我)?(?:建议|应当|应该|要|需要|必须|"
+    r"请|恳请|呼吁|亟需|亟须|应)")
+_CLOSER_RE = re.compile(r"(?:希望通过|期待|期望|相信|我们相信|衷心希望|以上建议|上述建议)")
+_QUOTE_RE = re.compile(r"“([^“”\n]{2,80})”")
+_QUOTED_SPAN_RE = re.compile(r"“[^“”\n]{0,200}”|《[^《》\n]{0,100}》|\"[^\"\n]{0,200}\"")
+
+_ATTACHMENT_RE = re.compile(r"(?:^|(?<=\n))[ \t]*附\s*件[ \t]*\d*[ \t]*[:：\n]", re.M)
+
+# ---------------------------------------------------------------------------- markers
+_CNUM = "一二三四五六七八九十"
+_MARK_RE = re.compile(
+    r"(?P<cn_paren>\((?P<v_cn_paren>[一二三四五六七八九十]{1,3})\))"
+    r"|(?P<ar_paren>\((?P<v_ar_paren>\d{1,2})\))"
+    r"|(?P<circ>[\u2460-\u2473\u2776-\u277f])"
+    r"|(?P<di>第(?P<v_di>[一二三四五六七八九十]{1,2})[,、:])"
+    r"|(?P<shi>(?P<v_shi>[一二三四五六七八九十]{1,2})是(?=[^,。;:\s]))"
+    r"|(?P<yao>(?P<v_yao>[一二三四五六七八九十]{1,2})要(?=[^,。;:\s是求素点]))"
+    r"|(?P<cn_dun>(?P<v_cn_dun>[一二三四五六七八九十]{1,3})[、.](?![\d.、]))"
+    r"|(?P<ar_close>(?<![\d.])(?P<v_ar_close>\d{1,2})\)(?![\d)]))"
+    r"|(?P<ar_dot>(?<![\d.])(?P<v_ar_dot>\d{1,2})(?:[、.](?![\d.%、])|,(?=[\u4e00-\u9fff])))"
+    r"|(?P<seq>(?:首先|其次|再次|再者|最后),)"
+)
+_STYLES = ("cn_dun", "cn_paren", "di", "ar_dot", "ar_close", "ar_paren", "circ", "shi", "yao", "seq")
+# default depth of each style: 一、 above （一） above 1. above （1） above ① above 一是
+_RANK = {"cn_dun": 0, "cn_paren": 1, "di": 2, "ar_dot": 3, "ar_close": 4, "ar_paren": 5,
+         "circ": 6, "shi": 7, "yao": 7, "seq": 7}
+_INLINE = frozenset(("di", "shi", "yao", "seq"))
+_HARD_BOUNDARY = frozenset("\n。;:!?")
+_SOFT_BOUNDARY = frozenset(",、")
+_WORD_BEFORE_NUM = frozenset("第统唯之其万专同单逐归合如独纯任择另每十百千这那哪某约近超逾共计有了是即和与及或等个年月日号")
+_AFTER_REF = frozenset("条款项章节号期批届次类种")
+_SEQ_VALUE = {"首先": 1, "其次": 2, "再次": 3, "再者": 3, "最后": 99}
+
+
+def _cn_value(s: str) -> int:
+    d = {c: i + 1 for i, c in enumerate(_CNUM)}
+    if s == "十":
+        return 10
+    if len(s) == 1:
+        return d.get(s, 0)
+    if s[0] == "十":
+        return 10 + d.get(s[1], 0)
+    if len(s) == 2 and s[1] == "十":
+        return d.get(s[0], 0) * 10
+    if len(s) == 3 and s[1] == "十":
+        return d.get(s[0], 0) * 10 + d.get(s[2], 0)
+    return 0
+
+
+@dataclass
+class _Marker:
+    style: str
+    start: int
+    end: int
+    value: int
+    strong: bool
+
+
+@dataclass
+class _Chain:
+    style: str
+    markers: list
+    rank: int
+    parent: "_Item | None" = None
+    close: int = 0  # end of the last item
+
+
+@dataclass
+class _Item:
+    chain: _Chain
+    index: int
+    mstart: int     # numbering marker start
+    start: int      # text start (right after the marker)
+    end: int
+    depth: int = 0
+    children: list = None  # child chains
+    label: str = ""
+    ask: float = 0.0
+    head_end: int = 0
+
+
+class _Intervals:
+    """Sorted, non-overlapping intervals with a point-in-interval test."""
+
+    def __init__(self, spans):
+        self.starts = [s for s, _ in spans]
+        self.ends = [e for _, e in spans]
+
+    def contains(self, pos: int) -> bool:
+        i = bisect.bisect_right(self.starts, pos) - 1
+        return i >= 0 and self.starts[i] < pos < self.ends[i]
+
+
+def _prev_char(t: str, pos: int) -> str | None:
+    i = pos - 1
+    while i >= 0 and t[i] in " \t\u00a0":
+        i -= 1
+    return t[i] if i >= 0 else None
+
+
+def _find_markers(t: str, quoted: _Intervals) -> dict:
+    by_style: dict = {s: [] for s in _STYLES}
+    for m in _MARK_RE.finditer(t):
+        style = next(s for s in _STYLES if m.group(s) is not None)
+        start, end = m.start(style), m.end(style)
+        if quoted.contains(start):
+            continue
+        if style == "circ":
+            c = ord(t[start])
+            value = c - 0x2460 + 1 if c <= 0x2473 else c - 0x2776 + 1
+        elif style == "seq":
+            value = _SEQ_VALUE[m.group(style)[:-1]]
+        else:
+            raw = m.group("v_" + style)
+            value = int(raw) if raw.isdigit() else _cn_value(raw)
+        if value <= 0:
+            continue
+        p = _prev_char(t, start)
+        nxt = t[end] if end < len(t) else ""
+        strong = p is None or p in _HARD_BOUNDARY or (style in _INLINE and p in _SOFT_BOUNDARY)
+        if not strong:
+            if style in _INLINE or style == "yao":
+                continue
+            if p in _WORD_BEFORE_NUM or p.isdigit() or p.isascii() and p.isalnum():
+                continue
+            if style in ("cn_dun", "ar_dot") and p in ",、":
+                continue
+        if nxt in _AFTER_REF and style in ("cn_paren", "ar_paren", "ar_close"):
+            continue
+        if style == "ar_dot" and t[end - 1] == "," and not strong:
+            continue
+        by_style[style].append(_Marker(style, start, end, value, strong))
+    return by_style
+
+
+def _build_chains(by_style: dict) -> list:
+    chains = []
+    for style, cands in by_style.items():
+        cur: list = []
+
+        def flush():
+            if len(cur) >= 2:
+                chains.append(_Chain(style, list(cur), _RANK[style]))
+
+        for i, c in enumerate(cands):
+            if cur and (c.value == cur[-1].value + 1 or (style == "seq" and c.value == 99)) \
+                    and c.start >= cur[-1].end:
+                cur.append(c)
+                if style == "seq" and c.value == 99:
+                    flush()
+                    cur = []
+                continue
+            if c.value == 1:
+                if c.strong or not cur or (i + 1 < len(cands) and cands[i + 1].value == 2):
+                    flush()
+                    cur = [c]
+        flush()
+    chains.sort(key=lambda ch: ch.markers[0].start)
+    return chains
+
+
+_PARA_END_RE = re.compile(r"[。!?;][ \t”’\"\)]*(?P<end>)\n")
+
+
+def _build_tree(chains: list, t: str, boundaries: list) -> list:
+    """Nest chains into items; return the top-level chains. ``boundaries`` close every
+    item that is still open when they are reached (headings, attachments)."""
+    n = len(t)
+    stack: list = []  # (chain, bound)
+    top: list = []
+    bidx = 0
+
+    def close(entry, pos):
+        ch, bound = entry
+        ch.close = min(pos, bound)
+
+    kept = []
+    for c in chains:
+        p = c.markers[0].start
+        # hard boundaries between the previous chain and this one close everything open
+        while bidx < len(boundaries) and boundaries[bidx] <= p:
+            while stack:
+                close(stack.pop(), boundaries[bidx])
+            bidx += 1
+        placed = False
+        drop = False
+        while stack:
+            pch, bound = stack[-1]
+            ms = pch.markers
+            if p < ms[-1].start:
+                i = bisect.bisect_right([m.start for m in ms], p) - 1
+                nxt = ms[i + 1].start
+                if c.markers[-1].start < nxt:
+                    c.parent = (pch, i)
+                    stack.append((c, nxt))
+                    placed = True
+                else:
+                    drop = True
+                break
+            if c.rank > pch.rank and p < bound:
+                c.parent = (pch, len(ms) - 1)
+                stack.append((c, bound))
+                placed = True
+                break
+            close(stack.pop(), p)
+        if drop:
+            continue
+        if not placed:
+            c.parent = None
+            nb = boundaries[bidx] if bidx < len(boundaries) else n
+            stack.append((c, nb))
+            top.append(c)
+        kept.append(c)
+    while stack:
+        entry = stack.pop()
+        nb = boundaries[bidx] if bidx < len(boundaries) else n
+        close(entry, max(entry[0].markers[-1].end, min(nb, n)))
+    # items
+    for c in kept:
+        ms = c.markers
+        c.items = []
+        for i, m in enumerate(ms):
+            end = ms[i + 1].start if i + 1 < len(ms) else max(c.close, m.end)
+            c.items.append(_Item(c, i, m.start, m.end, end, children=[]))
+    for c in kept:
+        if c.parent is not None:
+            pch, i = c.parent
+            c.parent = pch.items[i]
+            c.parent.children.append(c)
+    # the last item of a chain ends with its paragraph (closing remarks are not part of it)
+    depth = {}
+    for c in kept:
+        d, p_ = 0, c.parent
+        while p_ is not None:
+            d += 1
+            p_ = p_.chain.parent
+        depth[id(c)] = d
+    for c in sorted(kept, key=lambda ch: -depth[id(ch)]):
+        last = c.items[-1]
+        frm = last.start
+        for ch in last.children:
+            frm = max(frm, ch.items[-1].end - 1)
+        m = _PARA_END_RE.search(t, frm, last.end)
+        if m is not None:
+            last.end = m.start("end")
+    # depths
+    def setdepth(chain, d):
+        for it in chain.items:
+            it.depth = d
+            for ch in it.children:
+                setdepth(ch, d + 1)
+    for c in top:
+        setdepth(c, 0)
+    return top
+
+
+# ---------------------------------------------------------------------------- item labels
+_LEAD_END = re.compile(r"[。;:!?\n]")
+
+
+def _lead(t: str, start: int, end: int, limit: int = 60) -> tuple[int, int]:
+    """The lead clause of an item: up to the first sentence mark (or ``limit`` chars)."""
+    s = start
+    while s < end and t[s] in " \t\u00a0\n":
+        s += 1
+    stop = min(end, s + limit)
+    m = _LEAD_END.search(t, s, stop)
+    e = m.start() if m else stop
+    return s, e
+
+
+_LEAD_STRIP_RE = re.compile(
+    r"^(?:(?:建议|进一步|切实|大力|积极|着力|全面|持续|不断|逐步|尽快|抓紧|认真|努力|继续|深入|扎实|"
+    r"有效|及时|主动|应当|应该|需要|必须|务必|可以|要|应|需|可|还要|同时|加快|加紧)[,]?)+")
+_SUBJECT_HEAD_RE = re.compile(
+    r"^[^,。;:\n]{0,8}?(?:政府|部门|单位|机构|我省|各地|全省|省委|省级|市级|县级|各级|企业|学校|高校|医院|社会|"
+    r"有关方面|相关方面|国家|监管|主管|行业|协会|社区|街道|乡镇|家长|家庭|财政|人社|教育部门|公安|"
+    r"人大|政协|[厅局委])(?:要|应|应当|需|需要|可|可以|必须|进一步|加快|尽快|切实|积极|大力)?")
+_REPORT_RE = re.compile(r"已经|已|取得|逐渐|逐步形成|日益|近年来|以来|年来|目前|当前|\d{4}年|\d{1,2}月|曾|先后|成效|显著|"
+                        r"明显|达到|位居|居全国|占比|同比|增长|提供了|奠定了|为例|例如|比如|如:")
+
+
+def _verb_at(lead: str, pos: int) -> bool:
+    m = _VERB_RE.match(lead, pos)
+    return m is not None or (pos < len(lead) and lead[pos] in _VERB1 and pos + 1 < len(lead)
+                             and lead[pos + 1] not in "们的了是")
+
+
+def _ask_score(lead: str) -> float:
+    """> 0 for a lead clause that asks for something, < 0 for one that describes a problem."""
+    lead = lead.strip(" \t\n")
+    if not lead:
+        return 0.0
+    score = 0.0
+    m = _LEAD_STRIP_RE.match(lead)
+    stripped = m.end() if m else 0
+    if _verb_at(lead, stripped):
+        score += 2.0
+    else:
+        sm = _SUBJECT_HEAD_RE.match(lead)
+        if sm and sm.end() > 0 and _verb_at(lead, sm.end()):
+            score += 1.5
+        elif stripped:
+            score += 1.0
+    if _STRONG_CUE_RE.search(lead):
+        score += 1.5
+    elif _CUE_RE.search(lead):
+        score += 0.5
+    prob = len(_PROBLEM_STRONG_RE.findall(lead))
+    if prob:
+        solve = _SOLVE_RE.search(lead)
+        score -= (0.5 if solve else 2.0) * min(prob, 2)
+    if _REPORT_RE.search(lead[:30]):
+        score -= 1.0
+    return score
+
+
+_HEADING_WINDOW = 40
+_LEAD_SUGGEST_RE = re.compile(
+    r"(?:的|几点|对策|具体|相关|政策|工作|主要|若干|有关|措施|几条|意见|方面)(?:建议|对策|举措)|"
+    r"建议(?:与|和|及)(?:对策|措施|思考)|对策(?:与|和|及)?(?:建议|措施)|思考(?:与|和|及)建议|"
+    r"^(?:建议|对策|措施|对策措施|几点思考|思考与建议|对策思路|解决办法|解决措施)(?:$|[^\u4e00-\u9fff]|如下)")
+_LEAD_PROBLEM_RE = re.compile(
+    r"(?:面临|存在|突出|主要|当前|目前|现存|显现|暴露)的?(?:主要|突出)?(?:问题|困难|不足|短板|挑战|障碍|瓶颈)|"
+    r"问题(?:及|与|和)?(?:原因|分析|成因)|原因分析|成因分析|"
+    r"^(?:问题|困难|不足|短板|瓶颈|原因|存在问题|主要问题|问题分析)(?:$|[^\u4e00-\u9fff])")
+_LEAD_BACKGROUND_RE = re.compile(
+    r"的(?:必要性|可行性|重要性|紧迫性|重要意义|意义|优势|现状|做法|经验|探索|成效|基本情况|发展现状|"
+    r"有益探索|经验教训|启示|主要做法|特点|进展)|"
+    r"^(?:背景|基本情况|现状|概况|工作意义|工作现状|发展现状|现状分析|基本概况|主要做法|国外经验|经验借鉴|"
+    r"他山之石|必要性|可行性|重要意义|意义)|"
+    r"(?:必要性|可行性|重要性|紧迫性|经验教训|发展现状|基本情况|有益探索)")
+
+
+def _label_lead(lead: str) -> tuple[str, int]:
+    """A section label for an item's lead clause ("" for none) and the heading's length
+    (from the lead's start)."""
+    off = len(lead) - len(lead.lstrip(" :,\t\n"))
+    core = lead.strip(" :,\t\n")
+    win = core[:_HEADING_WINDOW]
+    m = _LEAD_MEASURE_RE.search(win)
+    if m is not None:
+        return "measure_heading", off + m.end()
+    m = _LEAD_SUGGEST_RE.search(win)
+    if m is not None:
+        return "suggest_heading", off + m.end()
+    m = _LEAD_PROBLEM_RE.search(win)
+    if m is not None and not _SOLVE_RE.search(win[:m.start()]):
+        return "problem_heading", off + m.end()
+    m = _LEAD_BACKGROUND_RE.search(win[:25])
+    if m is not None and not _verb_at(core, 0):
+        return "background_heading", off + m.end()
+    m = _LEAD_BACKGROUND_RE.search(win[:25])
+    if m is not None and m.group().startswith("的"):
+        return "background_heading", off + m.end()
+    return "", 0
+
+
+# ---------------------------------------------------------------------------- action / object
+_CLAUSE_END = re.compile(r"[,。;:!?\n]")
+_ACTION_STRIP_RE = re.compile(
+    r"^(?:(?:建议|同时建议|进一步|切实|大力|积极|着力|全面|持续|不断|逐步|尽快|抓紧|认真|努力|继续|深入|扎实|"
+    r"有效|及时|主动|应当|应该|需要|必须|务必|可以|要|应|需|可|还要|同时|此外|另外|并|加快|加紧|严格|合理|"
+    r"按标准|按照标准|依法|统一|适时|适当|分批|逐步|率先|先行)[,]?)+")
+_TOWARD_RE = re.compile(r"^(?:加大|加强|强化|提高|提升)对(?P<obj>.{1,30}?)的(?P<verb>[\u4e00-\u9fff]{2})(?:力度|工作|水平|能力)?$")
+_JIANG_RE = re.compile(r"^[将把](?P<obj>.{1,30}?)(?P<verb>纳入|列入|作为|与|融入|写入|放在|转移到|统一到|提高到|下放到|交由)")
+
+
+def _verbs_from(clause: str, pos: int) -> tuple[str | None, int]:
+    """The verb at or after ``pos`` (within a few characters), preferring the second of two
+    adjacent verbs (加快补齐 → 补齐, 推广安装 → 安装)."""
+    v = _VERB_RE.search(clause, pos, min(len(clause), pos + 12))
+    if v is None:
+        return None, pos
+    action, aend = v.group(), v.end()
+    while True:
+        nxt = _VERB_RE.match(clause, aend)
+        if nxt is None or len(clause) - nxt.end() < 2:
+            break
+        action, aend = nxt.group(), nxt.end()
+    return action, aend
+
+
+def _action_object(text: str) -> tuple[str | None, str | None]:
+    """The leading verb of an ask and what it acts on, read from its first clause."""
+    s = text.lstrip(" \t\n\u00a0:,")
+    m = _CLAUSE_END.search(s, 0, 80)
+    clause = s[:m.start()] if m else s[:60]
+    if clause.startswith("对") and m is not None and s[m.start()] == ",":
+        # 对X，要…查处: the object is X, the action the verb of the next clause
+        m2 = _CLAUSE_END.search(s, m.end(), m.end() + 80)
+        nxt = s[m.end():m2.start() if m2 else m.end() + 60]
+        st = _ACTION_STRIP_RE.match(nxt)
+        action, _ = _verbs_from(nxt, st.end() if st else 0)
+        if action:
+            return action, clause[1:] or None
+    st = _ACTION_STRIP_RE.match(clause)
+    body = clause[st.end():] if st else clause
+    mt = _TOWARD_RE.match(body)
+    if mt:
+        return mt.group("verb"), mt.group("obj")
+    mj = _JIANG_RE.match(body)
+    if mj:
+        return mj.group("verb"), mj.group("obj")
+    action, aend = _verbs_from(body, 0)
+    if action is None:
+        return None, None
+    obj = body[aend:].strip(" \t\"“”")
+    return action, (obj or None)
+
+
+# ---------------------------------------------------------------------------- kind
+_SUMMARY_RE = re.compile(r"办理(?:工作)?情况(?:的)?(?:总结|报告)|总结(?:函报|报告)|共承办|承办(?:建议|提案|代表建议|政协提案)|"
+                         r"办理工作总结|建议提案办理")
+_REPLY_RE = re.compile(r"(?:您|你们?|贵)(?:提出的|所提|领衔提出|们提出)|答复如下|现答复|现将.{0,12}答复|收悉|"
+                       r"答复函|办理答复|感谢您")
+
+
+def detect_kind(text: str) -> str:
+    """Guess whether ``text`` is a proposal, a reply to one, or a handling summary."""
+    check_text(text)
+    head = normalize(text[:3000])
+    if _SUMMARY_RE.search(head):
+        return "summary"
+    if _REPLY_RE.search(head):
+        return "reply"
+    return "proposal"
+
+
+# ---------------------------------------------------------------------------- main
+_SENT_RE = re.compile(r"[^。;!?\n]*(?:[。;!?\n]+[”’\")]*|$)")
+
+
+def _trim(t: str, s: int, e: int) -> tuple[int, int]:
+    while s < e and t[s] in " \t\n\u00a0\u3000\r":
+        s += 1
+    while e > s and t[e - 1] in " \t\n\u00a0\u3000\r":
+        e -= 1
+    return s, e
+
+
+def _meaningful(t: str, s: int, e: int) -> int:
+    return sum(1 for ch in t[s:e] if "\u4e00" <= ch <= "\u9fff" or ch.isalnum())
+
+
+def extract_suggestions(text: str, *, kind: str | None = None) -> list[Suggestion]:
+    """The asks of a proposal (or the asks and measures of a reply or summary), in text order.
+
+    Parameters
+    ----------
+    text : str
+        A proposal, a reply to one, or a bureau's handling summary.
+    kind : None, "proposal", "reply" or "summary"
+        None guesses it (see ``detect_kind``). In a proposal every ask comes out; in a reply
+        or summary the asks it quotes (source ``quoted_ask``) and the items of its
+        下一步 / 工作计划 sections (source ``measure``).
+
+    Returns
+    -------
+    list of Suggestion, non-overlapping, ordered by ``start``; ``text[s.start:s.end] == s.text``.
+    An empty list when the text asks for nothing.
+    """
+    check_text(text)
+    if kind is not None and kind not in KINDS:
+        raise InputError(f"kind={kind!r} is not known; use None (guess) or one of {KINDS}",
+                         code="PN401")
+    if not text.strip():
+        return []
+    t = normalize(text)
+    n = len(t)
+    if kind is None:
+        kind = detect_kind(text)
+
+    quoted = _Intervals([m.span() for m in _QUOTED_SPAN_RE.finditer(t)])
+    headings = _headings(t)
+    attachments = [m.start() for m in _ATTACHMENT_RE.finditer(t)]
+    boundaries = sorted({h[0] for h in headings} | set(attachments))
+    chains = _build_chains(_find_markers(t, quoted))
+    top = _build_tree(chains, t, boundaries)
+
+    out: list[tuple] = []  # (start, end, source, section, score, level, marker)
+    quoted_asks = _quoted_asks(t)
+    if kind == "proposal":
+        regions = _proposal_regions(t, top, headings, attachments)
+        _emit_regions(t, top, regions, "enumeration", out)
+    else:
+        regions = [(s, e, w, h) for s, e, k, w, h in _heading_regions(t, top, headings, attachments)
+                   if k == "measure"]
+        _emit_regions(t, top, regions, "measure", out, cue_sentences=False)
+    # quoted asks win over anything they overlap
+    out = _resolve(out, quoted_asks)
+    result = []
+    for s, e, source, section, score, level, marker in out:
+        s, e = _trim(text, s, e)
+        if e <= s:
+            continue
+        action, obj = _action_object(t[s:e])
+        result.append(Suggestion(s, e, text[s:e], action, obj, source, section, round(score, 3),
+                                 level, marker))
+    return result
+
+
+def _resolve(out: list, priority: list) -> list:
+    """Order spans, drop those overlapping a priority span or an earlier kept span."""
+    kept = sorted(priority, key=lambda x: x[0])
+    starts = [k[0] for k in kept]
+    merged = list(kept)
+    for span in out:
+        i = bisect.bisect_right(starts, span[0])
+        clash = False
+        for j in (i - 1, i):
+            if 0 <= j < len(kept) and kept[j][0] < span[1] and span[0] < kept[j][1]:
+                clash = True
+        if not clash:
+            merged.append(span)
+    merged.sort(key=lambda x: (x[0], x[1]))
+    res = []
+    last_end = -1
+    for span in merged:
+        if span[0] >= last_end and span[1] > span[0]:
+            res.append(span)
+            last_end = span[1]
+    return res
+
+
+def _headings(t: str) -> list:
+    """(start, end, kind, heading text) of heading lines such as "具体建议：" or "四、下一步工作计划"."""
+    res = []
+    for m in _HEADING_RE.finditer(t):
+        word = m.group("h")
+        kind = _HEAD_KIND[word]
+        s = m.start("h")
+        # "建议：" right after a sentence is an intro of the asks rather than a heading line
+        res.append((m.start() if t[m.start()] != "\n" else m.start() + 1, m.end(), kind, word))
+    return res
+
+
+def _quoted_asks(t: str) -> list:
+    res = []
+    for m in _QUOTE_RUN_RE.finditer(t):
+        run_s = m.start("run")
+        for q in _QUOTE_RE.finditer(t, run_s, m.end("run")):
+            inner = q.group(1)
+            if _VERB_RE.match(inner) or _VERB_RE.search(inner[:6]) or _CUE_RE.search(inner):
+                res.append((q.start(1), q.end(1), "quoted_ask", None, 0.9, None, None))
+    return res
+
+
+def _items_in_order(top: list):
+    """Every item of the tree, depth first, in text order."""
+    stack = []
+    for c in reversed(top):
+        for it in reversed(c.items):
+            stack.append(it)
+    while stack:
+        it = stack.pop()
+        yield it
+        kids = []
+        for ch in it.children:
+            kids.extend(ch.items)
+        kids.sort(key=lambda x: x.mstart)
+        for k in reversed(kids):
+            stack.append(k)
+
+
+def _first_child_start(it: _Item) -> int:
+    return min((ch.markers[0].start for ch in it.children), default=it.end)
+
+
+def _label_items(t: str, top: list) -> None:
+    for it in _items_in_order(top):
+        ls, le = _lead(t, it.start, min(it.end, _first_child_start(it)))
+        lead = t[ls:le]
+        it.label, hlen = _label_lead(lead)
+        it.head_end = ls + hlen
+        it.ask = _ask_score(lead) if not it.label else 0.0
+
+
+def _heading_regions(t: str, top: list, headings: list, attachments: list) -> list:
+    """Sections from heading lines and from items that name a section:
+    (start, end, kind, heading text, heading end)."""
+    n = len(t)
+    _label_items(t, top)
+    regions = []
+    stops = sorted([h[0] for h in headings] + attachments + [n])
+    for s, e, kind, word in headings:
+        j = bisect.bisect_right(stops, s)
+        end = stops[j] if j < len(stops) else n
+        regions.append((e, max(e, end), kind, word, e))
+    for it in _items_in_order(top):
+        if it.label.endswith("_heading") and it.depth <= 1:
+            kind = it.label[:-len("_heading")]
+            regions.append((it.start, it.end, kind, t[it.start:it.head_end].strip(" :"), it.head_end))
+    regions.sort()
+    return regions
+
+
+def _proposal_regions(t: str, top: list, headings: list, attachments: list) -> list:
+    """Where the asks of a proposal are: its suggestion sections when it has headings, else
+    the stretch after the last problem description (found by a maximum suffix sum)."""
+    n = len(t)
+    sect = _heading_regions(t, top, headings, attachments)
+    explicit = [r for r in sect if r[2] in ("suggest", "measure")]
+    line_heads = [h for h in headings if h[2] in ("suggest", "measure")]
+    if explicit and (line_heads or any(h[2] != "suggest" for h in headings) or
+                     any(r[2] in ("problem", "background") for r in sect)):
+        return [(s, e, w, h) for s, e, _, w, h in explicit]
+    # no section structure: weigh the evidence along the text
+    events = []  # (pos, weight)
+    for it in _items_in_order(top):
+        if it.label == "suggest_heading" or it.label == "measure_heading":
+            events.append((it.mstart, 3.0))
+        elif it.label in ("problem_heading", "background_heading"):
+            events.append((it.mstart, -3.0))
+        else:
+            w = 1.0 if it.ask >= 1.4 else (0.3 if it.ask > 0.4 else (-1.0 if it.ask <= -1.0 else 0.0))
+            if w:
+                events.append((it.mstart, w * (1.0 if it.depth == 0 else 0.7)))
+    for m in _INTRO_RE.finditer(t):
+        events.append((m.start(), 2.5))
+    # prose sentences outside the enumerations: cue-led ones count for, problem ones against
+    spans = sorted((c.items[0].mstart, c.items[-1].end) for c in top)
+    si = 0
+    for m in _SENT_RE.finditer(t):
+        a, b = m.span()
+        if a == b:
+            continue
+        while si < len(spans) and spans[si][1] <= a:
+            si += 1
+        if si < len(spans) and spans[si][0] < b:
+            continue
+        sent = t[a:b].strip()
+        if len(sent) < 8:
+            continue
+        if _CUE_START_RE.match(sent) and not _CLOSER_RE.match(sent):
+            events.append((a, 0.6))
+        elif _PROBLEM_STRONG_RE.search(sent) and not _SOLVE_RE.search(sent):
+            events.append((a, -0.5))
+    for s, e, kind, _, _ in sect:
+        if kind in ("problem", "background"):
+            events.append((s, -3.0))
+    if attachments:
+        cut = attachments[0]
+        events = [ev for ev in events if ev[0] < cut]
+    else:
+        cut = n
+    if not events:
+        return []
+    events.sort()
+    best, best_pos, acc = 0.0, None, 0.0
+    for pos, w in reversed(events):
+        acc += w
+        if acc > best:
+            best, best_pos = acc, pos
+    if best_pos is None or best < 1.0:
+        return []
+    # start the region at the sentence that holds the first event
+    start = best_pos
+    return [(start, cut, None, start)]
+
+
+def _emit_regions(t: str, top: list, regions: list, source: str, out: list,
+                  cue_sentences: bool = True) -> None:
+    if not regions:
+        return
+    items = list(_items_in_order(top))
+    for rs, re_, section, head_end in regions:
+        covered: list = [(rs, head_end)] if head_end > rs else []
+        # items whose marker is inside the region, at the top-most such level
+        for it in items:
+            if it.mstart < rs or it.mstart >= re_:
+                continue
+            if any(c[0] <= it.mstart < c[1] for c in covered[-1:]):
+                continue
+            span_end = min(it.end, re_)
+            covered.append((it.mstart, span_end))
+            _emit_item(t, it, span_end, source, section, out)
+        if cue_sentences:
+            _emit_cues(t, rs, re_, covered, section, out)
+
+
+def _emit_item(t: str, it: _Item, end: int, source: str, section, out: list) -> None:
+    """The item as one span, or its sub-items when they are the concrete asks."""
+    kids = sorted((k for ch in it.children for k in ch.items), key=lambda k: k.mstart)
+    kids = [k for k in kids if k.mstart < end]
+    marker = t[it.mstart:it.start].strip()
+    if it.label in ("suggest_heading", "measure_heading"):
+        if kids:
+            for k in kids:
+                _emit_item(t, k, min(k.end, end), source, section, out)
+        else:
+            ls, le = _lead(t, it.start, end)
+            _emit_cues(t, le, end, [], section, out)
+        return
+    if it.label in ("problem_heading", "background_heading"):
+        return
+    if kids:
+        asks = sum(1 for k in kids if k.ask > 0 or k.children or k.label.endswith("suggest_heading"))
+        if asks * 2 >= len(kids):
+            fc = kids[0].mstart
+            s, e = _trim(t, it.start, fc)
+            if e > s and _meaningful(t, s, e) >= 25:
+                out.append((s, e, source, section, _score(it.ask), it.depth, marker))
+            for k in kids:
+                _emit_item(t, k, min(k.end, end), source, section, out)
+            return
+    s, e = _trim(t, it.start, end)
+    if e > s and _meaningful(t, s, e) >= 2:
+        out.append((s, e, source, section, _score(it.ask), it.depth, marker))
+
+
+def _score(ask: float) -> float:
+    return max(0.05, min(1.0, 0.5 + 0.12 * ask))
+
+
+def _emit_cues(t: str, rs: int, re_: int, covered: list, section, out: list) -> None:
+    """Sentences with an action cue in [rs, re_) outside the covered stretches."""
+    cov = sorted(covered)
+    ci = 0
+    pos = rs
+    for m in _SENT_RE.finditer(t, rs, re_):
+        s, e = m.span()
+        if s >= re_:
+            break
+        if s == e:
+            if e >= re_:
+                break
+            continue
+        while ci < len(cov) and cov[ci][1] <= s:
+            ci += 1
+        if ci < len(cov) and cov[ci][0] < e:
+            continue
+        s, e = _trim(t, s, min(e, re_))
+        if e <= s:
+            continue
+        sent = t[s:e]
+        if _meaningful(t, s, e) < 8:
+            continue
+        if not _CUE_START_RE.match(sent):
+            continue
+        if sent.rstrip().endswith(":") and _INTRO_RE.search(sent) and _meaningful(t, s, e) < 30:
+            continue
+        if _CLOSER_RE.match(sent):
+            continue
+        score = _ask_score(sent[:60])
+        if score <= 0:
+            continue
+        out.append((s, e, "cue_sentence", section, _score(score) * 0.9, None, None))
+
+
+# ---------------------------------------------------------------------------- metadata
+_NUMBER_RE = re.compile(r"第\s*(?P<v>[A-Za-z]?\d{1,6})\s*号")
+_CN3 = "[一二三四五六七八九十]{1,3}"
+_PLACE = r"(?:全国|[\u4e00-\u9fff]{0,6}?(?:省|市|自治区|区|县))?"
+_SESSION_RE = re.compile(
+    rf"(?P<v>{_PLACE}(?:(?:政协|人大)第?{_CN3}届(?:第?{_CN3}次)?(?:会议|全会|全体会议)?|"
+    rf"第?{_CN3}届(?:人大|人民代表大会|政协)(?:常委会)?(?:第?{_CN3}次)(?:会议|全会|全体会议)?|"
+    rf"第?{_CN3}届(?:人民代表大会|政协委员会|委员会)第?{_CN3}次(?:会议|全会|全体会议)))")
+_KIND_RE = re.compile(r"(?P<v>人大代表建议|代表建议|政协提案|委员提案|议案|提案|建议)")
+_LEADING_FUNCTION = frozenset("在于对向从经由和与及是为将把被的据并同")
+_PROPOSER_FIELD_RE = re.compile(
+    r"(?:提案人|领衔人|提出人|建议人|领衔代表|提案者|提议人)\s*[:]\s*(?P<v>[^\n,;。]{2,40})")
+_PROPOSER_GROUP_RE = re.compile(r"(?P<v>[\u4e00-\u9fff·]{2,4}(?:(?:代表|委员)?等\d*[名位]?(?:委员|代表)|"
+                                r"(?:代表|委员)等\d+[名位]?人?))")
+_PROPOSER_ONE_RE = re.compile(
+    r"(?P<v>[\u4e00-\u9fff·]{2,4}(?:委员|代表))(?=[,、在于提领的\s]|$)")
+_TITLE_RE = re.compile(r"(?P<v>关于[^\n。;!?“”《》]{2,60}?的(?:建议|提案|议案))")
+_TITLE_FIELD_RE = re.compile(r"(?:案由|标题|题目)\s*[:]\s*(?P<v>[^\n]{2,80})")
+_BAD_NAME = ("人大", "政协", "各位", "有关", "全体", "广大", "相关", "代表", "委员", "听取", "邀请", "市", "省")
+
+
+def parse_proposal(text: str) -> ProposalInfo:
+    """What ``text`` states about a proposal: number (第0219号 → "0219"), session
+    (市政协十四届二次会议), kind (人大代表建议 / 政协提案 / 议案 / 提案 / 代表建议 as written),
+    proposers (王训国等委员) and title (关于…的建议), each a ``Field`` with offsets into ``text``,
+    or None when the text does not state it.
+
+    The first statement of each field counts; in a summary that cites several proposals,
+    pass the sentence or paragraph about one of them.
+    """
+    check_text(text)
+    t = normalize(text)
+
+    def field(m, group="v", strip_function=False):
+        if m is None:
+            return None
+        s, e = m.span(group)
+        if strip_function:
+            while s < e and t[s] in _LEADING_FUNCTION:
+                s += 1
+        s, e = _trim(text, s, e)
+        return Field(text[s:e], s, e) if e > s else None
+
+    number = field(_NUMBER_RE.search(t))
+    session = field(_SESSION_RE.search(t), strip_function=True)
+    kind = None
+    for anchor in (number, session):
+        if kind is None and anchor is not None:
+            m = _KIND_RE.match(t, anchor.end + (1 if t[anchor.end:anchor.end + 1] == "号" else 0))
+            if m is None:
+                m = _KIND_RE.search(t, anchor.end, anchor.end + 12)
+            kind = field(m)
+    if kind is None:
+        kind = field(re.search(r"(?P<v>人大代表建议|政协提案|议案)", t))
+    proposers = field(_PROPOSER_FIELD_RE.search(t))
+    if proposers is None:
+        for rx in (_PROPOSER_GROUP_RE, _PROPOSER_ONE_RE):
+            for m in rx.finditer(t):
+                f = field(m, strip_function=True)
+                head = f.value.split("等")[0] if f else ""
+                if rx is _PROPOSER_ONE_RE:
+                    head = head[:-2]
+                if f is None or len(head) < 2 or any(w in head for w in _BAD_NAME):
+                    continue
+                proposers = f
+                break
+            if proposers is not None:
+                break
+    title = field(_TITLE_FIELD_RE.search(t)) or field(_TITLE_RE.search(t))
+    return ProposalInfo(number, session, kind, proposers, title)

@@ -1,0 +1,284 @@
+"""extract_suggestions and parse_proposal: rules on texts written for these tests,
+invariants under Hypothesis, the seed's case 0219 and the demo corpus gold."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from proposal_nlp.errors import InputError
+from proposal_nlp.normalize import normalize
+from proposal_nlp.suggest import (
+    SOURCES,
+    Field,
+    ProposalInfo,
+    Suggestion,
+    detect_kind,
+    extract_suggestions,
+    parse_proposal,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "corpora" / "demo"
+SEED = ROOT / ".." / "shared" / "seeds" / "000_58b9e089a002dfe6.txt"
+
+
+def _check_invariants(text: str, spans: list[Suggestion]) -> None:
+    last = 0
+    for s in spans:
+        assert 0 <= s.start < s.end <= len(text)
+        assert text[s.start:s.end] == s.text
+        assert s.start >= last, "spans overlap or are out of order"
+        assert s.source in SOURCES
+        assert 0.0 <= s.score <= 1.0
+        last = s.end
+
+
+def asks(text: str, **kw) -> list[str]:
+    spans = extract_suggestions(text, **kw)
+    _check_invariants(text, spans)
+    return [s.text for s in spans]
+
+
+# ---------------------------------------------------------------------------- table of cases
+PROBLEM_THEN_ASKS = (
+    "近年来本区老旧小区电动自行车数量增长较快。\n"
+    "存在的问题：一是充电设施数量不足，二是楼道堆放现象较多，三是巡查力量薄弱。\n"
+    "为此建议：一是加快建设集中充电棚，每个小区至少配建一处。二是开展楼道堆物专项清理，"
+    "由街道牵头每季度检查一次。三是充实网格巡查力量。"
+)
+
+NESTED = (
+    "一、基本情况\n本市共有高层住宅四千余幢。\n"
+    "二、存在问题\n（一）消防设施老化。部分楼宇喷淋系统无法正常启动。\n（二）维保资金缺乏。\n"
+    "三、对策建议\n"
+    "（一）完善设施更新机制。\n1.建立高层住宅消防设施体检制度，每两年评估一次。\n"
+    "2.将设施更新纳入城市更新项目库。\n"
+    "（二）拓宽维保资金来源，允许使用专项维修资金支付消防设施维保费用。\n"
+)
+
+CASES = [
+    # (id, text, kind, expected ask texts)
+    ("problem_then_yishi", PROBLEM_THEN_ASKS, None, [
+        "加快建设集中充电棚，每个小区至少配建一处。",
+        "开展楼道堆物专项清理，由街道牵头每季度检查一次。",
+        "充实网格巡查力量。",
+    ]),
+    ("nested_group_heading", NESTED, None, [
+        "建立高层住宅消防设施体检制度，每两年评估一次。",
+        "将设施更新纳入城市更新项目库。",
+        "拓宽维保资金来源，允许使用专项维修资金支付消防设施维保费用。",
+    ]),
+    ("di_yi", "河道堤防年久失修，汛期隐患突出。为此提出以下建议：第一，开展堤防安全普查。"
+              "第二，设立堤防加固专项资金。第三，建立汛期巡堤责任制度。", None, [
+        "开展堤防安全普查。", "设立堤防加固专项资金。", "建立汛期巡堤责任制度。"]),
+    ("shouxian", "地下车库进水风险较高。建议如下：首先，在车库入口加装挡水板。其次，汛前组织演练。"
+                 "最后，完善预警信息推送。", None, [
+        "在车库入口加装挡水板。", "汛前组织演练。", "完善预警信息推送。"]),
+    ("cue_sentences_only", "商业街通道经常被占用，救援车辆难以通行。\n"
+                           "建议由区政府牵头开展一次通道专项排查。应当增设临时停车泊位。\n"
+                           "希望通过集中治理形成长效机制。", None, [
+        "建议由区政府牵头开展一次通道专项排查。", "应当增设临时停车泊位。"]),
+    ("arabic_after_heading", "具体建议：\n1.推广独立式烟感报警器。\n2.加强独居老人走访。\n", None, [
+        "推广独立式烟感报警器。", "加强独居老人走访。"]),
+    ("fullwidth_digits", "为此建议：\n１．开展危化品车辆专项检查。\n２．建立运输企业黑名单制度。\n", None, [
+        "开展危化品车辆专项检查。", "建立运输企业黑名单制度。"]),
+    ("quoted_asks_in_report", "张某某等委员在第0101号提案中提出了“加快建设避难场所”“完善物资储备体系”的建议。"
+                              "我局高度重视。", "summary", [
+        "加快建设避难场所", "完善物资储备体系"]),
+    ("no_asks", "今天天气晴朗，气温二十度。", None, []),
+    ("empty", "", None, []),
+]
+
+
+@pytest.mark.parametrize("case_id,text,kind,expected", CASES, ids=[c[0] for c in CASES])
+def test_cases(case_id, text, kind, expected):
+    assert asks(text, kind=kind) == expected
+
+
+def test_problem_enumeration_is_not_an_ask():
+    got = asks(PROBLEM_THEN_ASKS)
+    assert not any("不足" in a or "薄弱" in a for a in got)
+
+
+def test_summary_next_steps_are_measures():
+    text = ("市政府办公厅：\n现将我局今年建议提案办理情况总结报告如下。\n一、基本情况\n今年共承办建议提案二十件。\n"
+            "二、下一步工作计划\n（一）加强跟踪回访，巩固办理成效。定期回访代表委员。\n"
+            "（二）推动成果转化，完善应急预案体系。\n附件：1.办理清单\n2.公开网址\n")
+    assert detect_kind(text) == "summary"
+    spans = extract_suggestions(text)
+    _check_invariants(text, spans)
+    assert [s.source for s in spans] == ["measure", "measure"]
+    assert spans[0].text == "加强跟踪回访，巩固办理成效。定期回访代表委员。"
+    assert spans[0].section == "下一步工作计划"
+    assert spans[1].text == "推动成果转化，完善应急预案体系。"
+
+
+def test_fields_of_a_suggestion():
+    text = "为此建议：\n（一）加快编制全区防汛专项规划。\n（二）健全应急物资储备制度。\n"
+    s = extract_suggestions(text)[0]
+    assert (s.source, s.marker, s.level) == ("enumeration", "(一)", 0) or s.marker == "（一）"
+    assert s.action == "编制"
+    assert s.object == "全区防汛专项规划"
+    assert set(s.as_dict()) >= {"start", "end", "text", "action", "object", "source", "section", "score"}
+
+
+@pytest.mark.parametrize("text,action,obj", [
+    ("加快补齐小区充电设施短板。", "补齐", "小区充电设施短板"),
+    ("加大对非法改装电池的打击力度。", "打击", "非法改装电池"),
+    ("将消防设施维保纳入物业服务标准。", "纳入", "消防设施维保"),
+    ("对占用通道的车辆，要依法查处。", "查处", "占用通道的车辆"),
+])
+def test_action_object(text, action, obj):
+    s = extract_suggestions("为此建议：\n1." + text + "\n2.开展专项检查。\n")[0]
+    assert (s.action, s.object) == (action, obj)
+
+
+@pytest.mark.parametrize("text", [
+    "2025年全市完成改造1.5亿元，2.3万户受益。建议：1.扩大补贴范围。2.简化申请流程。",
+    "根据第（八）条和第3条规定，“一、二、三”类场所应当配置灭火器。",
+    "1.开展排查。（二）建立台账。3)完善制度。① 推进宣传",
+    "一、二、三、四、五、",
+    "（一）（二）（三）",
+    "1.\n2.\n3.\n",
+])
+def test_numbering_garbage_keeps_invariants(text):
+    spans = extract_suggestions(text)
+    _check_invariants(text, spans)
+
+
+def test_dates_and_decimals_are_not_markers():
+    text = "2025年投入1.5亿元。建议：1.扩大补贴范围。2.简化申请流程。"
+    assert asks(text) == ["扩大补贴范围。", "简化申请流程。"]
+
+
+def test_long_text_is_handled():
+    unit = ("调研发现，部分小区消防通道被占用，问题较为突出。为此建议：一是开展专项整治。二是建立长效机制。\n")
+    text = unit * (1_000_000 // len(unit) + 1)
+    assert len(text) > 1_000_000
+    spans = extract_suggestions(text)
+    _check_invariants(text, spans)
+    assert spans
+
+
+def test_bad_arguments():
+    with pytest.raises(TypeError):
+        extract_suggestions(None)
+    with pytest.raises(InputError):
+        extract_suggestions("建议加强管理。", kind="letter")
+
+
+# ---------------------------------------------------------------------------- properties
+_PIECES = st.sampled_from([
+    "一、", "二、", "三、", "（一）", "（二）", "(三)", "1.", "2.", "3、", "１．", "２．", "（1）", "(2)",
+    "①", "②", "一是", "二是", "第一，", "第二，", "首先，", "其次，", "最后，", "建议", "应当", "要",
+    "加快", "完善", "问题", "不足", "。", "，", "；", "：", "\n", " ", "“", "”", "《", "》",
+    "2025年", "1.5亿", "为此建议：", "具体建议：", "问题分析：", "下一步工作计划", "附件：",
+    "提出了“加强管理”的建议", "消防", "设施", "建立", "制度",
+])
+_TEXTS = st.lists(st.one_of(_PIECES, st.text(min_size=0, max_size=5)), max_size=80).map("".join)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=_TEXTS, kind=st.sampled_from([None, "proposal", "reply", "summary"]))
+def test_spans_inside_ordered_non_overlapping(text, kind):
+    spans = extract_suggestions(text, kind=kind)
+    _check_invariants(text, spans)
+
+
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.data_too_large])
+@given(unit=st.lists(_PIECES, min_size=5, max_size=40).map("".join))
+def test_megabyte_texts(unit):
+    text = (unit * (1_000_000 // max(1, len(unit)) + 1))[:1_000_000]
+    spans = extract_suggestions(text)
+    _check_invariants(text, spans)
+
+
+@settings(max_examples=100, deadline=None)
+@given(text=_TEXTS)
+def test_parse_proposal_offsets(text):
+    info = parse_proposal(text)
+    for name in ("number", "session", "kind", "proposers", "title"):
+        f = getattr(info, name)
+        if f is not None:
+            assert text[f.start:f.end] == f.value
+
+
+# ---------------------------------------------------------------------------- parse_proposal
+@pytest.mark.parametrize("text,expected", [
+    ("在市政协十四届二次会议第0219号提案中，张明远等委员提出了建议。",
+     {"number": "0219", "session": "市政协十四届二次会议", "kind": "提案", "proposers": "张明远等委员"}),
+    ("市十六届人大二次会议第0142号代表建议\n领衔人：李晓岚代表\n关于加强地下空间防汛管理的建议\n正文",
+     {"number": "0142", "session": "市十六届人大二次会议", "kind": "代表建议", "proposers": "李晓岚代表",
+      "title": "关于加强地下空间防汛管理的建议"}),
+    ("关于完善社区微型消防站建设的提案\n提案人：周安澜等委员\n内容……",
+     {"number": None, "session": None, "proposers": "周安澜等委员",
+      "title": "关于完善社区微型消防站建设的提案"}),
+    ("今天开会讨论了防汛工作。", {"number": None, "session": None, "kind": None, "proposers": None,
+                                 "title": None}),
+])
+def test_parse_proposal(text, expected):
+    info = parse_proposal(text)
+    assert isinstance(info, ProposalInfo)
+    got = info.as_dict()
+    for key, value in expected.items():
+        assert got[key] == value, key
+        f = getattr(info, key)
+        if f is not None:
+            assert isinstance(f, Field) and text[f.start:f.end] == f.value
+
+
+# ---------------------------------------------------------------------------- seed and demo
+SEED_ASKS = ["加快编制建设上海韧性安全城市专项规划",
+             "加快构建上海与长三角区域韧性安全城市建设紧密协同",
+             "强化推进工作的协同机制，细化年度行动计划"]
+
+
+@pytest.mark.skipif(not SEED.is_file(), reason="seed text ../shared/seeds not present on this machine")
+def test_seed_0219_three_quoted_asks():
+    text = SEED.read_text(encoding="utf-8")
+    spans = extract_suggestions(text)
+    _check_invariants(text, spans)
+    quoted = [s for s in spans if s.source == "quoted_ask"]
+    assert [normalize(s.text) for s in quoted] == [normalize(a) for a in SEED_ASKS]
+    measures = [s for s in spans if s.source == "measure"]
+    assert len(measures) == 3
+    info = parse_proposal(text)
+    assert info.number.value == "0219"
+    assert info.session.value == "市政协十四届二次会议"
+    assert info.proposers.value == "王训国等委员"
+
+
+@pytest.mark.skipif(not (DEMO / "asks_gold.jsonl").is_file(), reason="demo corpus gold not present")
+def test_demo_corpus_golden():
+    import pandas as pd
+
+    df = pd.read_csv(DEMO / "proposals.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    gold: dict = {}
+    with open(DEMO / "asks_gold.jsonl", encoding="utf-8") as f:
+        for line in f:
+            g = json.loads(line)
+            gold.setdefault(g["编号"], []).append(g)
+    n_pred = n_gold = matched_gold = matched_pred = 0
+
+    def overlap(a, b):  # share of the shorter span covered by the other
+        inter = min(a[1], b[1]) - max(a[0], b[0])
+        return inter / min(a[1] - a[0], b[1] - b[0]) if inter > 0 else 0.0
+
+    for _, row in df.iterrows():
+        text = row["内容"]
+        spans = extract_suggestions(text)
+        _check_invariants(text, spans)
+        gs = [(g["start"], g["end"]) for g in gold.get(row["编号"], [])]
+        ps = [(s.start, s.end) for s in spans]
+        n_pred += len(ps)
+        n_gold += len(gs)
+        matched_gold += sum(any(overlap(g, p) >= 0.8 for p in ps) for g in gs)
+        matched_pred += sum(any(overlap(g, p) >= 0.8 for g in gs) for p in ps)
+    assert n_gold > 0
+    assert matched_gold / n_gold >= 0.90
+    assert matched_pred / max(n_pred, 1) >= 0.90
