@@ -42,6 +42,7 @@ _EXPORTS = {
     # batch / report
     "process_table": "proposal_nlp.batch",
     "BatchResult": "proposal_nlp.batch",
+    "process_file": "proposal_nlp.batch",
     "read_table": "proposal_nlp.io",
     "write_result": "proposal_nlp.io",
     "render_report": "proposal_nlp.report",

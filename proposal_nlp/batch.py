@@ -13,12 +13,14 @@ Rows are processed in chunks, so memory follows the chunk size rather than the i
 from __future__ import annotations
 
 import hashlib
+import pickle
 import logging
 import os
 import sys
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -220,11 +222,18 @@ class _Config:
     parser: object = None
     matcher: object = None
 
-    @property
+    @cached_property
     def key(self) -> str:
+        """Stable across copies of this configuration (so each worker builds one engine)."""
         h = hashlib.sha256(repr((self.steps, self.top_k)).encode())
         for part in (self.classifier, self.extractor, self.parser, self.matcher):
-            h.update(repr(part if isinstance(part, (str, os.PathLike, type(None))) else id(part)).encode())
+            if part is None or isinstance(part, (str, os.PathLike)):
+                h.update(repr(part).encode())
+            else:
+                try:
+                    h.update(pickle.dumps(part, protocol=5))
+                except Exception:  # unpicklable: only usable in this process anyway
+                    h.update(repr(id(part)).encode())
         if self.clauses is not None:
             h.update(pd.util.hash_pandas_object(self.clauses[["clause_id", "text"]], index=False).values.tobytes())
         return h.hexdigest()
@@ -270,6 +279,10 @@ class _Engine:
             proto = self.cfg.matcher
             if proto is None:
                 proto = _require("match", "the match step").ClauseMatcher()
+            else:  # fit a copy: the caller's matcher (and this configuration's key) stay unchanged
+                import copy
+
+                proto = copy.deepcopy(proto)
             self._matcher = proto.fit(clauses)
             self._clause_info = {cid: (g, t) for cid, g, t in
                                  zip(clauses["clause_id"], clauses["group"], clauses["text"])}
@@ -519,6 +532,15 @@ def _as_str(v) -> str:
 # ---------------------------------------------------------------- assembling
 
 
+def _missing(v) -> bool:
+    return v is None or v is pd.NA or (isinstance(v, float) and v != v)
+
+
+def _obj(s: pd.Series) -> pd.Series:
+    """A text column as ``object`` with ``None`` for missing, whatever path built it."""
+    return pd.Series([None if _missing(v) else v for v in s], index=s.index, dtype=object)
+
+
 def _assemble(parts: list[dict], errors: list[dict], cfg: _Config, meta: dict) -> BatchResult:
     from .summary import build_summary
     from .io import topic_label
@@ -582,6 +604,16 @@ def _assemble(parts: list[dict], errors: list[dict], cfg: _Config, meta: dict) -
         proposals[c] = pd.array(proposals[c], dtype="Int64") if len(proposals) else proposals[c]
     if len(proposals):
         proposals["fire_relevant"] = pd.array(proposals["fire_relevant"], dtype="boolean")
+    for c in ("id", "title", "kind", "handling", "proposer", "session", "topic_names", "parsed_number",
+              "parsed_session", "parsed_kind", "parsed_proposers", "parsed_title", "status", "text"):
+        if c in proposals.columns:
+            proposals[c] = _obj(proposals[c])
+    for c in ("id", "suggestion_id", "text", "action", "object", "source", "section", "coverage", "best_clause_id"):
+        if c in suggestions.columns:
+            suggestions[c] = _obj(suggestions[c])
+    for c in ("id", "suggestion_id", "clause_id", "clause_group", "clause_text", "evidence", "coverage"):
+        if c in matches.columns:
+            matches[c] = _obj(matches[c])
     score_cols = [c for c in proposals.columns if c.startswith("score_")]
     proposals = proposals[PROPOSAL_COLUMNS + score_cols + (["text"] if "text" in proposals.columns else [])]
 

@@ -1,0 +1,92 @@
+"""Batch intake over a Dask DataFrame (optional extra: ``pip install 'proposal_nlp[dask]'``).
+
+``process_dask(ddf, ...)`` runs the same per-chunk work as :func:`proposal_nlp.process_table`
+on every partition with ``map_partitions`` and returns the same tables. Each worker process
+keeps the models of a configuration in a per-process cache, so they load once per worker,
+not once per partition. Works with any Dask scheduler (threads, processes, a
+``distributed`` cluster).
+
+>>> import dask.dataframe as dd                                    # doctest: +SKIP
+>>> from distributed import Client, LocalCluster                   # doctest: +SKIP
+>>> client = Client(LocalCluster(n_workers=4))                     # doctest: +SKIP
+>>> ddf = dd.read_csv("messages-*.csv", dtype=str, keep_default_na=False)  # doctest: +SKIP
+>>> result = process_dask(ddf, policy="framework.csv")             # doctest: +SKIP
+>>> result.write("result.xlsx")                                    # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import logging
+
+import pandas as pd
+
+from .batch import (DEFAULT_CHUNK_SIZE, STEPS, TOP_K, BatchResult, _as_str, _assemble, _make_config, _meta,
+                    _prepare_rows, get_engine)
+from .errors import ProposalNLPError
+
+log = logging.getLogger(__name__)
+
+
+def _require_dask():
+    try:
+        import dask
+        import dask.dataframe as dd
+    except ImportError as exc:
+        raise ProposalNLPError(
+            "process_dask needs Dask; install the extra with pip install 'proposal_nlp[dask]' "
+            "(or use proposal_nlp.process_table / process_file with jobs=N on one machine)",
+            code="PN170",
+        ) from exc
+    return dask, dd
+
+
+def _partition(part: pd.DataFrame, cfg, roles: dict, offsets: list[int], chunk_size: int, keep_text: bool,
+               partition_info=None) -> pd.DataFrame:
+    """Process one partition; returns a one-row frame holding the partition's result tables."""
+    number = partition_info["number"] if partition_info else 0
+    start = offsets[number]
+    engine = get_engine(cfg)  # cached per worker process
+    pieces = []
+    for s in range(0, len(part), chunk_size):
+        sub = part.iloc[s:s + chunk_size]
+        errors: list[dict] = []
+        chunk = _prepare_rows(sub, roles, start + s, errors, id_from_row=roles.get("id") is None)
+        res = engine.run(chunk)
+        res["errors"] = errors + res["errors"]
+        if keep_text:
+            res["proposals"]["text"] = [_as_str(v) for v in sub[roles["text"]].tolist()]
+        pieces.append(res)
+    return pd.DataFrame({"part": pd.Series([pieces], dtype=object)})
+
+
+def process_dask(ddf, *, text_col=None, id_col=None, title_col=None, policy=None, steps=STEPS,
+                 classifier="default", extractor=None, parser=None, matcher=None, top_k: int = TOP_K,
+                 chunk_size: int = DEFAULT_CHUNK_SIZE, keep_text: bool = True) -> BatchResult:
+    """Process a Dask DataFrame partition by partition; same tables as ``process_table``.
+
+    Rows are numbered across partitions in order (``row`` 1..N), so the result equals
+    ``process_table(ddf.compute(), ...)``. The arguments are those of
+    :func:`proposal_nlp.process_table`; custom ``classifier`` / ``extractor`` / ``parser`` /
+    ``matcher`` objects must be picklable to reach the workers.
+    """
+    dask, dd = _require_dask()
+    from .io import detect_columns
+
+    if not isinstance(ddf, dd.DataFrame):
+        raise TypeError(f"[PN001] process_dask needs a dask DataFrame, got {type(ddf).__name__}; "
+                        "use dask.dataframe.from_pandas or read_csv, or call process_table on pandas")
+    roles = detect_columns(list(ddf.columns), text_col=text_col, id_col=id_col, title_col=title_col)
+    cfg = _make_config(steps, classifier, policy, top_k, extractor, parser, matcher)
+    lengths = ddf.map_partitions(len).compute()
+    offsets = [0]
+    for n in list(lengths)[:-1]:
+        offsets.append(offsets[-1] + int(n))
+    cfg_d = dask.delayed(cfg, pure=True)
+    meta = pd.DataFrame({"part": pd.Series([], dtype=object)})
+    with dask.config.set({"dataframe.convert-string": False}):
+        parts_frame = ddf.map_partitions(_partition, cfg_d, roles, offsets, max(1, int(chunk_size)), keep_text,
+                                         meta=meta, enforce_metadata=False).compute()
+    parts = [piece for pieces in parts_frame["part"] for piece in pieces]
+    return _assemble(parts, [], cfg, _meta(roles, cfg, 0, int(sum(lengths))) | {"engine": "dask"})
+
+
+__all__ = ["process_dask"]
