@@ -13,7 +13,9 @@ Protocol (../shared/data/DATASETS.md, "Suggestion extraction"):
   that stands at the start of the section, after a sentence mark (。；：！？) or whitespace,
   or -- for the Chinese-numeral forms 一、 and （一） -- anywhere; each piece runs from the end
   of its marker to the start of the next one; pieces with fewer than 8 characters of text
-  (labels such as "设计：") are not items; a section without markers is one item;
+  (labels such as "设计：") are not items, nor are group headings -- pieces followed directly
+  by the *first* marker of another numbering style (一、…一是, （一）…1., 1.…（1）), whose
+  sub-items are the items; a section without markers is one item;
 * item coverage (reported, not a target): share of item characters covered by spans;
 * figures for 2019 (where the rules were tuned), 2022 (held out) and both;
 * seed_0219_exact: the seed summary gives exactly the three quoted asks of proposal 0219,
@@ -72,6 +74,22 @@ def protocol_case(row: dict):
     return body, start, start + len(sec)
 
 
+_FIRST = re.compile(r"^(?:[（(]?(?:一|1)[)）]?[、.．)）]?|①|一是|第一[，,、])$")
+
+
+def _style(marker: str) -> str:
+    m = marker.strip()
+    if m[0] in "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳":
+        return "circled"
+    paren = m[0] in "（("
+    digit = any(ch.isdigit() for ch in m)
+    if m.endswith("是"):
+        return "shi"
+    if m.startswith("第"):
+        return "di"
+    return ("p" if paren else "") + ("digit" if digit else "cn") + ("" if paren else m[-1].replace("．", "."))
+
+
 def enumerated_items(sec: str) -> list[tuple[int, int]]:
     """Items of a 具体建议 section as (start, end) offsets into the section (see module doc)."""
     marks = [m for m in _ITEM_MARK.finditer(sec)]
@@ -80,8 +98,13 @@ def enumerated_items(sec: str) -> list[tuple[int, int]]:
     items = []
     for i, m in enumerate(marks):
         end = marks[i + 1].start() if i + 1 < len(marks) else len(sec)
-        if _chars(sec[m.end():end]) >= 8:
-            items.append((m.end(), end))
+        if _chars(sec[m.end():end]) < 8:
+            continue
+        if i + 1 < len(marks):
+            nxt = marks[i + 1].group()
+            if _FIRST.match(nxt.strip()) and _style(nxt) != _style(m.group()):
+                continue  # a group heading: its sub-items are the items
+        items.append((m.end(), end))
     return items
 
 

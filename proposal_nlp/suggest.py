@@ -104,7 +104,7 @@ _VERBS = (
     "树立 弘扬 传承 挖掘 打响 擦亮 做强 做大 做优 做实 做细 抓实 抓细 用活 盘活 激活 "
     "查处 拆除 整改 补齐 充实 挖潜 摸清 排查 普查 修剪 加固 配建 撤并 增开 追责 问责 叫应 打击 "
     "开辟 延伸 衔接 协同 联动 共治 集成 汇聚 接入 对标 试点 推动 简并 下沉 派驻 招录 聘用 选拔 "
-    "建 设 推 抓 办 用 给 让 将 把 对 由 在"
+    "将 把 让"
 ).split()
 _SOFT_VERBS = frozenset("加快 加大 加紧 加速 加强 推动 推进 进一步 尽快 研究 大力 积极 着力 切实 "
                         "全面 持续 不断 逐步 抓紧 认真 努力 继续 深入 扎实 有效 及时 主动 适当 建议 "
@@ -172,7 +172,8 @@ _INTRO_RE = re.compile(
     r"(?:为此|因此|对此|据此|鉴于此|综上|为此我们|特此|故|现|特)[, ]*(?:我们|本人|我)?[, ]*(?:特|郑重)?(?:提出|建议)|"
     r"建议如下|如下建议|以下建议|几点建议|(?:提出|提|现提出)(?:以下|如下|下列|几点|三点|四点|五点|以下几点|如下几点)"
     r"(?:建议|意见|对策)|(?:我们|本人|我)(?:特)?建议[:,]|(?:对策|措施|路径|方略|办法|建议)[^。;:\n]{0,6}如下|"
-    r"建议[:]|(?:如下|以下)[^。;:\n]{0,8}[:]|(?:内容|措施|要点|方面|做法|办法)(?:有|包括|主要有)[:]")
+    r"建议[:]|(?:如下|以下)[^。;:\n]{0,8}?(?:建议|措施|对策|意见|举措|办法|方面|几点|浅见|思路|要点|工作)[^。;:\n]{0,6}[:]|"
+    r"(?:内容|措施|要点|方面|做法|办法)(?:有|包括|主要有)[:]")
 # an ask quoted inside a report sentence: 提出了“A”“B”，“C”的建议
 _QUOTE_RUN_RE = re.compile(
     r"(?:提出了?|建议|要求|希望|呼吁|提议|关于)[^。;!?\n“”]{0,12}"
@@ -461,6 +462,11 @@ _REPORT_RE = re.compile(r"已经|已|取得|逐渐|逐步形成|日益|近年来
                         r"明显|达到|位居|居全国|占比|同比|增长|提供了|奠定了|为例|例如|比如|如:")
 
 
+_EARLY_VERB_RE = re.compile(
+    r"(?:要|应|需|可|须)?(?:给予|加快|加大|加强|建立|完善|推动|出台|制定|设立|纳入|提高|降低|简化|取消|放宽|鼓励|"
+    r"支持|引导|规范|明确|推进|实施|落实|开展|增加|扩大|强化|提升|优化|保障|建设|构建|打造|设置|配备|统筹)")
+
+
 def _verb_at(lead: str, pos: int) -> bool:
     m = _VERB_RE.match(lead, pos)
     return m is not None or (pos < len(lead) and lead[pos] in _VERB1 and pos + 1 < len(lead)
@@ -482,6 +488,8 @@ def _ask_score(lead: str) -> float:
         if sm and sm.end() > 0 and _verb_at(lead, sm.end()):
             score += 1.5
         elif stripped:
+            score += 1.0
+        elif _EARLY_VERB_RE.search(lead, 0, 14):
             score += 1.0
     if _STRONG_CUE_RE.search(lead):
         score += 1.5
@@ -776,6 +784,10 @@ def _heading_regions(t: str, top: list, headings: list, attachments: list) -> li
     return regions
 
 
+_MIN_EVIDENCE = 0.9
+_LAST_CHAIN_BONUS = 0.3
+
+
 def _proposal_regions(t: str, top: list, headings: list, attachments: list) -> list:
     """Where the asks of a proposal are: its suggestion sections when it has headings, else
     the stretch after the last problem description (found by a maximum suffix sum)."""
@@ -788,13 +800,16 @@ def _proposal_regions(t: str, top: list, headings: list, attachments: list) -> l
         return [(s, e, w, h) for s, e, _, w, h in explicit]
     # no section structure: weigh the evidence along the text
     events = []  # (pos, weight)
+    last_chain = top[-1] if top else None
     for it in _items_in_order(top):
+        bonus = _LAST_CHAIN_BONUS if (it.depth == 0 and it.chain is last_chain) else 0.0
         if it.label == "suggest_heading" or it.label == "measure_heading":
             events.append((it.mstart, 3.0))
         elif it.label in ("problem_heading", "background_heading"):
             events.append((it.mstart, -3.0))
         else:
-            w = 1.0 if it.ask >= 1.4 else (0.3 if it.ask > 0.4 else (-1.0 if it.ask <= -1.0 else 0.0))
+            w = 1.0 if it.ask >= 1.4 else (0.0 if it.ask > 0.4 else (-1.0 if it.ask <= -1.0 else -0.3))
+            w += bonus
             if w:
                 events.append((it.mstart, w * (1.0 if it.depth == 0 else 0.7)))
     for m in _INTRO_RE.finditer(t):
@@ -833,7 +848,8 @@ def _proposal_regions(t: str, top: list, headings: list, attachments: list) -> l
         acc += w
         if acc > best:
             best, best_pos = acc, pos
-    if best_pos is None or best < 1.0:
+    log.debug("events %s", events)
+    if best_pos is None or best < _MIN_EVIDENCE:
         return []
     # start the region at the sentence that holds the first event
     start = best_pos
@@ -989,7 +1005,7 @@ def parse_proposal(text: str) -> ProposalInfo:
             for m in rx.finditer(t):
                 f = field(m, strip_function=True)
                 head = f.value.split("等")[0] if f else ""
-                if rx is _PROPOSER_ONE_RE:
+                if head.endswith(("代表", "委员")):
                     head = head[:-2]
                 if f is None or len(head) < 2 or any(w in head for w in _BAD_NAME):
                     continue
