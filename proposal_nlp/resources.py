@@ -17,12 +17,15 @@ LEXICON_NAME = "lexicon.tsv"
 @dataclass(frozen=True)
 class LexiconEntry:
     """One term of a lexicon: the word, the jieba frequency fed to every backend, an
-    optional taxonomy topic id (used as a seed keyword) and a short source note."""
+    optional taxonomy topic id (used as a seed keyword), a short source note, and the
+    frequency jieba's own dictionary already gives the word (``None`` when it is new or
+    unknown; it lets the fast backend reproduce jieba's dictionary total without a lookup)."""
 
     term: str
     freq: int | None = None
     topic: str = ""
     source: str = ""
+    base_freq: int | None = None
 
 
 def package_file(name: str):
@@ -43,6 +46,15 @@ def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _frequency(value, origin: str, term: str) -> int | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise ResourceError(f"{origin}: frequency of {term!r} must be a positive integer, got {value!r}")
+    return int(value)
+
+
 def _parse_lexicon(text: str, origin: str) -> list[LexiconEntry]:
     entries: list[LexiconEntry] = []
     lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
@@ -52,19 +64,20 @@ def _parse_lexicon(text: str, origin: str) -> list[LexiconEntry]:
             term = (row.get("term") or "").strip()
             if not term:
                 continue
-            freq = (row.get("freq") or "").strip()
-            entries.append(LexiconEntry(term, int(freq) if freq else None,
-                                        (row.get("topic") or "").strip(), (row.get("source") or "").strip()))
+            freq = _frequency(row.get("freq"), origin, term)
+            base = _frequency(row.get("base_freq"), origin, term)
+            entries.append(LexiconEntry(term, freq, (row.get("topic") or "").strip(),
+                                        (row.get("source") or "").strip(), base))
         return entries
     # jieba user-dictionary format: "word [freq] [tag]" per line, or one word per line
     for n, line in enumerate(lines, 1):
         parts = line.split()
         freq = None
         if len(parts) >= 2:
-            if not parts[1].isdigit():
+            if not parts[1].isdigit() or int(parts[1]) < 1:
                 raise ResourceError(
-                    f"{origin}, line {n}: expected 'word [freq] [tag]', got {line!r}; "
-                    "put one word per line or give an integer frequency"
+                    f"{origin}, line {n}: expected 'word [freq] [tag]' with a positive integer "
+                    f"frequency, got {line!r}; put one word per line or give a frequency >= 1"
                 )
             freq = int(parts[1])
         entries.append(LexiconEntry(parts[0], freq))
