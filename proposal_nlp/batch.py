@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 STEPS = ("classify", "extract", "match")
 DEFAULT_CHUNK_SIZE = 1000
 TOP_K = 3
+# a proposal states its number, session, kind, proposers and title at its head
+PARSE_HEAD_CHARS = 500
 
 PROPOSAL_COLUMNS = [
     "row", "id", "duplicate_id", "title", "kind", "handling", "proposer", "session",
@@ -431,7 +433,7 @@ def _run_chunk(engine: _Engine, chunk: pd.DataFrame) -> dict:
             if not texts[k]:
                 continue
             try:
-                parsed[k] = parse(texts[k])
+                parsed[k] = parse(texts[k][:PARSE_HEAD_CHARS])
             except Exception as exc:
                 errors.append({"row": rows[k], "id": ids[k], "stage": "parse", "message": _short(exc)})
         timings["parse"] = time.perf_counter() - t0
@@ -667,7 +669,7 @@ def _make_config(steps, classifier, policy, top_k, extractor=None, parser=None, 
 
 def _run_chunks(chunks, cfg: _Config, *, jobs: int, progress, total=None):
     """Run prepared chunks in order, in this process or a pool; yields chunk results in order."""
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     bar = tqdm(total=total, unit="row", disable=not progress, file=sys.stderr, leave=False, dynamic_ncols=True)
     try:

@@ -83,11 +83,12 @@ def stacked_chart(rows: list[tuple[str, list[tuple[str, float]]]], *, title: str
     return "".join(parts)
 
 
-def _charts(result) -> list[str]:
+def charts(result) -> list[str]:
+    """The report's charts of a batch as inline SVG strings (topics, fire share, coverage, asks per proposal)."""
     from .io import topic_label
 
     props, sugs = result.proposals, result.suggestions
-    charts = []
+    out = []
     # topics
     counts: dict[str, int] = {}
     for ts in props.get("topics", pd.Series(dtype=object)):
@@ -95,9 +96,10 @@ def _charts(result) -> list[str]:
             counts[t] = counts.get(t, 0) + 1
     items = [(topic_label(t), c) for t, c in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
     no_topic = sum(1 for ts in props.get("topics", []) if not (isinstance(ts, (list, tuple)) and ts))
-    if len(props):
+    classified = "fire_relevant" in props and props["fire_relevant"].notna().any()
+    if classified:
         items.append(("无应急管理主题", no_topic))
-    charts.append(bar_chart(items, title="主题领域分布（件）"))
+        out.append(bar_chart(items, title="主题领域分布（件）"))
     # fire share, by kind when known
     if "fire_relevant" in props and props["fire_relevant"].notna().any():
         fire = props["fire_relevant"].fillna(False).astype(bool)
@@ -106,21 +108,21 @@ def _charts(result) -> list[str]:
         for k in [k for k in dict.fromkeys(kinds) if k]:
             m = (kinds == k).to_numpy()
             rows.append((k, [("消防事项", int(fire[m].sum())), ("其他", int((~fire[m]).sum()))]))
-        charts.append(stacked_chart(rows, title="消防事项占比"))
+        out.append(stacked_chart(rows, title="消防事项占比"))
     # coverage of measures
     if len(sugs) and "coverage" in sugs and sugs["coverage"].notna().any():
         cov = sugs["coverage"].fillna("")
         rows = [("全部建议", [("已覆盖", int((cov == "covered").sum())), ("部分覆盖", int((cov == "partial").sum())),
                             ("未覆盖", int((cov == "uncovered").sum()))])]
-        charts.append(stacked_chart(rows, title="具体建议的措施覆盖情况（条）"))
+        out.append(stacked_chart(rows, title="具体建议的措施覆盖情况（条）"))
     # asks per proposal
     if "n_asks" in props and props["n_asks"].notna().any():
         n = pd.to_numeric(props["n_asks"], errors="coerce").dropna().astype(int)
         bins = [(str(k), int((n == k).sum())) for k in range(0, 8)] + [("8及以上", int((n >= 8).sum()))]
         while len(bins) > 2 and bins[-2][1] == 0 and bins[-1][1] == 0:
             bins.pop(-2)
-        charts.append(bar_chart(bins, title="每件提取的具体建议条数（件数）", color=_PALETTE[3]))
-    return charts
+        out.append(bar_chart(bins, title="每件提取的具体建议条数（件数）", color=_PALETTE[3]))
+    return out
 
 
 def _table(df: pd.DataFrame, columns: list[str], *, limit: int | None = None) -> str:
@@ -166,7 +168,7 @@ def render_html(result, *, title: str = "建议提案批量处理报告") -> str
     meta = getattr(result, "meta", {}) or {}
     summary = result.summary
     counts = _table(summary, ["label", "value"]) if len(summary) else "<p>（无）</p>"
-    charts = "".join(f"<div>{c}</div>" for c in _charts(result))
+    charts_html = "".join(f"<div>{c}</div>" for c in charts(result))
     unc = result.uncovered
     unc_html = (_table(unc, ["id", "title", "suggestion_id", "text", "best_clause_id", "best_score"],
                        limit=MAX_UNCOVERED_ROWS) if len(unc) else "<p>没有未覆盖的具体建议。</p>")
@@ -184,7 +186,7 @@ def render_html(result, *, title: str = "建议提案批量处理报告") -> str
 <h2>基本情况</h2>
 <p class="para">{_e(para)}</p>
 <h2>图表</h2>
-<div class="charts">{charts}</div>
+<div class="charts">{charts_html}</div>
 <h2>汇总数字</h2>
 {counts}
 <h2>尚未覆盖的具体建议</h2>
@@ -217,4 +219,4 @@ def render_report(result_or_path, out_html, *, force: bool = True, title: str = 
     return out
 
 
-__all__ = ["render_report", "render_html", "bar_chart", "stacked_chart"]
+__all__ = ["render_report", "render_html", "charts", "bar_chart", "stacked_chart"]

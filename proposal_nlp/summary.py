@@ -56,7 +56,7 @@ def build_summary(proposals: pd.DataFrame, suggestions: pd.DataFrame | None = No
         for h in HANDLING_ORDER:
             if (handling == h).any():
                 rows.append(_row("proposals", "all", h, (handling == h).sum(), f"{h}件数"))
-    if "topics" in proposals and n:
+    if "topics" in proposals and n and has_fire:  # topics only when the classifier ran
         counts: dict[str, int] = {}
         for ts in proposals["topics"]:
             for t in ts if isinstance(ts, (list, tuple)) else []:
