@@ -30,7 +30,8 @@ KINDS = ("proposal", "reply", "summary")
 SOURCES = ("enumeration", "cue_sentence", "quoted_ask", "measure")
 
 __all__ = ["Suggestion", "Field", "ProposalInfo", "extract_suggestions", "parse_proposal",
-           "detect_kind", "RULES_VERSION", "KINDS", "SOURCES"]
+           "detect_kind", "suggestions_table", "RULES_VERSION", "KINDS", "SOURCES",
+           "SUGGESTION_COLUMNS"]
 
 
 @dataclass(frozen=True)
@@ -555,6 +556,11 @@ _TOWARD_RE = re.compile(r"^(?:加大|加强|强化|提高|提升)对(?P<obj>.{1,
 _JIANG_RE = re.compile(r"^[将把](?P<obj>.{1,30}?)(?P<verb>纳入|列入|作为|与|融入|写入|放在|转移到|统一到|提高到|下放到|交由)")
 
 
+_DUI_JINXING_RE = re.compile(
+    r"^(?:每年|定期|逐步|全面|及时)?对(?P<obj>[^,。;]{1,24}?)(?:进行|开展|实施|实行|予以|加以|给予)"
+    r"(?P<verb>[\u4e00-\u9fff]{2})")
+
+
 def _verbs_from(clause: str, pos: int) -> tuple[str | None, int]:
     """The verb at or after ``pos`` (within a few characters), preferring the second of two
     adjacent verbs (加快补齐 → 补齐, 推广安装 → 安装)."""
@@ -591,6 +597,9 @@ def _action_object(text: str) -> tuple[str | None, str | None]:
     mj = _JIANG_RE.match(body)
     if mj:
         return mj.group("verb"), mj.group("obj")
+    md = _DUI_JINXING_RE.match(body)
+    if md:
+        return md.group("verb"), md.group("obj")
     action, aend = _verbs_from(body, 0)
     if action is None:
         return None, None
@@ -784,7 +793,7 @@ def _heading_regions(t: str, top: list, headings: list, attachments: list) -> li
     return regions
 
 
-_MIN_EVIDENCE = 0.9
+_MIN_EVIDENCE = 0.5
 _LAST_CHAIN_BONUS = 0.3
 
 
@@ -1015,3 +1024,39 @@ def parse_proposal(text: str) -> ProposalInfo:
                 break
     title = field(_TITLE_FIELD_RE.search(t)) or field(_TITLE_RE.search(t))
     return ProposalInfo(number, session, kind, proposers, title)
+
+
+# ---------------------------------------------------------------------------- tables
+SUGGESTION_COLUMNS = ("id", "ask_no", "start", "end", "text", "action", "object", "source",
+                      "section", "score", "level", "marker")
+
+
+def suggestions_table(texts, *, ids=None, kind: str | None = None):
+    """The suggestions of many texts as one tidy ``pandas.DataFrame``, one row per ask.
+
+    Parameters
+    ----------
+    texts : iterable of str
+    ids : iterable, optional
+        One id per text (default: 0, 1, 2 …); the ``id`` column joins the rows back to the
+        proposals table.
+    kind : None, "proposal", "reply" or "summary"
+        Passed to ``extract_suggestions``.
+
+    Columns: ``SUGGESTION_COLUMNS``; ``ask_no`` counts from 1 within each text. A text with
+    no ask gives no row.
+    """
+    import pandas as pd
+
+    texts = list(texts)
+    ids = list(range(len(texts))) if ids is None else list(ids)
+    if len(ids) != len(texts):
+        raise InputError(f"{len(ids)} ids for {len(texts)} texts; give one id per text", code="PN402")
+    rows = []
+    for i, (pid, text) in enumerate(zip(ids, texts)):
+        if not isinstance(text, str):
+            raise TypeError(f"[PN001] texts[{i}] must be a str, got {type(text).__name__}")
+        for n, s in enumerate(extract_suggestions(text, kind=kind), start=1):
+            rows.append((pid, n, s.start, s.end, s.text, s.action, s.object, s.source, s.section,
+                         s.score, s.level, s.marker))
+    return pd.DataFrame(rows, columns=list(SUGGESTION_COLUMNS))

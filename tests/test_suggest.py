@@ -282,3 +282,20 @@ def test_demo_corpus_golden():
     assert n_gold > 0
     assert matched_gold / n_gold >= 0.90
     assert matched_pred / max(n_pred, 1) >= 0.90
+
+
+def test_suggestions_table_is_tidy():
+    from proposal_nlp import suggestions_table
+    from proposal_nlp.suggest import SUGGESTION_COLUMNS
+
+    texts = ["为此建议：\n1.开展通道排查。\n2.建立巡查台账。\n", "今天开会。", "建议每年对储备物资进行检查。"]
+    df = suggestions_table(texts, ids=["a", "b", "c"])
+    assert list(df.columns) == list(SUGGESTION_COLUMNS)
+    assert df["id"].tolist() == ["a", "a", "c"]
+    assert df["ask_no"].tolist() == [1, 2, 1]
+    by_id = dict(zip(["a", "b", "c"], texts))
+    for row in df.itertuples():
+        assert by_id[row.id][row.start:row.end] == row.text
+    assert (df.loc[2, "action"], df.loc[2, "object"]) == ("检查", "储备物资")
+    with pytest.raises(InputError):
+        suggestions_table(texts, ids=["a"])
