@@ -33,6 +33,7 @@ _EXPORTS = {
     "Suggestion": "proposal_nlp.suggest",
     "extract_suggestions": "proposal_nlp.suggest",
     "parse_proposal": "proposal_nlp.suggest",
+    "suggestions_table": "proposal_nlp.suggest",
     # policy / match
     "Clause": "proposal_nlp.policy",
     "parse_policy": "proposal_nlp.policy",
