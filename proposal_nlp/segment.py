@@ -43,6 +43,8 @@ _SPLIT = re.compile("[\u3400-\u4dbf\u9fd6-\u9fff\uf900-\ufaff\ud800-\udfff\U0002
 # a punctuation character of jieba's block pattern next to another block character: the
 # only place where rjieba's HMM splits runs of letters and digits differently from jieba
 _HMM_ASCII_HINT = re.compile(r"[a-zA-Z0-9+#&._%\-][+#&._%\-]|[+#&._%\-][a-zA-Z0-9+#&._%\-]")
+# ... and in rjieba's output, a token of two or more such characters holding punctuation
+_HMM_ASCII_TOKEN = re.compile(r"(?<![^\x00])(?=[a-zA-Z0-9]*[+#&._%\-])[a-zA-Z0-9+#&._%\-]{2,}(?![^\x00])")
 _ASCII_BLOCK = re.compile(r"[a-zA-Z0-9+#&._%\-]+")
 _JIEBA_HMM_SKIP = re.compile(r"([a-zA-Z0-9]+(?:\.\d+)?%?)")  # jieba.finalseg.re_skip
 # jieba 0.42.1's dict.txt lists "B超 3" twice and jieba counts both lines in its total
@@ -296,7 +298,11 @@ class Segmenter:
                 if pos < len(text):
                     words.extend(rcut(text[pos:], hmm))
             if hmm and _HMM_ASCII_HINT.search(text) is not None:
-                words = _jieba_hmm_resplit(words, has_word)
+                # only a token that jieba's pattern would split needs the slow path
+                for m in _HMM_ASCII_TOKEN.finditer("\x00".join(words)):
+                    if _JIEBA_HMM_SKIP.fullmatch(m.group()) is None:
+                        words = _jieba_hmm_resplit(words, has_word)
+                        break
             return words
 
         return cut

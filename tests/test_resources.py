@@ -1,0 +1,111 @@
+"""Shipped lexicon and resource helpers."""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from proposal_nlp import data_dir, load_lexicon
+from proposal_nlp.errors import ResourceError
+from proposal_nlp.resources import LexiconEntry, package_file, read_package_text, sha256_text
+
+ROOT = Path(__file__).resolve().parents[1]
+TOPICS = {"resilient_city", "emergency_rescue", "hazardous_chemicals", "e_bikes", "fire_safety",
+          "flood_disaster", "work_safety", "grassroots_capacity", "public_education", "smart_emergency"}
+
+
+@pytest.fixture(scope="module")
+def lexicon():
+    return load_lexicon()
+
+
+def test_shipped_lexicon_size_and_columns(lexicon):
+    assert len(lexicon) >= 450
+    assert all(isinstance(e, LexiconEntry) for e in lexicon)
+    terms = [e.term for e in lexicon]
+    assert len(set(terms)) == len(terms)
+    assert all(e.term and not re.search(r"\s", e.term) for e in lexicon)
+    assert all(isinstance(e.freq, int) and e.freq >= 1 for e in lexicon)
+    assert all(e.source for e in lexicon)
+    assert {e.topic for e in lexicon} - {""} <= TOPICS
+
+
+def test_every_topic_has_seed_keywords(lexicon):
+    for topic in TOPICS:
+        assert sum(e.topic == topic for e in lexicon) >= 10, topic
+
+
+@pytest.mark.parametrize("term", ["韧性安全城市", "平灾转换", "平急两用", "危险化学品", "电动自行车", "飞线充电",
+                                  "消防通道", "应急救援", "防汛防台", "主办", "会办", "解决采纳", "政协委员",
+                                  "代表建议", "消防救援", "应急预案", "避难场所", "内涝", "地质灾害", "安全生产",
+                                  "特种设备", "燃气安全", "烟花爆竹", "高层建筑", "老旧小区", "微型消防站",
+                                  "网格化管理", "韧性安全社区", "智慧应急", "城市生命线", "提案人", "承办单位",
+                                  "办理情况", "答复意见", "重点督办", "政协提案", "人大代表", "十四届二次会议"])
+def test_required_terms_are_shipped(lexicon, term):
+    assert term in {e.term for e in lexicon}
+
+
+def test_base_frequency_marks_words_jieba_knows(lexicon):
+    by_term = {e.term: e for e in lexicon}
+    assert by_term["地震"].base_freq and by_term["地震"].freq >= by_term["地震"].base_freq
+    assert by_term["韧性安全城市"].base_freq is None
+
+
+def test_shipped_lexicon_is_up_to_date():
+    out = subprocess.run([sys.executable, str(ROOT / "corpora" / "lexicon" / "build_lexicon.py"), "--check"],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+
+
+def test_load_from_list_and_entries():
+    entries = load_lexicon(["韧性", "  ", " 数治 ", LexiconEntry("平急两用", 5, "resilient_city")])
+    assert [e.term for e in entries] == ["韧性", "数治", "平急两用"]
+    assert entries[0].freq is None and entries[2].freq == 5
+    with pytest.raises(TypeError, match="PN002"):
+        load_lexicon(["ok", 3])
+
+
+def test_load_jieba_user_dictionary(tmp_path):
+    path = tmp_path / "user.txt"
+    path.write_text("\ufeff消防通道 20 n\n飞线充电\n\n# a comment\n平急两用 3\n", encoding="utf-8")
+    entries = load_lexicon(path)
+    assert [(e.term, e.freq) for e in entries] == [("消防通道", 20), ("飞线充电", None), ("平急两用", 3)]
+    assert [e.term for e in load_lexicon(str(path))] == ["消防通道", "飞线充电", "平急两用"]
+
+
+def test_load_project_tsv(tmp_path):
+    path = tmp_path / "lex.tsv"
+    path.write_text("term\tfreq\ttopic\tsource\n韧性社区\t\tgrassroots_capacity\tteam\n数治\t7\t\tteam\n", encoding="utf-8")
+    assert load_lexicon(path) == [LexiconEntry("韧性社区", None, "grassroots_capacity", "team"),
+                                  LexiconEntry("数治", 7, "", "team")]
+
+
+@pytest.mark.parametrize("content", ["消防 abc\n", "消防 0\n", "term\tfreq\n消防\t-1\n", "term\tfreq\n消防\tx\n"])
+def test_bad_frequencies_are_reported(tmp_path, content):
+    path = tmp_path / "bad.txt"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ResourceError, match="PN200"):
+        load_lexicon(path)
+
+
+def test_missing_lexicon_file(tmp_path):
+    with pytest.raises(ResourceError, match="not found"):
+        load_lexicon(tmp_path / "missing.tsv")
+
+
+def test_package_files():
+    assert package_file("lexicon.tsv").is_file()
+    assert read_package_text("lexicon.tsv").count("\n") > 450
+    assert sha256_text("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+
+def test_data_dir_resolution(tmp_path, monkeypatch):
+    assert data_dir(tmp_path) == tmp_path.resolve()
+    assert data_dir(tmp_path / "missing") is None
+    with pytest.raises(ResourceError, match="PROPOSAL_NLP_DATA"):
+        data_dir(tmp_path / "missing", required=True)
+    monkeypatch.setenv("PROPOSAL_NLP_DATA", str(tmp_path))
+    assert data_dir() == tmp_path.resolve()
