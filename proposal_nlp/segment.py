@@ -52,11 +52,13 @@ _JIEBA_DUPLICATE_TOTAL = 3
 # an entry no text can reach (jieba's blocks never contain NUL): pads rjieba's total
 _TOTAL_PAD = "\x00\x00proposal_nlp_total_pad"
 
-# normalisation that can change a segmentation: full-width ASCII -> ASCII (the rest of
-# proposal_nlp.normalize maps non-word characters to other non-word characters)
-_FULLWIDTH = re.compile("[\uff01-\uff5e]+")
-_FULLWIDTH_TABLE = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
-
+# normalisation that can change a segmentation: full-width letters, digits and the
+# punctuation jieba keeps inside words (+#&._%-) -> ASCII. Other full-width marks
+# (，：；！) are single-character tokens either way, so they are left alone.
+_FULLWIDTH_WORD_CHARS = "０-９Ａ-Ｚａ-ｚ＋＃＆．＿％－"
+_FULLWIDTH = re.compile(f"[{_FULLWIDTH_WORD_CHARS}]+")
+_FULLWIDTH_TABLE = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)
+                    if _FULLWIDTH.fullmatch(chr(cp))}
 
 
 def _halfwidth(m: re.Match) -> str:
