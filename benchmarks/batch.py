@@ -87,12 +87,20 @@ def classifier_choice():
         return "default", ("extract", "match"), f"{type(exc).__name__}: {exc}"
 
 
+def _cpu() -> float:
+    t = psutil.Process().cpu_times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
 def run(path: Path, *, jobs: int, steps, policy, chunk_size: int):
+    """One run; returns the result, wall seconds, CPU seconds (this process and its workers), peak RSS MB."""
     with PeakRSS() as mem:
-        t0 = time.perf_counter()
+        c0, t0 = _cpu(), time.perf_counter()
         res = process_file(path, policy=policy, steps=steps, jobs=jobs, chunk_size=chunk_size, keep_text=True)
-        secs = time.perf_counter() - t0
-    return res, secs, mem.peak / 2**20
+        secs, cpu = time.perf_counter() - t0, _cpu() - c0
+    print(f"  jobs={jobs}: {secs:.1f} s wall, {cpu:.1f} s CPU, peak {mem.peak / 2**20:.0f} MB, "
+          f"{len(res.proposals):,} rows out", file=sys.stderr, flush=True)
+    return res, secs, cpu, mem.peak / 2**20
 
 
 def main():
@@ -103,7 +111,8 @@ def main():
     args = ap.parse_args()
     _, policy = demo_files()
     clf, steps, skipped = classifier_choice()
-    out: dict = {"rows": args.rows, "steps": "+".join(steps)}
+    out: dict = {"rows": args.rows, "steps": "+".join(steps), "cores": os.cpu_count(),
+                 "load_avg_1min_at_start": round(os.getloadavg()[0], 2)}
     if skipped:
         out["classify_skipped"] = skipped
     with tempfile.TemporaryDirectory() as tmp:
@@ -112,18 +121,20 @@ def main():
               f"policy {policy.name}", file=sys.stderr)
         lines = []
         if not args.skip_single:
-            res, secs, peak = run(path, jobs=1, steps=steps, policy=policy, chunk_size=args.chunk_size)
+            res, secs, cpu, peak = run(path, jobs=1, steps=steps, policy=policy, chunk_size=args.chunk_size)
             timings = dict(kv.split("=") for kv in res.meta["timings"].split(", ") if "=" in kv)
             stage = {k: float(v.rstrip("s")) for k, v in timings.items()}
             total = sum(stage.values()) or 1.0
-            out.update(seconds=round(secs, 1), rows_per_s=round(args.rows / secs, 1), peak_rss_mb=round(peak),
+            out.update(seconds=round(secs, 1), rows_per_s=round(args.rows / secs, 1), cpu_seconds=round(cpu, 1),
+                       peak_rss_mb=round(peak),
                        rows_out=len(res.proposals), asks=len(res.suggestions), matches=len(res.matches),
                        stage_seconds={k: round(v, 1) for k, v in stage.items()},
                        stage_share={k: round(v / total, 3) for k, v in stage.items()})
             lines.append(("1 process", secs, args.rows / secs, peak, len(res.proposals)))
             del res
-        res2, secs2, peak2 = run(path, jobs=2, steps=steps, policy=policy, chunk_size=args.chunk_size)
+        res2, secs2, cpu2, peak2 = run(path, jobs=2, steps=steps, policy=policy, chunk_size=args.chunk_size)
         out.update(seconds_jobs2=round(secs2, 1), rows_per_s_jobs2=round(args.rows / secs2, 1),
+                   cpu_seconds_jobs2=round(cpu2, 1),
                    peak_rss_mb_jobs2=round(peak2), rows_out_jobs2=len(res2.proposals),
                    no_row_lost=bool(len(res2.proposals) == args.rows
                                     and res2.proposals["row"].tolist() == list(range(1, args.rows + 1))))

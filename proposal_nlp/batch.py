@@ -367,6 +367,16 @@ def _classify(engine: _Engine, texts: list[str], rows, ids, errors) -> pd.DataFr
     return pd.concat(parts, ignore_index=True)
 
 
+def _labels_of(frame: pd.DataFrame, n: int) -> list[list]:
+    """Topic ids (default model) or a user model's label(s), as a list per row."""
+    for col in ("topics", "labels"):
+        if col in frame.columns:
+            return [list(t) if isinstance(t, (list, tuple, set)) else [] for t in frame[col]]
+    if "label" in frame.columns:
+        return [[] if _missing(v) else [v] for v in frame["label"]]
+    return [[] for _ in range(n)]
+
+
 def _run_chunk(engine: _Engine, chunk: pd.DataFrame) -> dict:
     """Process one chunk of prepared rows (columns row, id, title, text, kind, ...)."""
     steps = engine.cfg.steps
@@ -392,9 +402,10 @@ def _run_chunk(engine: _Engine, chunk: pd.DataFrame) -> dict:
             frame = pd.DataFrame({"topics": [[] for _ in range(n)], "fire_relevant": [pd.NA] * n,
                                   "fire_score": [float("nan")] * n, "_failed": [True] * n})
         failed = frame["_failed"].fillna(False).tolist() if "_failed" in frame.columns else [False] * n
-        out["topics"] = [list(t) if isinstance(t, (list, tuple)) else [] for t in frame["topics"]]
-        out["fire_relevant"] = [pd.NA if f else bool(v) for v, f in zip(frame["fire_relevant"], failed)]
-        out["fire_score"] = [float(v) if v is not None else float("nan") for v in frame["fire_score"]]
+        out["topics"] = _labels_of(frame, n)
+        if "fire_relevant" in frame.columns:  # the emergency-management model
+            out["fire_relevant"] = [pd.NA if f or _missing(v) else bool(v) for v, f in zip(frame["fire_relevant"], failed)]
+            out["fire_score"] = [float("nan") if _missing(v) else float(v) for v in frame["fire_score"]]
         for c in frame.columns:
             if c.startswith("score_"):
                 out[c] = frame[c].astype(float).tolist()
@@ -667,10 +678,38 @@ def _make_config(steps, classifier, policy, top_k, extractor=None, parser=None, 
                    parser=parser, matcher=matcher)
 
 
+def _preflight(cfg: _Config, jobs: int) -> None:
+    """Fail before any row is read when a step cannot run at all (missing module or model).
+
+    In one process the models are loaded here (they are needed anyway); with workers only
+    their presence is checked, each worker then loads them once.
+    """
+    if "classify" in cfg.steps:
+        if isinstance(cfg.classifier, (str, os.PathLike)):
+            if jobs == 1:
+                get_engine(cfg).classifier
+            else:
+                _require("persist", "the classify step").model_path(cfg.classifier)
+        elif not hasattr(cfg.classifier, "predict_frame"):
+            raise InputError(f"classifier must be a model name, a path or an object with predict_frame; got "
+                             f"{type(cfg.classifier).__name__}", code="PN165")
+    if "extract" in cfg.steps:
+        if jobs == 1:
+            get_engine(cfg).extract, get_engine(cfg).parse
+        elif cfg.extractor is None or cfg.parser is None:
+            _require("suggest", "the extract step")
+    if "match" in cfg.steps and cfg.clauses is not None:
+        if jobs == 1:
+            get_engine(cfg).matcher
+        elif cfg.matcher is None:
+            _require("match", "the match step")
+
+
 def _run_chunks(chunks, cfg: _Config, *, jobs: int, progress, total=None):
     """Run prepared chunks in order, in this process or a pool; yields chunk results in order."""
     from tqdm import tqdm
 
+    _preflight(cfg, jobs)
     bar = tqdm(total=total, unit="row", disable=not progress, file=sys.stderr, leave=False, dynamic_ncols=True)
     try:
         if jobs == 1:

@@ -63,6 +63,7 @@ def run(
     sheet: Optional[str] = typer.Option(None, "--sheet", help="Worksheet of an XLSX input (default the first)."),
     jobs: int = typer.Option(1, "--jobs", "-j", help="Worker processes; 0 = all cores."),
     steps: str = typer.Option("classify,extract,match", "--steps", help="Comma-separated steps."),
+    model: str = typer.Option("default", "--model", help="Classifier: a shipped model name or a .skops file from `train`."),
     chunk_size: int = typer.Option(1000, "--chunk-size", min=1, help="Rows per chunk."),
     report: Optional[Path] = typer.Option(None, "--report", help="Also write an HTML report here."),
     force: bool = typer.Option(False, "--force", "-f", help="Overwrite existing outputs."),
@@ -92,7 +93,7 @@ def run(
                                        code="PN150")
         sheet_arg = int(sheet) if sheet is not None and sheet.isdigit() else sheet
         result = process_file(input, out=output, force=force, encoding=encoding, sheet=sheet_arg, text_col=text_col,
-                              id_col=id_col, title_col=title_col, policy=policy, steps=step_tuple, jobs=jobs,
+                              id_col=id_col, title_col=title_col, policy=policy, steps=step_tuple, classifier=model, jobs=jobs,
                               chunk_size=chunk_size, progress=_progress())
         if report is not None:
             from .report import render_report

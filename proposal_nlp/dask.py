@@ -20,7 +20,7 @@ import logging
 import pandas as pd
 
 from .batch import (DEFAULT_CHUNK_SIZE, STEPS, TOP_K, BatchResult, _as_str, _assemble, _make_config, _meta,
-                    _prepare_rows, get_engine)
+                    _preflight, _prepare_rows, get_engine)
 from .errors import ProposalNLPError
 
 log = logging.getLogger(__name__)
@@ -76,6 +76,7 @@ def process_dask(ddf, *, text_col=None, id_col=None, title_col=None, policy=None
                         "use dask.dataframe.from_pandas or read_csv, or call process_table on pandas")
     roles = detect_columns(list(ddf.columns), text_col=text_col, id_col=id_col, title_col=title_col)
     cfg = _make_config(steps, classifier, policy, top_k, extractor, parser, matcher)
+    _preflight(cfg, jobs=2)  # presence only: the workers load the models
     lengths = ddf.map_partitions(len).compute()
     offsets = [0]
     for n in list(lengths)[:-1]:

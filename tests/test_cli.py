@@ -145,3 +145,32 @@ def test_demo_runs_or_says_what_is_missing(standins, tmp_path, monkeypatch):
     assert "本批共受理建议提案" in res.stdout
     assert invoke("run", "--demo").exit_code == 1  # exists, no --force
     assert invoke("run", "--demo", "--force").exit_code == 0
+
+
+def test_missing_model_fails_before_any_row(tmp_path):
+    pytest.importorskip("proposal_nlp.persist")
+    inp = tmp_path / "in.csv"
+    bs.proposals_frame(3).to_csv(inp, index=False)
+    res = invoke("run", inp, "-o", tmp_path / "o.xlsx", "--steps", "classify", "--model", tmp_path / "nope.skops")
+    assert res.exit_code == 1 and "not found" in res.output
+    assert not (tmp_path / "o.xlsx").exists()
+
+
+def test_train_then_run_with_the_trained_model(tmp_path):
+    """`train` then `run --model`: the user's own classifier labels the batch."""
+    pytest.importorskip("proposal_nlp.persist")
+    rows = [("建议加强消防通道管理", "fire"), ("电动车楼道充电起火", "fire"), ("小区消防栓损坏", "fire"),
+            ("道路积水严重需要疏通", "flood"), ("台风过后树木倒伏", "flood"), ("暴雨内涝排水不畅", "flood")] * 3
+    table = tmp_path / "labelled.csv"
+    pd.DataFrame(rows, columns=["text", "label"]).to_csv(table, index=False)
+    model = tmp_path / "model.skops"
+    res = invoke("train", table, "--text-col", "text", "--label-col", "label", "-o", model)
+    if res.exit_code != 0 and "PN163" in res.output:
+        pytest.skip("classifier module not available")
+    assert res.exit_code == 0, res.output
+    inp = tmp_path / "in.csv"
+    pd.DataFrame({"id": ["1", "2"], "text": ["楼道里充电起火了", "暴雨后道路积水"]}).to_csv(inp, index=False)
+    out = tmp_path / "o.xlsx"
+    res = invoke("run", inp, "-o", out, "--steps", "classify", "--model", model)
+    assert res.exit_code == 0, res.output
+    assert len(read_result(out).proposals) == 2
