@@ -138,9 +138,10 @@ def _jieba_hmm_resplit(words: list[str], has_word) -> list[str]:
 class _Backend:
     """The built tokenizer of one segmenter: a ``cut(text) -> list[str]`` callable."""
 
-    def __init__(self, cut, has_word):
+    def __init__(self, cut, has_word, tokenizer):
         self.cut = cut
         self.has_word = has_word
+        self.tokenizer = tokenizer  # the private jieba.Tokenizer or rjieba.Jieba
 
 
 class Segmenter:
@@ -223,20 +224,22 @@ class Segmenter:
             return [e.term.translate(_FULLWIDTH_TABLE) for e in self.entries]
         return [e.term for e in self.entries]
 
-    def _frequencies(self, terms: list[str]) -> list[int]:
-        """The frequency of each entry: its own, else what jieba's ``add_word`` picks."""
+    def _frequencies(self, terms: list[str]) -> tuple[list[int], list[int] | None]:
+        """The frequency of each entry (its own, else what jieba's ``add_word`` picks) and,
+        when jieba had to be asked, the frequency each term had just before it was added."""
         given = [e.freq for e in self.entries]
         if all(f is not None for f in given):
-            return [int(f) for f in given]
+            return [int(f) for f in given], None
         if self.dictionary is None:
-            return [1 if f is None else int(f) for f in given]
+            return [1 if f is None else int(f) for f in given], None
         tok = _jieba_tokenizer(self.dictionary)
-        freqs = []
+        freqs, before = [], []
         for term, f in zip(terms, given):
+            before.append(tok.FREQ.get(term) or 0)
             f = tok.suggest_freq(term, False) if f is None else int(f)
             tok.add_word(term, f)
             freqs.append(f)
-        return freqs
+        return freqs, before
 
     def _build(self) -> _Backend:
         terms = self._terms()
@@ -257,19 +260,21 @@ class Segmenter:
             def cut(text, _tok=tok, _hmm=self.hmm):
                 return _tok.lcut(text, HMM=_hmm)
 
-            backend = _Backend(cut, lambda w, _f=tok.FREQ: bool(_f.get(w)))
+            backend = _Backend(cut, lambda w, _f=tok.FREQ: bool(_f.get(w)), tok)
         else:
             import rjieba
 
             tok = rjieba.Jieba() if self.dictionary == "jieba" else rjieba.Jieba.empty()
-            freqs = self._frequencies(terms)
+            freqs, before = self._frequencies(terms)
             pad = _JIEBA_DUPLICATE_TOTAL if self.dictionary == "jieba" else 0
             seen: dict[str, int] = {}
-            for term, f, e in zip(terms, freqs, self.entries):
+            for i, (term, f, e) in enumerate(zip(terms, freqs, self.entries)):
                 if term in seen:
                     pad += seen[term]
                 elif self.dictionary == "jieba" and tok.has_word(term):
-                    if e.base_freq is not None and e.term == term:
+                    if before is not None:
+                        pad += before[i]
+                    elif e.base_freq is not None and e.term == term:
                         pad += e.base_freq
                     else:
                         pad += _base_frequencies().get(term, 0)
@@ -277,7 +282,7 @@ class Segmenter:
                 seen[term] = f
             if pad:
                 tok.add_word(_TOTAL_PAD, pad, None)
-            backend = _Backend(self._rjieba_cut(tok), tok.has_word)
+            backend = _Backend(self._rjieba_cut(tok), tok.has_word, tok)
         self._entries = [replace(e, freq=f) for e, f in zip(self.entries, freqs)]
         return backend
 

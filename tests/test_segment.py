@@ -83,6 +83,10 @@ def test_backends_agree_when_lexicon_repeats_known_words():
     for text in SAMPLES:
         assert a.cut(text) == b.cut(text)
     assert [e.freq for e in a.entries] == [e.freq for e in b.entries]
+    # same dictionary total: frequencies suggested from it agree (they scale with the total)
+    py, rs = a._ensure().tokenizer, b._ensure().tokenizer
+    for phrase in ("的的的", "人民代表大会的", "地震了"):
+        assert abs(py.suggest_freq(phrase, False) / rs.suggest_freq(phrase) - 1) < 1e-6
 
 
 def test_backends_agree_with_word_list_only():
