@@ -24,9 +24,9 @@ import logging
 import re
 import threading
 from bisect import bisect_left, bisect_right
-from itertools import accumulate
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
+from itertools import accumulate
 from typing import NamedTuple
 
 from .errors import InputError, check_text

@@ -89,6 +89,13 @@ def test_backends_agree_when_lexicon_repeats_known_words():
         assert abs(py.suggest_freq(phrase, False) / rs.suggest_freq(phrase) - 1) < 1e-6
 
 
+def test_duplicate_dictionary_total_matches_installed_jieba():
+    from proposal_nlp.segment import _JIEBA_DUPLICATE_TOTAL, _jieba_tokenizer
+
+    tok = _jieba_tokenizer()
+    assert tok.total - sum(tok.FREQ.values()) == _JIEBA_DUPLICATE_TOTAL
+
+
 def test_backends_agree_with_word_list_only():
     words = ["韧性", "安全", "城市", "韧性安全", "电动", "自行车", "电动自行车", "充电"]
     a = Segmenter(backend="jieba", lexicon=words, default_lexicon=False, dictionary=None, hmm=False)
