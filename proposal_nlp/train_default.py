@@ -1,0 +1,382 @@
+"""The default emergency-management model: its labelled set, training and dev evaluation.
+
+The labelled set lives in ``corpora/em/labels.csv`` as pointers (source, row id, optional
+character span) into the public texts of the shared data folder, never the texts
+themselves; :func:`load_em_dataset` resolves them. :func:`train_default_model` trains the
+shipped ``em-v1`` model and :func:`evaluate_default` measures the shipped model on the dev
+split. ``python -m proposal_nlp.train_default`` retrains and rewrites the model file.
+"""
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+import logging
+import sys
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+MODEL_ID = "em-v1"
+MODEL_FILE = f"{MODEL_ID}.skops"
+TOPICS = (
+    "resilient_city", "emergency_rescue", "hazardous_chemicals", "e_bikes", "fire_safety",
+    "flood_disaster", "work_safety", "grassroots_capacity", "public_education", "smart_emergency",
+)
+LABELS_RELPATH = Path("corpora") / "em" / "labels.csv"
+
+# source name -> (file under the data folder, what row_id means)
+SOURCES = {
+    "teddy_fj2_921": ("teddy2020_c/fj2_full_subset921_messages_labeled.csv", "留言编号"),
+    "teddy_fj2_sample": ("teddy2020_c/fj2_sample_messages_labeled.csv", "留言编号"),
+    "teddy_fj2_test2801": ("teddy2020_c/fj2_official_testset2801_unlabeled_with_team_predictions.csv", "留言编号"),
+    "teddy_fj4": ("teddy2020_c/fj4_message_reply_pairs.csv", "留言编号 (message only, not the reply)"),
+    "jszx2019": ("jszx_cppcc_proposals/jszx_cppcc_proposals_2019_2022.jsonl", "pkid (year 2019 only)"),
+    "law_articles": ("lawrefbook_laws/laws_articles.jsonl.gz", "path#idx"),
+    "law_subset": ("lawrefbook_laws/laws_emergency_fire_safety_subset.jsonl", "path + start/end span in text"),
+    "cec": ("cec_emergency/cec_documents.jsonl", "id"),
+    "duee_dev": ("duee1/duee1_dev.jsonl", "id"),
+    "duee_sample": ("duee1/duee1_sample_data.jsonl", "id"),
+    "hazmat": ("hazmat_accident_cases/hazmat_road_accident_cases.jsonl", "id"),
+    "govcn": ("govcn_state_council_docs/govcn_policies.jsonl", "index_number"),
+}
+# sets DATASETS.md reserves for evaluating the default model: never read for training
+RESERVED = ("teddy2020_c/fj3_hot_issue_messages.csv", "jszx_cppcc_proposals 2022")
+
+
+def _jsonl(path: Path):
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                yield json.loads(line)
+
+
+def _teddy(path: Path):
+    import pandas as pd
+
+    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    for r in df.itertuples(index=False):
+        row = r._asdict()
+        yield {"row_id": row["留言编号"].strip(), "text": f"{row['留言主题'].strip()}\n{row['留言详情'].strip()}",
+               "group": None, "meta": {}}
+
+
+def _law_subset_spans(meta: dict):
+    """Offsets of each article body inside the document text."""
+    text = meta.get("text") or ""
+    arts = meta.get("articles") or []
+    if isinstance(arts, str):
+        import ast
+
+        arts = ast.literal_eval(arts)
+    pos = 0
+    for art in arts:
+        body = (art.get("text") or "").strip()
+        if not body:
+            continue
+        start = text.find(body, pos)
+        if start < 0:
+            continue
+        end = start + len(body)
+        pos = end
+        yield start, end
+
+
+def iter_source(name: str, root: Path):
+    """Whole records ``{"row_id", "text", "group", "meta"}`` of one source (spans slice ``text``)."""
+    rel, _ = SOURCES[name]
+    path = Path(root) / rel
+    if name.startswith("teddy_"):
+        yield from _teddy(path)
+    elif name == "jszx2019":
+        for r in _jsonl(path):
+            if str(r.get("year")) != "2019":  # 2022 is reserved for evaluation
+                continue
+            yield {"row_id": r["pkid"], "text": f"{r['title'].strip()}\n{r['content'].strip()}",
+                   "group": r["pkid"], "meta": {"category": r.get("category"), "title": r["title"]}}
+    elif name == "law_articles":
+        for r in _jsonl(path):
+            yield {"row_id": f"{r['path']}#{r['idx']}", "text": r["text"], "group": r["title"],
+                   "meta": {"title": r["title"], "article": r.get("article")}}
+    elif name == "law_subset":
+        for r in _jsonl(path):
+            yield {"row_id": r["path"], "text": r["text"] or "", "group": r["title"],
+                   "meta": {"title": r["title"], "articles": r.get("articles")}}
+    elif name == "cec":
+        for r in _jsonl(path):
+            yield {"row_id": r["id"], "text": r["text"], "group": r["id"],
+                   "meta": {"category": r["category"], "title": r.get("title")}}
+    elif name.startswith("duee_"):
+        for r in _jsonl(path):
+            yield {"row_id": r["id"], "text": r["text"], "group": r["id"],
+                   "meta": {"event_types": list(r.get("event_types") or []), "is_fire": int(r.get("is_fire") or 0)}}
+    elif name == "hazmat":
+        for r in _jsonl(path):
+            yield {"row_id": r["id"], "text": f"{r['title'].strip()}\n{r['text'].strip()}", "group": r["id"],
+                   "meta": {"title": r["title"]}}
+    elif name == "govcn":
+        for r in _jsonl(path):
+            yield {"row_id": r["index_number"], "text": r["text"], "group": r["index_number"],
+                   "meta": {"title": r["title"]}}
+    else:  # pragma: no cover - SOURCES and this function change together
+        raise KeyError(name)
+
+
+_SENT_END = "。！？；!?;"
+
+
+def _chunks(text: str, *, start: int = 0, size: int = 300):
+    """Offsets of consecutive sentence groups of about ``size`` characters."""
+    begin, i, n = start, start, len(text)
+    while i < n:
+        if text[i] in _SENT_END and i + 1 - begin >= size:
+            yield begin, i + 1
+            begin = i + 1
+        i += 1
+    if n - begin >= 40:
+        yield begin, n
+
+
+def iter_units(name: str, root: Path):
+    """Annotation units of one source: whole records, or spans (``start``/``end``) of them.
+
+    Law-subset documents are cut into their articles; Jiangsu proposals give the whole
+    proposal and also passages of about 300 characters (so short asks are labelled too).
+    """
+    for rec in iter_source(name, root):
+        text = rec["text"]
+        if name == "law_subset":
+            for start, end in _law_subset_spans({"text": text, "articles": rec["meta"]["articles"]}):
+                yield {**rec, "start": start, "end": end, "text": text[start:end]}
+        elif name == "jszx2019":
+            yield rec
+            body = text.index("\n") + 1
+            for start, end in _chunks(text, start=body):
+                yield {**rec, "start": start, "end": end, "text": text[start:end]}
+        else:
+            yield rec
+
+
+def _resolve_data_dir(data_dir):
+    from .errors import ResourceError
+    from .resources import data_dir as _data_dir
+
+    root = _data_dir(data_dir)
+    if root is None:
+        raise ResourceError("[PN401] shared data folder not found; pass data_dir=, set "
+                            "PROPOSAL_NLP_DATA, or place the data in ../shared/data")
+    return Path(root)
+
+
+def _labels_path(labels=None) -> Path:
+    if labels is not None:
+        return Path(labels)
+    return Path(__file__).resolve().parent.parent / LABELS_RELPATH
+
+
+def read_labels(labels=None):
+    """The annotation table (pointers and labels only, no text)."""
+    import pandas as pd
+
+    path = _labels_path(labels)
+    if not path.exists():
+        from .errors import ResourceError
+
+        raise ResourceError(f"[PN402] {path} not found; the labelled set ships with the source "
+                            "checkout (corpora/em/labels.csv)")
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return df
+
+
+def load_em_dataset(data_dir=None, *, labels=None):
+    """The labelled emergency-management set with its texts resolved from the shared data.
+
+    Returns a DataFrame with columns ``source, row_id, start, end, text, topics`` (list of
+    taxonomy ids, empty for none), ``fire`` (bool), ``method``, ``split`` (train / dev) and
+    ``group`` (document key that never spans both splits), in the order of the labels file.
+    """
+    import pandas as pd
+
+    root = _resolve_data_dir(data_dir)
+    lab = read_labels(labels)
+    texts = {}
+    for name in sorted(set(lab["source"])):
+        if name not in SOURCES:
+            from .errors import ResourceError
+
+            raise ResourceError(f"[PN403] unknown source {name!r} in labels; known: {sorted(SOURCES)}")
+        for rec in iter_source(name, root):
+            texts[(name, rec["row_id"])] = rec["text"]
+    out = []
+    missing = 0
+    for r in lab.itertuples(index=False):
+        text = texts.get((r.source, r.row_id))
+        if text is None:
+            missing += 1
+            continue
+        if r.start or r.end:
+            text = text[int(r.start or 0):int(r.end) if r.end else None]
+        out.append({"source": r.source, "row_id": r.row_id, "start": r.start, "end": r.end, "text": text,
+                    "topics": [t for t in r.topics.split("|") if t], "fire": r.fire == "1",
+                    "method": r.method, "split": r.split, "group": r.group})
+    if missing:
+        logger.warning("%d labelled rows did not resolve in %s", missing, root)
+    return pd.DataFrame(out, columns=["source", "row_id", "start", "end", "text", "topics", "fire",
+                                      "method", "split", "group"])
+
+
+# ---------------------------------------------------------------------- training and evaluation
+#: texts the project wrote itself: the card records the shipped model's predictions for them
+SAMPLE_TEXTS = (
+    "小区楼道里每天都有居民给电动自行车充电，电线从窗户拉下来飞线充电，上周隔壁单元电瓶车起火，烧黑了整个楼道，请求物业和消防部门整治并建设集中充电桩。",
+    "建议改善中小学午餐质量，增加蔬菜和水果的供应，规范学校食堂的招标和收费，让家长放心。",
+    "新开的火锅店生意火爆，晚上排队的人很多，希望附近增加停车位，方便顾客停车。",
+    "今年汛期暴雨频繁，老城区多处道路严重内涝，建议加快排水管网改造，提升城市防汛排涝能力。",
+    "建议加强危险化学品运输车辆的监管，化工园区周边设置专用停车场，严防槽罐车泄漏和爆炸事故。",
+    "建议在社区建立应急志愿者队伍，配备应急物资，定期开展居民应急演练和自救互救知识培训。",
+    "建议建设城市安全风险监测预警平台，利用物联网和大数据对燃气管网、桥梁和高层建筑进行实时监测。",
+    "希望开通从火车站到机场的直达公交线路，方便旅客出行。",
+)
+
+TOPIC_PARAMS = dict(model="svm", C=0.5, word_ngram_range=(1, 2), char_ngram_range=(1, 3), min_df=2,
+                    max_features=60_000, class_weight=None, cv=3)
+FIRE_PARAMS = dict(model="svm", C=0.5, word_ngram_range=(1, 2), char_ngram_range=(1, 3), min_df=2,
+                   max_features=60_000, class_weight=None, cv=3)
+
+
+def _default_out_dir() -> Path:
+    return Path(__file__).resolve().parent / "data" / "models"
+
+
+def _sha256_file(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _f1(tp, fp, fn) -> float:
+    return 0.0 if tp == 0 else 2 * tp / (2 * tp + fp + fn)
+
+
+def em_metrics(gold_topics, gold_fire, pred_topics, pred_fire) -> dict:
+    """Dev figures of an emergency model: topic micro-F1, per-topic F1, fire F1, none accuracy."""
+    per = {}
+    TP = FP = FN = 0
+    for t in TOPICS:
+        tp = sum(t in g and t in p for g, p in zip(gold_topics, pred_topics))
+        fp = sum(t not in g and t in p for g, p in zip(gold_topics, pred_topics))
+        fn = sum(t in g and t not in p for g, p in zip(gold_topics, pred_topics))
+        per[t] = round(_f1(tp, fp, fn), 4)
+        TP, FP, FN = TP + tp, FP + fp, FN + fn
+    none_idx = [i for i, g in enumerate(gold_topics) if not g]
+    tpf = sum(g and p for g, p in zip(gold_fire, pred_fire))
+    fpf = sum((not g) and p for g, p in zip(gold_fire, pred_fire))
+    fnf = sum(g and not p for g, p in zip(gold_fire, pred_fire))
+    return {
+        "em_dev_micro_f1": round(_f1(TP, FP, FN), 4),
+        "em_dev_macro_f1": round(sum(per.values()) / len(per), 4),
+        "fire_dev_f1": round(_f1(tpf, fpf, fnf), 4),
+        "fire_dev_precision": round(tpf / max(1, tpf + fpf), 4),
+        "fire_dev_recall": round(tpf / max(1, tpf + fnf), 4),
+        "none_accuracy": round(sum(not pred_topics[i] for i in none_idx) / max(1, len(none_idx)), 4),
+        "exact_match": round(sum(set(g) == set(p) for g, p in zip(gold_topics, pred_topics)) / max(1, len(gold_topics)), 4),
+        "per_topic_f1": per,
+        "n": len(gold_topics),
+    }
+
+
+def _evaluate(clf, dev) -> dict:
+    frame = clf.predict_frame(dev["text"].tolist())
+    out = em_metrics(dev["topics"].tolist(), dev["fire"].tolist(), frame["topics"].tolist(),
+                     frame["fire_relevant"].tolist())
+    by_source = {}
+    fam = dev["source"].str.replace(r"_.*", "", regex=True).to_numpy()
+    for name in sorted(set(fam)):
+        m = fam == name
+        sub = em_metrics(dev["topics"][m].tolist(), dev["fire"][m].tolist(),
+                         frame["topics"][m].tolist(), frame["fire_relevant"][m].tolist())
+        by_source[name] = {k: sub[k] for k in ("em_dev_micro_f1", "fire_dev_f1", "none_accuracy", "n")}
+    out["by_source"] = by_source
+    man = (dev["method"] == "manual").to_numpy()
+    if man.any():
+        sub = em_metrics(dev["topics"][man].tolist(), dev["fire"][man].tolist(),
+                         frame["topics"][man].tolist(), frame["fire_relevant"][man].tolist())
+        out["manual_dev"] = {k: sub[k] for k in ("em_dev_micro_f1", "fire_dev_f1", "none_accuracy", "n")}
+    return out
+
+
+def train_default_model(out_dir=None, *, data_dir=None, seed: int = 0, labels=None, save: bool = True):
+    """Train the default emergency model (``em-v1``) on the train split of the labelled set,
+    measure it on the dev split, and (``save=True``) write ``<out_dir>/em-v1.skops`` with its
+    JSON card (dev metrics, data hashes, seed, training command, sample predictions).
+
+    Returns ``(model, metrics)``.
+    """
+    import time
+
+    from .classify import EmergencyClassifier, TextClassifier
+    from .persist import save_classifier
+
+    data = load_em_dataset(data_dir, labels=labels)
+    train = data[data["split"] == "train"]
+    dev = data[data["split"] == "dev"]
+    t0 = time.perf_counter()
+    topics = TextClassifier(multilabel=True, random_state=seed, **TOPIC_PARAMS)
+    topics.fit(train["text"].tolist(), [list(t) for t in train["topics"]])
+    fire = TextClassifier(multilabel=False, random_state=seed, **FIRE_PARAMS)
+    fire.fit(train["text"].tolist(), train["fire"].astype(bool).tolist())
+    clf = EmergencyClassifier(topics, fire, name=MODEL_ID)
+    seconds = time.perf_counter() - t0
+    metrics = _evaluate(clf, dev)
+    logger.info("em-v1 dev: topics micro-F1 %.3f, fire F1 %.3f", metrics["em_dev_micro_f1"], metrics["fire_dev_f1"])
+    if save:
+        out_dir = Path(out_dir) if out_dir is not None else _default_out_dir()
+        lab_path = _labels_path(labels)
+        card = {
+            "model_id": MODEL_ID,
+            "description": "Default emergency-management model: taxonomy topics (multi-label) + fire relevance",
+            "seed": seed,
+            "training_command": "python -m proposal_nlp.train_default",
+            "labels_file": str(LABELS_RELPATH).replace("\\", "/"),
+            "labels_sha256": _sha256_file(lab_path),
+            "data_sources": sorted(set(data["source"])),
+            "n_train": int(len(train)), "n_dev": int(len(dev)),
+            "train_seconds": round(seconds, 1),
+            "params": {"topics": TOPIC_PARAMS, "fire": FIRE_PARAMS},
+            "metrics": metrics,
+            "sample_texts": list(SAMPLE_TEXTS),
+        }
+        path = save_classifier(clf, out_dir / MODEL_FILE, card=card)
+        logger.info("wrote %s", path)
+    return clf, metrics
+
+
+def evaluate_default(data_dir=None, *, model="em-v1", labels=None) -> dict:
+    """Dev-split figures of the shipped default model (``em_dev_micro_f1``, ``fire_dev_f1``,
+    ``per_topic_f1``, ``none_accuracy``, ...), measured now from the shared data."""
+    from .persist import load_classifier
+
+    clf = load_classifier(model)
+    data = load_em_dataset(data_dir, labels=labels)
+    return _evaluate(clf, data[data["split"] == "dev"])
+
+
+def main(argv=None) -> int:
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m proposal_nlp.train_default",
+                                 description="Retrain the default emergency-management model (em-v1).")
+    ap.add_argument("--data", default=None, help="shared data folder (default: $PROPOSAL_NLP_DATA or ../shared/data)")
+    ap.add_argument("--out", default=None, help="output folder (default: the package's data/models)")
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    _, metrics = train_default_model(args.out, data_dir=args.data, seed=args.seed)
+    sys.stdout.write(json.dumps({k: metrics[k] for k in ("em_dev_micro_f1", "fire_dev_f1", "none_accuracy",
+                                                          "per_topic_f1")}, ensure_ascii=False) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

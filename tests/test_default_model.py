@@ -1,0 +1,200 @@
+"""The shipped default emergency-management model (em-v1) and its labelled set."""
+from __future__ import annotations
+
+import csv
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from proposal_nlp import data_dir
+from proposal_nlp.train_default import (
+    LABELS_RELPATH, MODEL_FILE, MODEL_ID, SOURCES, TOPICS, em_metrics, read_labels,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL = ROOT / "proposal_nlp" / "data" / "models" / MODEL_FILE
+needs_data = pytest.mark.skipif(data_dir() is None, reason="shared data folder (../shared/data) not present")
+needs_model = pytest.mark.skipif(not MODEL.is_file(), reason=f"{MODEL_FILE} not built yet")
+
+
+@pytest.fixture(scope="module")
+def model():
+    from proposal_nlp.persist import load_classifier
+
+    return load_classifier(MODEL_ID)
+
+
+# ---------------------------------------------------------------------- the labelled set
+def test_labels_file_holds_pointers_not_texts():
+    lab = read_labels()
+    assert list(lab.columns) == ["source", "row_id", "start", "end", "group", "topics", "fire", "method", "split"]
+    assert 3000 <= len(lab) <= 6500
+    assert set(lab["source"]) <= set(SOURCES)
+    assert set(lab["split"]) == {"train", "dev"}
+    assert set(lab["method"]) <= {"rule", "weak", "manual"}
+    assert set(lab["fire"]) <= {"0", "1"}
+    for cell in lab["topics"]:
+        assert all(t in TOPICS for t in cell.split("|") if t)
+    # a pointer is short: no row smuggles a text into the file
+    assert lab["row_id"].str.len().max() < 200
+    assert not lab.duplicated(["source", "row_id", "start", "end"]).any()
+
+
+def test_no_reserved_evaluation_rows():
+    lab = read_labels()
+    assert "teddy_fj3" not in " ".join(lab["source"])  # 附件3 is reserved for evaluation
+    assert not any("fj3_hot_issue" in rel for rel, _ in SOURCES.values())
+
+
+def test_dev_split_is_grouped_and_sized():
+    lab = read_labels()
+    train, dev = lab[lab.split == "train"], lab[lab.split == "dev"]
+    assert not set(train["group"]) & set(dev["group"])  # a document never spans both splits
+    assert 0.15 <= len(dev) / len(lab) <= 0.25
+    fam = lab["source"].str.replace(r"_.*", "", regex=True)
+    assert set(fam[lab.split == "dev"]) == set(fam)  # every source family is in dev
+
+
+def test_every_topic_has_enough_positives_and_none_is_common():
+    lab = read_labels()
+    counts = {t: lab["topics"].str.split("|").map(lambda ts, t=t: t in ts).sum() for t in TOPICS}
+    assert min(counts.values()) >= 40, counts
+    assert lab["fire"].eq("1").sum() >= 300
+    assert lab["topics"].eq("").mean() > 0.4
+    assert lab["method"].eq("manual").sum() >= 300
+
+
+@needs_data
+@pytest.mark.slow
+def test_every_label_resolves_to_its_text():
+    from proposal_nlp.train_default import load_em_dataset
+
+    data = load_em_dataset()
+    assert len(data) == len(read_labels())
+    assert data["text"].str.len().min() > 0
+
+
+@needs_data
+def test_jiangsu_2022_is_never_read():
+    from proposal_nlp.train_default import iter_source
+
+    years = {r["row_id"] for r in iter_source("jszx2019", data_dir())}
+    lab = read_labels()
+    assert set(lab.loc[lab.source == "jszx2019", "row_id"]) <= years
+
+
+# ---------------------------------------------------------------------- metrics helper
+def test_em_metrics_counts():
+    m = em_metrics([["fire_safety"], [], ["e_bikes", "fire_safety"]], [True, False, True],
+                   [["fire_safety"], ["e_bikes"], ["e_bikes"]], [True, False, False])
+    assert m["per_topic_f1"]["fire_safety"] == pytest.approx(2 / 3, abs=1e-4)
+    assert m["fire_dev_f1"] == pytest.approx(2 / 3, abs=1e-4)
+    assert m["none_accuracy"] == 0.0
+
+
+# ---------------------------------------------------------------------- the shipped model
+@needs_model
+def test_model_file_is_small_and_has_no_untrusted_types():
+    import skops.io as sio
+
+    assert MODEL.stat().st_size < 20 * 1024 * 1024
+    assert sio.get_untrusted_types(file=MODEL) == []
+
+
+@needs_model
+def test_card_records_dev_metrics(model):
+    card = json.loads(MODEL.with_suffix(".card.json").read_text(encoding="utf-8"))
+    m = card["metrics"]
+    for key in ("em_dev_micro_f1", "fire_dev_f1", "none_accuracy", "per_topic_f1"):
+        assert key in m
+    assert set(m["per_topic_f1"]) == set(TOPICS)
+    assert card["training_command"] == "python -m proposal_nlp.train_default"
+    assert card["labels_file"] == str(LABELS_RELPATH).replace("\\", "/")
+
+
+@needs_model
+def test_predictions_equal_those_in_the_card(model):
+    card = model.card_
+    texts = card["sample_texts"]
+    frame = model.predict_frame(texts)
+    for row, want in zip(frame.to_dict("records"), card["sample_predictions"]):
+        assert list(row["topics"]) == want["topics"]
+        assert bool(row["fire_relevant"]) == want["fire_relevant"]
+        assert row["fire_score"] == pytest.approx(want["fire_score"], abs=1e-6)
+        for t in TOPICS:
+            assert row[f"score_{t}"] == pytest.approx(want[f"score_{t}"], abs=1e-6)
+
+
+@needs_model
+@pytest.mark.parametrize("text, topic, fire", [
+    ("小区楼道里电动车充电时电瓶起火，火势蔓延到楼上，居民被困，请求禁止电动自行车进楼入户充电，建设集中充电桩。",
+     "e_bikes", True),
+    ("老旧小区消防通道被私家车长期占用，消防车无法进入，一旦发生火灾后果不堪设想，请求城管和消防部门清理。",
+     "fire_safety", True),
+    ("每逢暴雨，我们村的道路和农田都被淹，排涝泵站年久失修，请求加固堤防、修复泵站，做好防汛准备。",
+     "flood_disaster", False),
+])
+def test_sanity_positives(model, text, topic, fire):
+    row = model.predict_frame([text]).iloc[0]
+    assert topic in row["topics"]
+    assert bool(row["fire_relevant"]) is fire
+
+
+@needs_model
+@pytest.mark.parametrize("text", [
+    "建议提高中小学午餐的营养标准，增加蔬菜和水果，规范学校食堂收费，让学生吃得健康。",
+    "新开的火锅店生意火爆，每天晚上排长队，希望附近多设几个停车位。",
+    "建议开通从火车站到高铁站的快速公交，方便市民换乘。",
+])
+def test_sanity_out_of_scope(model, text):
+    row = model.predict_frame([text]).iloc[0]
+    assert not bool(row["fire_relevant"])
+    assert row["fire_score"] < 0.5
+    if "午餐" in text or "火车站" in text:
+        assert row["topics"] == []
+
+
+@needs_model
+def test_bad_rows_each_give_a_row(model):
+    texts = ["", "   ", None, float("nan"), "Hello, world!", "火" * 1_000_000, "消防通道被占用"]
+    frame = model.predict_frame(texts)
+    assert len(frame) == len(texts)
+    for i in range(4):
+        assert frame["topics"].iloc[i] == []
+        assert not frame["fire_relevant"].iloc[i]
+        assert frame["fire_score"].iloc[i] == 0.0
+    assert all(0.0 <= s <= 1.0 for s in frame["fire_score"])
+    assert not any(math.isnan(s) for s in frame["fire_score"])
+
+
+@needs_model
+def test_series_input_keeps_its_index(model):
+    s = pd.Series(["消防通道被占用", None], index=["a", "b"])
+    frame = model.predict_frame(s)
+    assert list(frame.index) == ["a", "b"]
+
+
+@needs_model
+def test_wrong_type_names_the_row(model):
+    with pytest.raises(TypeError, match=r"texts\[1\]"):
+        model.predict_frame(["消防", 42])
+
+
+def test_import_does_no_work():
+    import subprocess
+    import sys
+
+    code = ("import sys, proposal_nlp.train_default; "
+            "print(any(m in sys.modules for m in ('sklearn', 'jieba', 'rjieba', 'proposal_nlp.classify')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_labels_csv_is_plain_utf8_csv():
+    with open(ROOT / LABELS_RELPATH, encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[0][0] == "source"
+    assert all(len(r) == len(rows[0]) for r in rows)
