@@ -2,18 +2,21 @@
 
 Input: Teddy 附件3 messages (``fj3_hot_issue_messages.csv``; read as input only, nothing is
 trained on them) repeated with varied ids up to ``--rows``, written to a temporary CSV and run
-through ``process_file`` (streamed in chunks), once in one process and once with two worker
-processes. Policy: the demo's 12345 framework table (``corpora/demo/framework_12345.csv``).
+through ``proposal_nlp.batch.process_file`` (streamed in chunks), once in one process and once
+with two worker processes, each run in a fresh interpreter so that memory and model loading
+are measured as a user's run would see them. Policy: the demo's 12345 framework table
+(``corpora/demo/framework_12345.csv``).
 
-Prints a table and, as the last line, one JSON object:
-rows, seconds, rows_per_s, peak_rss_mb (one process), seconds_jobs2, rows_per_s_jobs2,
-peak_rss_mb_jobs2 (parent + workers), rows_out (== rows: no row lost), stage shares.
+Prints a table and, as the last line, one JSON object: rows, seconds, rows_per_s, cpu_seconds,
+peak_rss_mb (one process), the same with ``_jobs2`` (parent + worker processes), rows_out
+(== rows: no row lost), per-stage seconds and shares (summed over chunks, one process).
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import threading
@@ -23,84 +26,95 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import pandas as pd  # noqa: E402
 import psutil  # noqa: E402
-
-from proposal_nlp.batch import demo_files, process_file  # noqa: E402
-from proposal_nlp.io import read_table  # noqa: E402
-from proposal_nlp.resources import data_dir  # noqa: E402
-
-
-class PeakRSS:
-    """Samples the RSS of this process plus its children (worker processes) every 50 ms."""
-
-    def __init__(self):
-        self.proc = psutil.Process()
-        self.peak = 0
-        self._stop = threading.Event()
-
-    def _sample(self):
-        while not self._stop.is_set():
-            total = 0
-            try:
-                procs = [self.proc, *self.proc.children(recursive=True)]
-                for p in procs:
-                    try:
-                        total += p.memory_info().rss
-                    except psutil.Error:
-                        pass
-            except psutil.Error:
-                pass
-            self.peak = max(self.peak, total)
-            self._stop.wait(0.05)
-
-    def __enter__(self):
-        self._t = threading.Thread(target=self._sample, daemon=True)
-        self._t.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._t.join()
 
 
 def build_input(rows: int, folder: Path) -> Path:
+    import pandas as pd
+
+    from proposal_nlp.io import read_table
+    from proposal_nlp.resources import data_dir
+
     d = data_dir()
     if d is None:
         raise SystemExit("shared data folder not found (../shared/data or $PROPOSAL_NLP_DATA); nothing to measure")
     src = read_table(d / "teddy2020_c" / "fj3_hot_issue_messages.csv")[["留言编号", "留言主题", "留言详情"]]
     reps = -(-rows // len(src))
     big = pd.concat([src.assign(留言编号=src["留言编号"] + f"-{k}") for k in range(reps)], ignore_index=True)
-    big = big.head(rows)
     path = folder / "messages.csv"
-    big.to_csv(path, index=False, encoding="utf-8-sig")
+    big.head(rows).to_csv(path, index=False, encoding="utf-8-sig")
     return path
 
 
-def classifier_choice():
+def steps_available():
     try:
-        from proposal_nlp.classify import load_classifier
+        from proposal_nlp.persist import model_path
 
-        load_classifier("default")
-        return "default", ("classify", "extract", "match"), None
+        model_path("default")
+        return ("classify", "extract", "match"), None
     except Exception as exc:  # the default model is not shipped in this checkout
-        return "default", ("extract", "match"), f"{type(exc).__name__}: {exc}"
+        return ("extract", "match"), f"{type(exc).__name__}: {exc}"
 
 
-def _cpu() -> float:
-    t = psutil.Process().cpu_times()
-    return t.user + t.system + t.children_user + t.children_system
+def one_run(args) -> None:
+    """Child: one run of process_file; prints one JSON line."""
+    from proposal_nlp.batch import demo_files, process_file
+
+    _, policy = demo_files()
+    t0 = time.perf_counter()
+    res = process_file(args.input, policy=policy, steps=tuple(args.steps.split("+")), jobs=args.jobs,
+                       chunk_size=args.chunk_size)
+    secs = time.perf_counter() - t0
+    stage = {}
+    for kv in res.meta["timings"].split(", "):
+        if "=" in kv:
+            k, v = kv.split("=")
+            stage[k] = float(v.rstrip("s"))
+    p = res.proposals
+    import resource
+
+    cpu = sum(getattr(resource.getrusage(who), f) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+              for f in ("ru_utime", "ru_stime"))
+    print(json.dumps({"seconds": secs, "cpu_seconds": cpu, "rows_out": len(p), "asks": len(res.suggestions), "matches": len(res.matches),
+                      "errors": len(res.errors), "stage_seconds": stage,
+                      "in_order": p["row"].tolist() == list(range(1, len(p) + 1))}))
 
 
-def run(path: Path, *, jobs: int, steps, policy, chunk_size: int):
-    """One run; returns the result, wall seconds, CPU seconds (this process and its workers), peak RSS MB."""
-    with PeakRSS() as mem:
-        c0, t0 = _cpu(), time.perf_counter()
-        res = process_file(path, policy=policy, steps=steps, jobs=jobs, chunk_size=chunk_size, keep_text=True)
-        secs, cpu = time.perf_counter() - t0, _cpu() - c0
-    print(f"  jobs={jobs}: {secs:.1f} s wall, {cpu:.1f} s CPU, peak {mem.peak / 2**20:.0f} MB, "
-          f"{len(res.proposals):,} rows out", file=sys.stderr, flush=True)
-    return res, secs, cpu, mem.peak / 2**20
+def measure(input_path: Path, *, jobs: int, steps: str, chunk_size: int) -> dict:
+    cmd = [sys.executable, __file__, "--one", "--input", str(input_path), "--jobs", str(jobs), "--steps", steps,
+           "--chunk-size", str(chunk_size)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    ps = psutil.Process(proc.pid)
+    peak = 0
+    done = threading.Event()
+
+    def sample():
+        nonlocal peak
+        while not done.is_set():
+            total = 0
+            try:
+                for p in [ps, *ps.children(recursive=True)]:
+                    try:
+                        total += p.memory_info().rss
+                    except psutil.Error:
+                        pass
+            except psutil.Error:
+                pass
+            peak = max(peak, total)
+            done.wait(0.1)
+
+    th = threading.Thread(target=sample, daemon=True)
+    th.start()
+    out, _ = proc.communicate()
+    done.set()
+    th.join()
+    if proc.returncode != 0:
+        raise SystemExit(f"run with jobs={jobs} failed (exit {proc.returncode})")
+    res = json.loads(out.strip().splitlines()[-1])
+    res["peak_rss_mb"] = peak / 2**20
+    print(f"  jobs={jobs}: {res['seconds']:.1f} s wall, {res['cpu_seconds']:.0f} s CPU (all processes), "
+          f"peak {res['peak_rss_mb']:.0f} MB, {res['rows_out']:,} rows out", file=sys.stderr, flush=True)
+    return res
 
 
 def main():
@@ -108,40 +122,43 @@ def main():
     ap.add_argument("--rows", type=int, default=100_000)
     ap.add_argument("--chunk-size", type=int, default=1000)
     ap.add_argument("--skip-single", action="store_true", help="only the two-process run")
+    ap.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--input", help=argparse.SUPPRESS)
+    ap.add_argument("--jobs", type=int, default=1, help=argparse.SUPPRESS)
+    ap.add_argument("--steps", default="classify+extract+match", help=argparse.SUPPRESS)
     args = ap.parse_args()
-    _, policy = demo_files()
-    clf, steps, skipped = classifier_choice()
+    if args.one:
+        return one_run(args)
+    steps, skipped = steps_available()
     out: dict = {"rows": args.rows, "steps": "+".join(steps), "cores": os.cpu_count(),
                  "load_avg_1min_at_start": round(os.getloadavg()[0], 2)}
     if skipped:
         out["classify_skipped"] = skipped
+    runs = []
     with tempfile.TemporaryDirectory() as tmp:
         path = build_input(args.rows, Path(tmp))
-        print(f"input: {args.rows:,} messages ({path.stat().st_size / 2**20:.0f} MB CSV), steps {'+'.join(steps)}, "
-              f"policy {policy.name}", file=sys.stderr)
-        lines = []
+        print(f"input: {args.rows:,} messages ({path.stat().st_size / 2**20:.0f} MB CSV), steps {'+'.join(steps)}",
+              file=sys.stderr, flush=True)
         if not args.skip_single:
-            res, secs, cpu, peak = run(path, jobs=1, steps=steps, policy=policy, chunk_size=args.chunk_size)
-            timings = dict(kv.split("=") for kv in res.meta["timings"].split(", ") if "=" in kv)
-            stage = {k: float(v.rstrip("s")) for k, v in timings.items()}
-            total = sum(stage.values()) or 1.0
-            out.update(seconds=round(secs, 1), rows_per_s=round(args.rows / secs, 1), cpu_seconds=round(cpu, 1),
-                       peak_rss_mb=round(peak),
-                       rows_out=len(res.proposals), asks=len(res.suggestions), matches=len(res.matches),
-                       stage_seconds={k: round(v, 1) for k, v in stage.items()},
-                       stage_share={k: round(v / total, 3) for k, v in stage.items()})
-            lines.append(("1 process", secs, args.rows / secs, peak, len(res.proposals)))
-            del res
-        res2, secs2, cpu2, peak2 = run(path, jobs=2, steps=steps, policy=policy, chunk_size=args.chunk_size)
-        out.update(seconds_jobs2=round(secs2, 1), rows_per_s_jobs2=round(args.rows / secs2, 1),
-                   cpu_seconds_jobs2=round(cpu2, 1),
-                   peak_rss_mb_jobs2=round(peak2), rows_out_jobs2=len(res2.proposals),
-                   no_row_lost=bool(len(res2.proposals) == args.rows
-                                    and res2.proposals["row"].tolist() == list(range(1, args.rows + 1))))
-        lines.append(("2 processes", secs2, args.rows / secs2, peak2, len(res2.proposals)))
-    print(f"{'run':<14}{'seconds':>10}{'rows/s':>10}{'peak MB':>10}{'rows out':>10}")
-    for name, s, r, p, n in lines:
-        print(f"{name:<14}{s:>10.1f}{r:>10.0f}{p:>10.0f}{n:>10}")
+            r = measure(path, jobs=1, steps="+".join(steps), chunk_size=args.chunk_size)
+            total = sum(r["stage_seconds"].values()) or 1.0
+            out.update(seconds=round(r["seconds"], 1), rows_per_s=round(args.rows / r["seconds"], 1),
+                       cpu_seconds=round(r["cpu_seconds"], 1), peak_rss_mb=round(r["peak_rss_mb"]),
+                       rows_out=r["rows_out"], asks=r["asks"], matches=r["matches"],
+                       stage_seconds={k: round(v, 1) for k, v in r["stage_seconds"].items()},
+                       stage_share={k: round(v / total, 3) for k, v in r["stage_seconds"].items()})
+            runs.append(("1 process", r))
+        r2 = measure(path, jobs=2, steps="+".join(steps), chunk_size=args.chunk_size)
+        out.update(seconds_jobs2=round(r2["seconds"], 1), rows_per_s_jobs2=round(args.rows / r2["seconds"], 1),
+                   cpu_seconds_jobs2=round(r2["cpu_seconds"], 1), peak_rss_mb_jobs2=round(r2["peak_rss_mb"]),
+                   rows_out_jobs2=r2["rows_out"],
+                   no_row_lost=bool(r2["rows_out"] == args.rows and r2["in_order"]
+                                    and all(r["rows_out"] == args.rows for _, r in runs)))
+        runs.append(("2 processes", r2))
+    print(f"{'run':<14}{'seconds':>10}{'rows/s':>10}{'CPU s':>10}{'peak MB':>10}{'rows out':>10}")
+    for name, r in runs:
+        print(f"{name:<14}{r['seconds']:>10.1f}{args.rows / r['seconds']:>10.0f}{r['cpu_seconds']:>10.0f}"
+              f"{r['peak_rss_mb']:>10.0f}{r['rows_out']:>10}")
     if "stage_share" in out:
         print("stage shares (one process):", ", ".join(f"{k} {v:.0%}" for k, v in out["stage_share"].items()))
     print(json.dumps(out, ensure_ascii=False))

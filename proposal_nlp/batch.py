@@ -499,7 +499,7 @@ def _match(engine: _Engine, suggestions: list[dict], errors: list) -> pd.DataFra
 # ---------------------------------------------------------------- preparing input
 
 
-def _prepare_rows(df: pd.DataFrame, roles: dict, start_row: int, errors: list, *, id_from_row: bool) -> pd.DataFrame:
+def _prepare_rows(df: pd.DataFrame, roles: dict, start_row: int, errors: list) -> pd.DataFrame:
     """The columns a chunk needs, as clean ``str``; odd cells recorded in ``errors``."""
     n = len(df)
     rows = list(range(start_row + 1, start_row + n + 1))
@@ -799,7 +799,7 @@ def process_table(df: pd.DataFrame, *, text_col=None, id_col=None, title_col=Non
     def chunks():
         for start in range(0, len(df), chunk_size):
             part = df.iloc[start:start + chunk_size]
-            yield _prepare_rows(part, roles, start, errors, id_from_row=roles.get("id") is None)
+            yield _prepare_rows(part, roles, start, errors)
 
     parts = list(_run_chunks(chunks(), cfg, jobs=jobs, progress=progress, total=len(df)))
     if keep_text:
@@ -851,7 +851,7 @@ def process_file(path, *, out=None, force: bool = False, encoding=None, sheet=No
             state["n"] += len(part)
             if keep_text:
                 texts_kept.append([_as_str(v) for v in part[roles["text"]].tolist()])
-            yield _prepare_rows(part, roles, start, errors, id_from_row=roles.get("id") is None)
+            yield _prepare_rows(part, roles, start, errors)
 
     parts = list(_run_chunks(chunks(), cfg, jobs=jobs, progress=progress, total=None))
     if keep_text:

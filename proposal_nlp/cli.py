@@ -24,8 +24,15 @@ app = typer.Typer(
 log = logging.getLogger(__name__)
 
 
+_HINTS = {
+    "PN202": "to run without classification, pass --steps extract,match",
+    "PN163": "leave the missing step out with --steps",
+}
+
+
 def _fail(exc: Exception) -> None:
-    typer.echo(f"error: {exc}", err=True)
+    hint = _HINTS.get(getattr(exc, "code", ""))
+    typer.echo(f"error: {exc}" + (f" ({hint})" if hint else ""), err=True)
     raise typer.Exit(1)
 
 

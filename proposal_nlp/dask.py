@@ -49,7 +49,7 @@ def _partition(part: pd.DataFrame, cfg, roles: dict, offsets: list[int], chunk_s
     for s in range(0, len(part), chunk_size):
         sub = part.iloc[s:s + chunk_size]
         errors: list[dict] = []
-        chunk = _prepare_rows(sub, roles, start + s, errors, id_from_row=roles.get("id") is None)
+        chunk = _prepare_rows(sub, roles, start + s, errors)
         res = engine.run(chunk)
         res["errors"] = errors + res["errors"]
         if keep_text:

@@ -15,7 +15,6 @@ import json
 import logging
 import os
 import re
-import shutil
 import zipfile
 from functools import lru_cache
 from pathlib import Path
@@ -696,14 +695,6 @@ def _restore_types(name: str, df: pd.DataFrame) -> pd.DataFrame:
         elif c == "topics":
             df[c] = df[c].map(lambda v: [t for t in v.split("|") if t] if isinstance(v, str) else [])
     return df
-
-
-def remove_output(path) -> None:  # pragma: no cover - helper for callers cleaning up
-    path = Path(path)
-    if path.is_dir():
-        shutil.rmtree(path)
-    elif path.exists():
-        path.unlink()
 
 
 __all__ = ["read_table", "write_result", "read_result", "detect_columns", "detect_encoding", "iter_table_chunks",
