@@ -24,10 +24,11 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.multiclass import OneVsRestClassifier
+from sklearn.feature_selection import VarianceThreshold
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import MultiLabelBinarizer
 from sklearn.svm import LinearSVC
@@ -49,8 +50,12 @@ TOPIC_IDS = (
 )
 
 TOKEN_PATTERN = r"(?u)[^ ]+"
+#: tokens of the word block (words and word n-grams joined by "+") and of the character
+#: block (character n-grams, marked "#"); both are space-separated in one feature string
+WORD_PATTERN = r"(?<!\S)[^#\s]\S*"
+CHAR_PATTERN = r"(?<!\S)#\S+"
 MODELS = ("svm", "logreg")
-_HAS_WORD = re.compile(r"\w")
+_NON_WORD = re.compile(r"[^\w]+")
 _CHUNK = 2000  # texts per predict chunk: bounds memory on very large batches
 
 
@@ -63,14 +68,32 @@ def _is_missing(value) -> bool:
         return False
 
 
-def text_features(text: str, segmenter, *, max_chars: int = 20000) -> str:
-    """The feature string of one raw text: NFKC-normalised, lower-cased, cut at
-    ``max_chars``, segmented, tokens without a word character (punctuation, spaces) dropped,
-    the rest joined by single spaces."""
+def text_features(text: str, segmenter, *, max_chars: int = 20000, word_ngram_range=(1, 2),
+                  char_ngram_range=(2, 2)) -> str:
+    """The feature string of one raw text, for the hashing vectorizers of the pipeline.
+
+    The text is cut at ``max_chars``, NFKC-normalised and lower-cased; everything that is not
+    a word character becomes a space; the rest is segmented. The string holds the words,
+    word n-grams joined by ``+`` (e.g. ``消防+通道``) and character n-grams of the words
+    run together, marked ``#`` (e.g. ``#消防``), separated by single spaces. All loops run
+    in C (``map``/``zip``/``join``), which keeps the predict path fast.
+    """
     if len(text) > max_chars:
         text = text[:max_chars]
-    text = unicodedata.normalize("NFKC", text).lower()
-    return " ".join(w for w in segmenter.cut(text) if _HAS_WORD.search(w) and " " not in w)
+    text = _NON_WORD.sub(" ", unicodedata.normalize("NFKC", text).lower())
+    toks = " ".join(segmenter.cut(text)).split()
+    if not toks:
+        return ""
+    lo, hi = word_ngram_range
+    parts = [" ".join(toks)] if lo <= 1 else []
+    for n in range(max(lo, 2), hi + 1):
+        parts.append(" ".join(map("+".join, zip(*(toks[i:] for i in range(n))))))
+    if char_ngram_range:
+        run = "".join(toks)
+        for n in range(char_ngram_range[0], char_ngram_range[1] + 1):
+            grams = run if n == 1 else map("".join, zip(*(run[i:] for i in range(n))))
+            parts.append("#" + " #".join(grams) if len(run) >= n else "")
+    return " ".join(p for p in parts if p)
 
 
 def _sigmoid(z):
@@ -106,11 +129,13 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
     word_ngram_range : (int, int)
         Word n-grams.
     char_ngram_range : (int, int) or None
-        Character n-grams inside words (``char_wb``), or None to use words only.
-    min_df : int
-        Drop features seen in fewer training texts.
-    max_features : int or None
-        Keep this many most frequent features per vectorizer (keeps model files small).
+        Character n-grams of the words run together (robust to segmentation and to the
+        stopwords a training set may have lost), or None to use words only.
+    char_weight : float
+        Weight of the character block against the word block (each block is L2-normalised).
+    n_features : int
+        Hash buckets per block (word, character). Only the buckets seen in training get a
+        weight, and weights are stored sparse, which keeps model files small.
     sublinear_tf : bool
         Use 1 + log(tf) instead of raw counts.
     max_chars : int
@@ -122,8 +147,8 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
     """
 
     def __init__(self, *, backend="rjieba", multilabel=False, model="svm", C=0.5,
-                 class_weight=None, word_ngram_range=(1, 2), char_ngram_range=(1, 3),
-                 min_df=1, max_features=200_000, sublinear_tf=True, max_chars=20000,
+                 class_weight=None, word_ngram_range=(1, 2), char_ngram_range=(2, 2),
+                 char_weight=1.0, n_features=2**20, sublinear_tf=True, max_chars=20000,
                  cv=3, random_state=0):
         self.backend = backend
         self.multilabel = multilabel
@@ -132,8 +157,8 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         self.class_weight = class_weight
         self.word_ngram_range = word_ngram_range
         self.char_ngram_range = char_ngram_range
-        self.min_df = min_df
-        self.max_features = max_features
+        self.char_weight = char_weight
+        self.n_features = n_features
         self.sublinear_tf = sublinear_tf
         self.max_chars = max_chars
         self.cv = cv
@@ -151,9 +176,13 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         if seg is None or seg.backend != self.backend:
             from .segment import Segmenter
 
-            seg = Segmenter(backend=self.backend)
+            seg = Segmenter(backend=self.backend, normalize=False)  # text_features normalises
             self.__dict__["_seg"] = seg
         return seg
+
+    def _feature_kw(self) -> dict:
+        return {"max_chars": self.max_chars, "word_ngram_range": tuple(self.word_ngram_range),
+                "char_ngram_range": tuple(self.char_ngram_range) if self.char_ngram_range else None}
 
     def __getstate__(self):
         state = self.__dict__.copy()
@@ -165,26 +194,31 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         """Feature strings (space-joined tokens) of raw texts; a non-str raises a
         ``TypeError`` naming its index."""
         seg = self._segmenter()
+        kw = self._feature_kw()
         out = []
         for i, t in enumerate(_as_list(texts)):
             if not isinstance(t, str):
                 raise TypeError(f"[PN001] texts[{i}] must be a str, got {type(t).__name__}; "
                                 "convert it or use predict_frame, which accepts missing values")
-            out.append(text_features(t, seg, max_chars=self.max_chars))
+            out.append(text_features(t, seg, **kw))
         return out
 
     def _build_pipeline(self) -> Pipeline:
         if self.model not in MODELS:
             raise ModelError(f"unknown model {self.model!r}; choose one of {MODELS}", code="PN301")
-        parts = [("word", TfidfVectorizer(
-            token_pattern=TOKEN_PATTERN, lowercase=False, ngram_range=tuple(self.word_ngram_range),
-            min_df=self.min_df, max_features=self.max_features, sublinear_tf=self.sublinear_tf,
-            dtype=np.float32))]
+        def block(pattern):
+            return Pipeline([
+                ("hash", HashingVectorizer(token_pattern=pattern, lowercase=False, norm=None,
+                                           alternate_sign=False, n_features=int(self.n_features),
+                                           dtype=np.float32)),
+                ("tfidf", TfidfTransformer(sublinear_tf=self.sublinear_tf)),
+            ])
+
+        parts = [("word", block(WORD_PATTERN))]
+        weights = {"word": 1.0}
         if self.char_ngram_range:
-            parts.append(("char", TfidfVectorizer(
-                analyzer="char_wb", lowercase=False, ngram_range=tuple(self.char_ngram_range),
-                min_df=self.min_df, max_features=self.max_features, sublinear_tf=self.sublinear_tf,
-                dtype=np.float32)))
+            parts.append(("char", block(CHAR_PATTERN)))
+            weights["char"] = float(self.char_weight)
         if self.model == "svm":
             est = LinearSVC(C=self.C, class_weight=self.class_weight, random_state=self.random_state)
         else:
@@ -192,7 +226,10 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
                                      random_state=self.random_state)
         if self.multilabel:
             est = OneVsRestClassifier(est)
-        return Pipeline([("features", FeatureUnion(parts)), ("clf", est)])
+        # hashing gives 2**20 columns per block; keeping only those seen in training keeps
+        # the model's weights (and files) small
+        return Pipeline([("features", FeatureUnion(parts, transformer_weights=weights)),
+                         ("select", VarianceThreshold(0.0)), ("clf", est)])
 
     def _encode_y(self, y):
         y = _as_list(y)
@@ -245,8 +282,8 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         _shrink(pipe)
         self.pipeline_ = pipe
         self.classes_ = classes
-        self.calibration_ = self._fit_calibration(D, Y, classes)
-        self.n_features_ = sum(len(t.vocabulary_) for _, t in pipe.named_steps["features"].transformer_list)
+        self.calibration_ = self._fit_calibration(D, Y, classes, lambda: _decision(pipe, feats))
+        self.n_features_ = _n_features(pipe)
         self.__dict__.pop("_names", None)
         return self
 
@@ -288,9 +325,22 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
             D[test] = _decision(p, list(feats_arr[test])).reshape(len(test), ncol)
         return D
 
-    def _fit_calibration(self, D, Y, classes) -> np.ndarray:
+    def _fit_calibration(self, D, Y, classes, in_sample) -> np.ndarray:
+        """One sigmoid per decision column, fitted on cross-validated decision values. Where
+        those do not rise with the target (too few texts for the folds to generalise), the
+        sigmoid is fitted on the final model's own training decisions instead."""
         T = self._targets(Y, classes)
-        return np.array([_fit_sigmoid(D[:, k], T[:, k], self.random_state) for k in range(D.shape[1])])
+        ab = np.array([_fit_sigmoid(D[:, k], T[:, k], self.random_state) for k in range(D.shape[1])])
+        bad = [k for k in range(len(ab)) if ab[k, 0] <= 0 and T[:, k].min() != T[:, k].max()]
+        if bad:
+            log.warning("cross-validated calibration failed for %d label(s) (too few texts); "
+                        "calibrating them on the training texts", len(bad))
+            Dt = in_sample().reshape(D.shape)
+            for k in bad:
+                ab[k] = _fit_sigmoid(Dt[:, k], T[:, k], self.random_state)
+                if ab[k, 0] <= 0:  # pragma: no cover - separable data always rises
+                    ab[k] = (1.0, 0.0)
+        return ab
 
     # ------------------------------------------------------------------ predict
     def _decision_from_features(self, feats: list[str]) -> np.ndarray:
@@ -333,31 +383,28 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         return out if self.multilabel else np.asarray(out)
 
     # ------------------------------------------------------------------ explain
-    def _feature_names(self) -> np.ndarray:
-        names = self.__dict__.get("_names")
-        if names is None:
-            names = []
-            for kind, vec in self.pipeline_.named_steps["features"].transformer_list:
-                vocab = vec.vocabulary_
-                arr = np.empty(len(vocab), dtype=object)
-                for term, j in vocab.items():
-                    arr[j] = term.strip() if kind == "char" else term
-                names.append(arr)
-            names = np.concatenate(names)
-            self.__dict__["_names"] = names
-        return names
-
-    def _coef_rows(self) -> np.ndarray:
-        """Dense (n_decisions, n_features) weight matrix of the linear model."""
+    def _coef_row(self, k: int) -> np.ndarray:
+        """Weights of decision ``k`` of the linear model over the selected columns."""
         clf = self.pipeline_.named_steps["clf"]
         if isinstance(clf, OneVsRestClassifier):
-            rows = []
-            nf = self.n_features_
-            for est in clf.estimators_:
-                coef = getattr(est, "coef_", None)
-                rows.append(np.zeros(nf) if coef is None else np.asarray(coef).ravel())
-            return np.vstack(rows)
-        return np.asarray(clf.coef_)
+            coef = getattr(clf.estimators_[k], "coef_", None)
+            return np.zeros(self.n_features_) if coef is None else np.asarray(coef).ravel()
+        return np.asarray(clf.coef_[k])
+
+    def _term_names(self, feats: str) -> dict[int, str]:
+        """Column -> term, for the terms of one feature string (hash buckets have no names)."""
+        names: dict[int, str] = {}
+        offset = 0
+        for kind, block in self.pipeline_.named_steps["features"].transformer_list:
+            hasher = block.named_steps["hash"]
+            terms = list(dict.fromkeys(re.findall(hasher.token_pattern, feats)))
+            if terms:
+                cols = hasher.transform(terms).tocsr()
+                for term, i in zip(terms, range(len(terms))):
+                    j = cols.indices[cols.indptr[i]] + offset
+                    names.setdefault(int(j), term.lstrip("#").replace("+", " "))
+            offset += hasher.n_features
+        return names
 
     def explain(self, text: str, *, top: int = 5) -> list[tuple[str, float]]:
         """The terms of ``text`` that pushed its predicted class(es) most, as
@@ -366,22 +413,22 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         feats = self.features([text])
         if not feats[0]:
             return []
-        x = self.pipeline_.named_steps["features"].transform(feats).tocsr()
+        x = self.pipeline_[:-1].transform(feats).tocsr()
         P = self._proba_from_decision(self._decision_from_features(feats))[0]
-        W = self._coef_rows()
         if self.multilabel:
             targets = [(k, 1.0) for k in np.flatnonzero(P >= 0.5)] or [(int(P.argmax()), 1.0)]
         elif len(self.classes_) == 2:
             targets = [(0, 1.0 if P[1] >= 0.5 else -1.0)]
         else:
             targets = [(int(P.argmax()), 1.0)]
-        names = self._feature_names()
+        names = self._term_names(feats[0])
+        original = self.pipeline_.named_steps["select"].get_support(indices=True)[x.indices]
         best: dict[str, float] = {}
         for k, sign in targets:
-            contrib = x.data * W[k, x.indices] * sign
-            for j, c in zip(x.indices, contrib):
+            contrib = x.data * self._coef_row(k)[x.indices] * sign
+            for j, c in zip(original, contrib):
                 if c > 0:
-                    term = names[j]
+                    term = names.get(int(j), f"#{j}")
                     best[term] = best.get(term, 0.0) + float(c)
         ranked = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))
         return [(t, round(w, 6)) for t, w in ranked[:top]]
@@ -394,7 +441,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         ``TypeError`` naming the row."""
         check_is_fitted(self, "pipeline_")
         texts, index = _as_list_and_index(texts)
-        feats = _frame_features(texts, self._segmenter(), self.max_chars)
+        feats = _frame_features(texts, self._segmenter(), self._feature_kw())
         P = np.zeros((len(texts), len(self.classes_)))
         for start in range(0, len(feats), _CHUNK):
             chunk = feats[start:start + _CHUNK]
@@ -447,7 +494,7 @@ def _chunks(items: list, size: int = _CHUNK):
         yield items[start:start + size]
 
 
-def _frame_features(texts: Sequence, seg, max_chars: int) -> list[str]:
+def _frame_features(texts: Sequence, seg, kw: dict) -> list[str]:
     """Feature strings for predict_frame: missing values give '' (an empty row)."""
     out = []
     for i, t in enumerate(texts):
@@ -457,13 +504,13 @@ def _frame_features(texts: Sequence, seg, max_chars: int) -> list[str]:
         if not isinstance(t, str):
             raise TypeError(f"[PN001] texts[{i}] must be a str, got {type(t).__name__}; "
                             "convert the column to text (e.g. df[col].astype(str)) or drop that row")
-        out.append(text_features(t, seg, max_chars=max_chars) if t.strip() else "")
+        out.append(text_features(t, seg, **kw) if t.strip() else "")
     return out
 
 
 def _decision(pipe: Pipeline, feats) -> np.ndarray:
     clf = pipe.named_steps["clf"]
-    X = pipe.named_steps["features"].transform(feats)
+    X = pipe[:-1].transform(feats)
     if isinstance(clf, OneVsRestClassifier):
         cols = []
         for est in clf.estimators_:
@@ -475,12 +522,13 @@ def _decision(pipe: Pipeline, feats) -> np.ndarray:
     return np.asarray(clf.decision_function(X))
 
 
+def _n_features(pipe: Pipeline) -> int:
+    """Columns the linear model sees (hash buckets seen in training)."""
+    return int(pipe.named_steps["select"].get_support().sum())
+
+
 def _shrink(pipe: Pipeline) -> None:
-    """Make a fitted pipeline small to store: drop the pruned-term sets the vectorizers keep
-    and hold model weights as float32."""
-    for _, vec in pipe.named_steps["features"].transformer_list:
-        if hasattr(vec, "stop_words_"):
-            vec.stop_words_ = None
+    """Make a fitted pipeline small to store: model weights as float32."""
     clf = pipe.named_steps["clf"]
     ests = clf.estimators_ if isinstance(clf, OneVsRestClassifier) else [clf]
     for est in ests:
@@ -607,14 +655,15 @@ class EmergencyClassifier:
         Missing / empty texts give an empty row; non-str values raise ``TypeError`` naming the row."""
         texts, index = _as_list_and_index(texts)
         seg = self.topics._segmenter()
-        feats = _frame_features(texts, seg, self.topics.max_chars)
+        feats = _frame_features(texts, seg, self.topics._feature_kw())
         n = len(texts)
         T = np.zeros((n, len(self.topic_ids)))
         F = np.zeros(n)
         col = {c: self.topic_ids.index(c) for c in self.topics.classes_}
         cols = np.array([col[c] for c in self.topics.classes_], dtype=int)
         fcol = self._fire_col()
-        same_features = self.fire.max_chars == self.topics.max_chars and self.fire.backend == self.topics.backend
+        same_features = (self.fire._feature_kw() == self.topics._feature_kw()
+                         and self.fire.backend == self.topics.backend)
         fseg = seg if same_features else self.fire._segmenter()
         for start in range(0, n, _CHUNK):
             chunk = feats[start:start + _CHUNK]
@@ -626,7 +675,7 @@ class EmergencyClassifier:
             Pt = self.topics._proba_from_decision(self.topics._decision_from_features(sub))
             T[np.ix_(rows, cols)] = Pt
             if not same_features:
-                sub = [text_features(texts[r], fseg, max_chars=self.fire.max_chars) for r in rows]
+                sub = [text_features(texts[r], fseg, **self.fire._feature_kw()) for r in rows]
             F[rows] = self.fire._proba_from_decision(self.fire._decision_from_features(sub))[:, fcol]
         thr = np.array([self.topic_thresholds[t] for t in self.topic_ids])
         ids = np.asarray(self.topic_ids, dtype=object)

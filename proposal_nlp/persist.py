@@ -96,15 +96,14 @@ def _text_state(clf) -> tuple[dict, dict]:
 
 
 def _text_from_state(state: dict, meta: dict):
-    from .classify import TextClassifier
+    from .classify import TextClassifier, _n_features
 
     params = {k: (tuple(v) if isinstance(v, list) else v) for k, v in meta["params"].items()}
     clf = TextClassifier(**params)
     clf.pipeline_ = state["pipeline"]
     clf.classes_ = np.asarray(state["classes"])
     clf.calibration_ = np.asarray(state["calibration"])
-    clf.n_features_ = sum(len(t.vocabulary_) for _, t in
-                          clf.pipeline_.named_steps["features"].transformer_list)
+    clf.n_features_ = _n_features(clf.pipeline_)
     return clf
 
 

@@ -12,7 +12,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 
 from proposal_nlp import InputError, TextClassifier, train_classifier
-from proposal_nlp.classify import TOPIC_IDS, EmergencyClassifier
+from proposal_nlp.classify import TOPIC_IDS, WORD_PATTERN, EmergencyClassifier, text_features
 
 FIRE = [
     "小区楼道里电动车充电存在起火隐患，请物业清理",
@@ -46,7 +46,7 @@ TRAFFIC = [
 ]
 X = FIRE + EDU + TRAFFIC
 Y = ["fire"] * 8 + ["edu"] * 8 + ["traffic"] * 8
-SMALL = dict(cv=2, max_features=5000)
+SMALL = dict(cv=2, n_features=2**14)
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +110,7 @@ def test_in_pipeline_and_grid_search():
     pipe = Pipeline([("clf", TextClassifier(**SMALL))])
     pipe.fit(X, Y)
     assert pipe.predict(["幼儿园收费"])[0] == "edu"
-    grid = GridSearchCV(TextClassifier(cv=2, max_features=2000),
+    grid = GridSearchCV(TextClassifier(cv=2, n_features=2**12),
                         {"C": [0.1, 1.0]}, cv=2, scoring="accuracy")
     grid.fit(X, Y)
     assert grid.best_params_["C"] in (0.1, 1.0)
@@ -121,8 +121,21 @@ def test_pipeline_holds_only_sklearn_numpy_scipy(fitted):
     import skops.io as sio
 
     assert sio.get_untrusted_types(data=sio.dumps(fitted.pipeline_)) == []
-    vec = fitted.pipeline_.named_steps["features"].transformer_list[0][1]
-    assert vec.token_pattern == r"(?u)[^ ]+"
+    blocks = dict(fitted.pipeline_.named_steps["features"].transformer_list)
+    assert blocks["word"].named_steps["hash"].token_pattern == WORD_PATTERN
+
+
+def test_text_features():
+    from proposal_nlp import Segmenter
+
+    seg = Segmenter(normalize=False)
+    f = text_features("消防车通道，ＡＢＣ被占用！", seg, word_ngram_range=(1, 2), char_ngram_range=(2, 2))
+    toks = f.split(" ")
+    assert "占用" in toks and "被+占用" in toks and "#占用" in toks and "abc" in toks
+    assert not any(t in toks for t in ("，", "！", ""))
+    assert text_features("，。！  ", seg) == ""
+    assert text_features("火", seg, char_ngram_range=(2, 3)) == "火"
+    assert len(text_features("消防" * 100_000, seg, max_chars=100).split()) < 400
 
 
 def test_explain(fitted):

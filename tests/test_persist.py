@@ -20,7 +20,7 @@ X = ["楼道电动车充电起火", "消防通道被占用", "老旧小区灭火
      "公交线路不合理", "路口红绿灯太短", "地铁站缺停车位", "道路施工拥堵"]
 Y = ["fire"] * 4 + ["edu"] * 4 + ["traffic"] * 4
 PROBE = ["电动车充电", "学校学位", "公交站", "", None]
-SMALL = dict(cv=2, max_features=3000)
+SMALL = dict(cv=2, n_features=2**14)
 
 
 @pytest.fixture(scope="module")
