@@ -1,0 +1,484 @@
+"""Policy documents into clauses: numbered frameworks, 一、/（一）/1. outlines and law articles.
+
+``parse_policy`` finds the measures a policy states, each as a ``Clause`` whose offsets
+slice the input (``text[c.start:c.end] == c.text``). Three structures are recognised:
+
+* **frameworks** — 锚定“一个目标”：…。涵盖“两大领域”：…。紧抓“三个坚持”：…；…；…
+  (any count word 一…十/两/digits with 个/大/项/条/种/类/方面… and a noun, followed by a
+  colon or 即). Items are split on ；, then 。, then 、/，, then 一是/二是, ①, (1), then
+  与/和/及 — the first split that yields the announced count wins; if none does, the items of
+  the closest split are kept and a ``StructureWarning`` names the group;
+* **law articles** — 第X条 under 第X章 / 第X节 headings;
+* **outlines** — 一、 / （一） / 1. / （1） / ① numbering, levels in order of appearance.
+
+``load_clauses`` reads a clause table users keep (CSV / XLSX / JSONL).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import re
+import warnings
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .errors import InputError, StructureWarning, check_text
+from .normalize import normalize
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["Clause", "parse_policy", "load_clauses", "clauses_frame", "cn_number"]
+
+STRUCTURES = ("auto", "framework", "articles", "outline", "paragraphs")
+
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
+              "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+
+
+def cn_number(s: str) -> int | None:
+    """Value of a Chinese or Arabic numeral (``"十二"`` → 12, ``"两"`` → 2, ``"3"`` → 3)."""
+    s = s.strip()
+    if not s:
+        return None
+    if s.isdigit():
+        return int(s)
+    total, cur = 0, 0
+    for ch in s:
+        if ch in _CN_DIGITS:
+            cur = _CN_DIGITS[ch]
+        elif ch in _CN_UNITS:
+            total += (cur or 1) * _CN_UNITS[ch]
+            cur = 0
+        else:
+            return None
+    return total + cur
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One measure of a policy document.
+
+    ``clause_id`` is stable and hierarchical (``五个突出.3``, ``三.（二）.1``, ``第十二条``);
+    ``group`` is the framework group or top heading it belongs to; ``index`` its 1-based
+    position in that group; ``text == source[start:end]``; ``parent_id`` the id of the
+    enclosing group, heading or chapter (None at the top); ``level`` its depth (1 = top);
+    ``kind`` one of ``framework_item``, ``heading``, ``item``, ``article``, ``paragraph``.
+    """
+
+    clause_id: str
+    group: str
+    index: int
+    text: str
+    start: int
+    end: int
+    parent_id: str | None = None
+    doc_id: str | None = None
+    level: int = 1
+    kind: str = "item"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+# ---------------------------------------------------------------------------- helpers
+_HAN = r"\u4e00-\u9fff"
+_NUM = r"[一二两三四五六七八九十]{1,3}|\d{1,2}"
+_UNIT = r"个|大|项|条|种|类|方面|张|支|批|点|环|线|化|位|翼|轮|网|极|心"
+# “三个坚持”： / 三个坚持： / “两大领域”即 — the count phrase of a framework group
+_GROUP = re.compile(
+    rf"(?P<q>[“\"‘]?)(?P<name>(?P<num>{_NUM})(?P<unit>{_UNIT})(?P<noun>[{_HAN}]{{1,6}}?))"
+    rf"(?P<cq>[”\"’]?)\s*(?P<sep>[:：]|[,，]?即|是指)"
+)
+_STRIP = " \t\n\r\u3000。；;，,：:"
+_ENDS = "。！？!?\n"
+
+
+def _trim(text: str, start: int, end: int, chars: str = _STRIP) -> tuple[int, int]:
+    while start < end and text[start] in chars:
+        start += 1
+    while end > start and text[end - 1] in chars:
+        end -= 1
+    return start, end
+
+
+def _split_points(body: str, pattern: str) -> list[tuple[int, int]]:
+    """Pieces of ``body`` (relative offsets) separated by ``pattern`` (the separator dropped)."""
+    pieces, pos = [], 0
+    depth = 0
+    for m in re.finditer(pattern + r"|[“”\"《》（）()]", body):
+        ch = m.group()
+        if ch in "“《（(":
+            depth += 1
+            continue
+        if ch in "”》）)":
+            depth = max(0, depth - 1)
+            continue
+        if ch == '"':
+            continue
+        if depth:
+            continue
+        pieces.append((pos, m.start()))
+        pos = m.end()
+    pieces.append((pos, len(body)))
+    out = []
+    for s, e in pieces:
+        s, e = _trim(body, s, e)
+        if e > s:
+            out.append((s, e))
+    return out
+
+
+def _split_markers(body: str, pattern: str) -> list[tuple[int, int]]:
+    """Pieces of ``body`` that each start at a marker (一是, ①, (1), 1.); text before the first
+    marker is kept with the first piece."""
+    starts = [m.start() for m in re.finditer(pattern, body)]
+    if len(starts) < 2:
+        return []
+    starts[0] = 0
+    bounds = starts + [len(body)]
+    out = []
+    for s, e in zip(bounds, bounds[1:]):
+        s, e = _trim(body, s, e)
+        if e > s:
+            out.append((s, e))
+    return out
+
+
+_SPLITTERS = (
+    ("sep", r"[；;]"),
+    ("sep", r"。"),
+    ("mark", r"(?:^|(?<=[，,；;。:：\s]))[一二三四五六七八九十]是"),
+    ("mark", r"[①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮]"),
+    ("mark", r"[（(]\d{1,2}[）)]"),
+    ("mark", r"(?:^|(?<=[；;。:：\s]))\d{1,2}[.．、](?!\d)"),
+    ("sep", r"[、]"),
+    ("sep", r"[，,]"),
+    ("sep", r"(?<=[" + _HAN + r"]{2})(?:与|和|及|以及)(?=[" + _HAN + r"]{2})"),
+)
+
+
+def _split_items(body: str, count: int) -> tuple[list[tuple[int, int]], bool]:
+    """Split a group body into ``count`` items; return (pieces, count_matched)."""
+    whole = [_trim(body, 0, len(body))]
+    whole = [p for p in whole if p[1] > p[0]]
+    if count <= 1:
+        return whole, len(whole) == count
+    candidates = []
+    for kind, pattern in _SPLITTERS:
+        pieces = _split_points(body, pattern) if kind == "sep" else _split_markers(body, pattern)
+        if len(pieces) == count:
+            return pieces, True
+        if len(pieces) > 1:
+            candidates.append(pieces)
+    if not candidates:
+        return whole, False
+    # keep the most plausible split: the first (strongest separator) with at most `count`
+    # pieces, else the one closest to the announced count
+    for pieces in candidates:
+        if len(pieces) < count:
+            return pieces, False
+    return min(candidates, key=lambda p: abs(len(p) - count)), False
+
+
+# ---------------------------------------------------------------------------- frameworks
+def _find_groups(norm: str) -> list[re.Match]:
+    groups = []
+    for m in _GROUP.finditer(norm):
+        if (m.group("q") == "") != (m.group("cq") == ""):
+            continue  # an opening quote without its closer (or the reverse): not a group name
+        if cn_number(m.group("num")) in (None, 0):
+            continue
+        groups.append(m)
+    return groups
+
+
+def _parse_framework(text: str, norm: str, doc_id, groups: list[re.Match]) -> list[Clause]:
+    clauses: list[Clause] = []
+    seen: dict[str, int] = {}
+    for gi, m in enumerate(groups):
+        body_start = m.end()
+        if gi + 1 < len(groups):
+            nxt = groups[gi + 1]
+            # the next group starts at the sentence it opens (drop its verb, e.g. 涵盖)
+            cut = max(norm.rfind(ch, body_start, nxt.start()) for ch in "。；;\n")
+            body_end = cut + 1 if cut >= body_start else nxt.start()
+        else:
+            nl = norm.find("\n", body_start)
+            body_end = nl if nl >= 0 else len(norm)
+        body = norm[body_start:body_end]
+        name = m.group("name")
+        count = cn_number(m.group("num"))
+        pieces, ok = _split_items(body, count)
+        if not ok:
+            warnings.warn(
+                f"[PN401] framework group “{name}” announces {count} items but {len(pieces)} "
+                f"were found at offset {m.start()}; all {len(pieces)} are kept — check the "
+                "separators (；、一是…) or the announced count",
+                StructureWarning, stacklevel=3)
+        gid = name
+        if gid in seen:  # the same group name twice in a document: keep ids unique
+            seen[gid] += 1
+            gid = f"{name}#{seen[name]}"
+        else:
+            seen[gid] = 1
+        for i, (s, e) in enumerate(pieces, 1):
+            a, b = body_start + s, body_start + e
+            clauses.append(Clause(f"{gid}.{i}", name, i, text[a:b], a, b, gid, doc_id, 2,
+                                  "framework_item"))
+    return clauses
+
+
+# ---------------------------------------------------------------------------- law articles
+_ART = re.compile(r"(?m)^[ \t#]*(第[零〇一二两三四五六七八九十百千\d]+条(?:之[一二三四五六七八九十]+)?)[ \t\u3000]*")
+_CHAP = re.compile(r"(?m)^[ \t#]*(第[零〇一二三四五六七八九十百\d]+(章|节|编|分编))[ \t\u3000]*([^\n]*)$")
+
+
+def _parse_articles(text: str, norm: str, doc_id) -> list[Clause]:
+    marks = []  # (pos, kind, match)
+    for m in _CHAP.finditer(norm):
+        marks.append((m.start(), "chap", m))
+    for m in _ART.finditer(norm):
+        marks.append((m.start(), "art", m))
+    marks.sort(key=lambda t: t[0])
+    clauses: list[Clause] = []
+    chapter, section, group = None, None, ""
+    counts: dict[str, int] = {}
+    used: dict[str, int] = {}
+    for k, (pos, kind, m) in enumerate(marks):
+        nxt = marks[k + 1][0] if k + 1 < len(marks) else len(norm)
+        if kind == "chap":
+            label, level_word = m.group(1), m.group(2)
+            title = re.sub(r"\s+", " ", f"{label} {m.group(3).strip()}").strip()
+            if level_word in ("章", "编", "分编"):
+                chapter, section, group = label, None, title
+            else:
+                section = label
+                group = title if chapter is None else group
+            continue
+        a, b = _trim(text, m.end(), nxt, " \t\n\r\u3000")
+        if b <= a:
+            continue
+        aid = m.group(1)
+        if aid in used:  # repeated numbering (several laws in one text): keep ids unique
+            used[aid] += 1
+            aid = f"{aid}#{used[aid]}"
+        else:
+            used[aid] = 1
+        parent = chapter if section is None else (f"{chapter}.{section}" if chapter else section)
+        counts[group] = counts.get(group, 0) + 1
+        level = 1 + (chapter is not None) + (section is not None)
+        clauses.append(Clause(aid, group, counts[group], text[a:b], a, b, parent, doc_id, level, "article"))
+    return clauses
+
+
+# ---------------------------------------------------------------------------- outlines
+_OUTLINE = [
+    ("cn", re.compile(r"(?m)^[ \t\u3000#]*([一二三四五六七八九十]{1,3})[、.．]")),
+    ("pcn", re.compile(r"(?m)^[ \t\u3000#]*[（(]([一二三四五六七八九十]{1,3})[）)]")),
+    ("num", re.compile(r"(?m)^[ \t\u3000#]*(\d{1,2})[.．、](?!\d)")),
+    ("pnum", re.compile(r"(?:^|(?<=[\n。；;:：]))[ \t\u3000]*[（(](\d{1,2})[）)]")),
+    ("circ", re.compile(r"([①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳])")),
+]
+_TITLE_END = re.compile(r"[。；;：:\n，,]")
+
+
+def _label(style: str, value: str) -> str:
+    if style == "pcn" or style == "pnum":
+        return f"（{value}）"
+    return value
+
+
+def _parse_outline(text: str, norm: str, doc_id) -> list[Clause]:
+    marks = []
+    for style, pat in _OUTLINE:
+        for m in pat.finditer(norm):
+            marks.append((m.start(1) if style in ("cn", "num", "circ") else m.start(), m.end(), style, m.group(1)))
+    if not marks:
+        return []
+    marks.sort()
+    # levels in order of first appearance; a style seen again after a deeper one closes it
+    order: list[str] = []
+    for _, _, style, _ in marks:
+        if style not in order:
+            order.append(style)
+    clauses: list[Clause] = []
+    stack: list[tuple[int, str, str]] = []  # (level, id, group)
+    ids: set[str] = set()
+    for k, (pos, mend, style, value) in enumerate(marks):
+        level = order.index(style) + 1
+        while stack and stack[-1][0] >= level:
+            stack.pop()
+        parent = stack[-1][1] if stack else None
+        label = _label(style, value)
+        cid = f"{parent}.{label}" if parent else label
+        base, n = cid, 1
+        while cid in ids:
+            n += 1
+            cid = f"{base}#{n}"
+        ids.add(cid)
+        nxt = marks[k + 1][0] if k + 1 < len(marks) else len(norm)
+        a, b = _trim(text, pos, nxt, " \t\n\r\u3000")
+        if b <= a:
+            continue
+        if stack:
+            group = stack[0][2]
+        else:
+            t = _TITLE_END.search(norm, mend, b)
+            group = norm[mend:(t.start() if t else b)].strip() or label
+        index = cn_number(value.strip("（）")) if style != "circ" else "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳".index(value) + 1
+        clauses.append(Clause(cid, group, index or 0, text[a:b], a, b, parent, doc_id, level, "item"))
+        stack.append((level, cid, group))
+    # a node with children is a heading
+    parents = {c.parent_id for c in clauses}
+    return [Clause(**{**c.to_dict(), "kind": "heading"}) if c.clause_id in parents else c for c in clauses]
+
+
+def _parse_paragraphs(text: str, doc_id) -> list[Clause]:
+    clauses, pos, i = [], 0, 0
+    for line in text.split("\n"):
+        a, b = _trim(text, pos, pos + len(line), " \t\r\u3000")
+        if b > a:
+            i += 1
+            clauses.append(Clause(f"p{i}", "", i, text[a:b], a, b, None, doc_id, 1, "paragraph"))
+        pos += len(line) + 1
+    return clauses
+
+
+# ---------------------------------------------------------------------------- public API
+def parse_policy(text: str, *, doc_id: str | None = None, structure: str = "auto") -> list[Clause]:
+    """Split a policy document into clauses with offsets into ``text``.
+
+    Parameters
+    ----------
+    text : str
+        The document (any normalisation; offsets index this very string).
+    doc_id : str, optional
+        Stored on every clause (e.g. the document title), for matching several documents.
+    structure : "auto", "framework", "articles", "outline" or "paragraphs"
+        ``auto`` takes law articles when the text has at least two 第X条 at line starts, else a
+        numbered framework when one is announced (“三个坚持”：…), else the 一、/（一）/1.
+        outline, else one clause per paragraph.
+
+    Returns
+    -------
+    list of Clause, in document order, with unique ``clause_id``.
+
+    Warns
+    -----
+    StructureWarning
+        when a framework group announces another count than the items found (all items
+        found are still returned).
+
+    >>> [c.clause_id for c in parse_policy("紧抓“两个坚持”：坚持规划引领；坚持项目支撑。")]
+    ['两个坚持.1', '两个坚持.2']
+    """
+    check_text(text)
+    if structure not in STRUCTURES:
+        raise InputError(f"unknown structure {structure!r}; choose one of {STRUCTURES}", code="PN402")
+    if not text.strip():
+        return []
+    norm = normalize(text)
+    if structure in ("auto", "articles"):
+        n_art = len(_ART.findall(norm))
+        if n_art >= 2 or (structure == "articles" and n_art):
+            return _parse_articles(text, norm, doc_id)
+        if structure == "articles":
+            return []
+    if structure in ("auto", "framework"):
+        groups = _find_groups(norm)
+        if groups:
+            return _parse_framework(text, norm, doc_id, groups)
+        if structure == "framework":
+            return []
+    if structure in ("auto", "outline"):
+        clauses = _parse_outline(text, norm, doc_id)
+        if clauses or structure == "outline":
+            return clauses
+    return _parse_paragraphs(text, doc_id)
+
+
+def clauses_frame(clauses):
+    """A tidy DataFrame of clauses (one row each, the ``Clause`` fields as columns)."""
+    import pandas as pd
+
+    cols = list(Clause.__dataclass_fields__)
+    return pd.DataFrame([c.to_dict() for c in clauses], columns=cols)
+
+
+_TABLE_COLS = ("clause_id", "text")
+
+
+def load_clauses(path, *, sheet_name=0, encoding: str = "utf-8-sig") -> list[Clause]:
+    """Read a clause table a user keeps: CSV, TSV, XLSX or JSONL with at least ``clause_id``
+    and ``text`` columns (optional ``group``, ``index``, ``parent_id``, ``doc_id``).
+
+    Raises InputError on a missing file or column, an empty table, empty texts or
+    duplicate ids (each named, with how to fix it).
+    """
+    import pandas as pd
+
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"clause table {path} does not exist; check the path", code="PN410")
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".xlsx", ".xlsm", ".xls"):
+            df = pd.read_excel(path, sheet_name=sheet_name, dtype=str, keep_default_na=False)
+        elif suffix in (".jsonl", ".ndjson"):
+            rows = []
+            with open(path, encoding=encoding) as f:
+                for n, line in enumerate(f, 1):
+                    if line.strip():
+                        try:
+                            rows.append(json.loads(line))
+                        except json.JSONDecodeError as exc:
+                            raise InputError(f"{path} line {n} is not valid JSON ({exc.msg}); "
+                                             "fix or remove that line", code="PN411") from exc
+            df = pd.DataFrame(rows)
+            df = df.astype({c: str for c in df.columns if c != "index"}) if len(df) else df
+        else:
+            sep = "\t" if suffix in (".tsv", ".tab") else ","
+            df = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, encoding=encoding)
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path} is not {encoding}; pass encoding='gb18030' if it came from "
+                         "Excel on a Chinese Windows", code="PN412") from exc
+    return clauses_from_frame(df, what=str(path))
+
+
+def clauses_from_frame(df, *, what: str = "clause table") -> list[Clause]:
+    """Clauses from a DataFrame with ``clause_id`` and ``text`` (see ``load_clauses``)."""
+    missing = [c for c in _TABLE_COLS if c not in df.columns]
+    if missing:
+        raise InputError(f"{what} lacks column(s) {missing}; it needs clause_id and text "
+                         f"(found {list(df.columns)[:10]})", code="PN413")
+    if len(df) == 0:
+        raise InputError(f"{what} has no clauses; give at least one row with clause_id and text",
+                         code="PN414")
+    ids = df["clause_id"].astype(str).str.strip()
+    if (ids == "").any() or df["clause_id"].isna().any():
+        rows = list(df.index[(ids == "") | df["clause_id"].isna()][:5])
+        raise InputError(f"{what} has empty clause_id in rows {rows}; give every clause an id",
+                         code="PN415")
+    dup = ids[ids.duplicated(keep=False)]
+    if len(dup):
+        shown = ", ".join(sorted(set(dup))[:5])
+        raise InputError(f"{what} has duplicate clause_id: {shown}; make ids unique "
+                         "(e.g. prefix the document)", code="PN416")
+    out = []
+    for i, (cid, row) in enumerate(zip(ids, df.to_dict("records"))):
+        t = row.get("text")
+        if t is None or (isinstance(t, float) and t != t):
+            t = ""
+        t = str(t)
+        idx = row.get("index")
+        try:
+            idx = int(idx) if idx not in (None, "") else i + 1
+        except (TypeError, ValueError):
+            idx = i + 1
+        parent = row.get("parent_id") or None
+        doc = row.get("doc_id") or None
+        out.append(Clause(cid, str(row.get("group") or ""), idx, t, 0, len(t),
+                          None if parent in (None, "nan") else str(parent),
+                          None if doc in (None, "nan") else str(doc), 1, str(row.get("kind") or "item")))
+    return out

@@ -1,0 +1,227 @@
+"""parse_policy and load_clauses: frameworks, outlines and law articles written for these
+tests, the seed's 12345 framework, bad input, and offsets under Hypothesis."""
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from proposal_nlp.errors import InputError, StructureWarning
+from proposal_nlp.policy import Clause, clauses_frame, cn_number, load_clauses, parse_policy
+from proposal_nlp.resources import data_dir
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT / ".." / "shared" / "seeds" / "000_58b9e089a002dfe6.txt"
+
+
+def _check(text: str, clauses: list[Clause]) -> None:
+    assert len({c.clause_id for c in clauses}) == len(clauses), "clause ids must be unique"
+    for c in clauses:
+        assert 0 <= c.start <= c.end <= len(text)
+        assert text[c.start:c.end] == c.text
+
+
+@pytest.mark.parametrize("s, n", [("一", 1), ("两", 2), ("十", 10), ("十二", 12), ("二十一", 21),
+                                  ("一百零五", 105), ("7", 7), ("", None), ("x", None)])
+def test_cn_number(s, n):
+    assert cn_number(s) == n
+
+
+# ---------------------------------------------------------------------------- the seed
+@pytest.mark.skipif(not SEED.exists(), reason="the seed (../shared/seeds) is not beside this checkout")
+def test_seed_framework_has_the_15_clauses_in_order():
+    text = SEED.read_text(encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", StructureWarning)
+        clauses = parse_policy(text, doc_id="seed")
+    _check(text, clauses)
+    groups = ["一个目标", "两大领域", "三个坚持", "四大问题", "五个突出"]
+    expected = [f"{g}.{i}" for n, g in enumerate(groups, 1) for i in range(1, n + 1)]
+    assert [c.clause_id for c in clauses] == expected
+    assert [c.group for c in clauses] == [c.clause_id.split(".")[0] for c in clauses]
+    assert all(c.kind == "framework_item" and c.doc_id == "seed" for c in clauses)
+    assert len({c.text for c in clauses}) == 15, "each clause has its own text"
+    by_id = {c.clause_id: c.text for c in clauses}
+    assert by_id["三个坚持.2"] == "以韧性为主线"
+    assert by_id["四大问题.1"].startswith("聚焦灾害性气候") and by_id["四大问题.1"].endswith("平灾转换不畅的问题")
+    assert by_id["五个突出.5"].startswith("突出多元力量")
+    assert "自然灾害" in by_id["两大领域.1"] and "事故灾难" in by_id["两大领域.2"]
+
+
+# ---------------------------------------------------------------------------- frameworks
+def test_framework_with_other_counts_and_words():
+    text = ("构建“一条主线、两个抓手、三项机制”工作格局。一条主线：以人民安全为中心。"
+            "两个抓手：网格化管理；数字化平台。三项机制：一是会商机制，二是督办机制，三是评估机制。")
+    clauses = parse_policy(text)
+    _check(text, clauses)
+    assert [c.clause_id for c in clauses] == ["一条主线.1", "两个抓手.1", "两个抓手.2",
+                                              "三项机制.1", "三项机制.2", "三项机制.3"]
+    assert clauses[2].text == "数字化平台"
+    assert clauses[-1].text.endswith("评估机制")
+
+
+def test_framework_items_listed_after_a_colon_with_dunhao():
+    text = "坚持“四个着力”：着力补短板、着力强基层、着力防风险、着力促融合。"
+    clauses = parse_policy(text)
+    _check(text, clauses)
+    assert [c.text for c in clauses] == ["着力补短板", "着力强基层", "着力防风险", "着力促融合"]
+    assert {c.parent_id for c in clauses} == {"四个着力"}
+
+
+def test_framework_arabic_count_and_unquoted_name():
+    text = "实施3项工程：老旧小区消防改造；高层建筑隐患整治；电动自行车集中充电设施建设。"
+    clauses = parse_policy(text)
+    assert [c.clause_id for c in clauses] == ["3项工程.1", "3项工程.2", "3项工程.3"]
+
+
+def test_count_that_disagrees_warns_and_keeps_every_item():
+    text = "强化“五个突出”：突出上海特点；突出远近推进；突出韧性牵引；突出体系应对。"
+    with pytest.warns(StructureWarning, match="五个突出"):
+        clauses = parse_policy(text)
+    _check(text, clauses)
+    assert [c.text for c in clauses] == ["突出上海特点", "突出远近推进", "突出韧性牵引", "突出体系应对"]
+
+
+# ---------------------------------------------------------------------------- outlines
+OUTLINE = """一、总体要求
+（一）指导思想。坚持人民至上、生命至上。
+（二）工作目标。到2027年，基本建成韧性安全城市。
+二、重点任务
+（一）加强规划引领。
+1.编制专项规划。以国土空间规划为底图。
+2.划定安全控制线。
+（1）化工园区控制线；（2）危险品仓储控制线。
+（二）推进项目建设。①海绵城市；②平急两用设施。
+"""
+
+
+def test_outline_ids_levels_and_groups():
+    clauses = parse_policy(OUTLINE)
+    _check(OUTLINE, clauses)
+    ids = [c.clause_id for c in clauses]
+    assert ids[:3] == ["一", "一.（一）", "一.（二）"]
+    assert "二.（一）.1" in ids and "二.（一）.2.（1）" in ids and "二.（一）.2.（2）" in ids
+    assert "二.（二）.①" in ids and "二.（二）.②" in ids
+    by = {c.clause_id: c for c in clauses}
+    assert by["二.（一）.1"].group == "重点任务"
+    assert by["二.（一）.1"].parent_id == "二.（一）"
+    assert by["二.（一）.1"].level == 3
+    assert by["二"].kind == "heading" and by["一.（二）"].kind == "item"
+    assert by["二.（一）.1"].text == "1.编制专项规划。以国土空间规划为底图。"
+
+
+def test_seed_as_outline_when_asked():
+    if not SEED.exists():
+        pytest.skip("the seed (../shared/seeds) is not beside this checkout")
+    text = SEED.read_text(encoding="utf-8")
+    ids = [c.clause_id for c in parse_policy(text, structure="outline")]
+    assert ids[:3] == ["一", "二", "二.（一）"]
+
+
+# ---------------------------------------------------------------------------- law articles
+LAW = """## 第一章  总则
+第一条 为了预防火灾，制定本条例。
+第二条 本市行政区域内的消防工作，适用本条例。
+单位应当落实消防安全责任。
+## 第二章  火灾预防
+### 第一节 一般规定
+第三条 禁止占用、堵塞、封闭消防车通道。
+第十二条 电动自行车应当在安全区域停放、充电。
+## 第三章  附则
+第十三条 本条例自2025年1月1日起施行。
+"""
+
+
+def test_law_articles_under_chapters_and_sections():
+    clauses = parse_policy(LAW, doc_id="消防条例")
+    _check(LAW, clauses)
+    assert [c.clause_id for c in clauses] == ["第一条", "第二条", "第三条", "第十二条", "第十三条"]
+    by = {c.clause_id: c for c in clauses}
+    assert by["第一条"].group == "第一章 总则" and by["第一条"].parent_id == "第一章"
+    assert by["第二条"].text.endswith("落实消防安全责任。")
+    assert by["第十二条"].group == "第二章 火灾预防"
+    assert by["第十二条"].parent_id == "第二章.第一节" and by["第十二条"].level == 3
+    assert by["第十三条"].group == "第三章 附则"
+    assert all(c.kind == "article" and c.doc_id == "消防条例" for c in clauses)
+
+
+@pytest.mark.skipif(data_dir() is None, reason="shared data folder (../shared/data) is absent")
+def test_every_law_of_the_emergency_subset_parses_to_its_article_count():
+    path = data_dir() / "lawrefbook_laws" / "laws_emergency_fire_safety_subset.jsonl"
+    if not path.exists():
+        pytest.skip(f"{path.name} is not in the shared data folder")
+    with open(path, encoding="utf-8") as f:
+        docs = [json.loads(line) for line in f]
+    for d in docs:
+        clauses = parse_policy(d["text"], doc_id=d["title"])
+        assert len(clauses) == len(d["articles"]), d["title"]
+        assert [c.clause_id for c in clauses][:3] == [a["article"] for a in d["articles"]][:3]
+        _check(d["text"], clauses)
+
+
+# ---------------------------------------------------------------------------- edge cases
+def test_empty_and_paragraph_fallback_and_bad_input():
+    assert parse_policy("") == []
+    assert parse_policy("  \n ") == []
+    text = "加强消防安全管理。\n\n推进老旧小区改造。"
+    clauses = parse_policy(text)
+    assert [c.clause_id for c in clauses] == ["p1", "p2"] and clauses[1].text == "推进老旧小区改造。"
+    with pytest.raises(TypeError):
+        parse_policy(None)
+    with pytest.raises(InputError, match="PN402"):
+        parse_policy("x", structure="chapters")
+
+
+def test_one_megabyte_policy():
+    item = "突出韧性牵引，创新提出韧性安全社区等新举措"
+    text = "强化“三个突出”：" + "；".join([item] * 3) + "。\n" + "附" * 1_000_000
+    clauses = parse_policy(text)
+    assert len(clauses) == 3
+    _check(text, clauses)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(["一、", "（二）", "1.", "（3）", "①", "第五条 ", "第二章 总则\n", "“两大领域”：",
+                                 "；", "、", "。", "\n", "消防", "韧性安全", "Ａ", " ", "“", "”", "十"]),
+                max_size=40))
+def test_offsets_slice_back_and_ids_are_unique(parts):
+    text = "".join(parts)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StructureWarning)
+        clauses = parse_policy(text)
+    _check(text, clauses)
+
+
+# ---------------------------------------------------------------------------- load_clauses
+def test_load_clauses_csv_xlsx_jsonl(tmp_path):
+    df = pd.DataFrame({"clause_id": ["第一条", "第二条"], "text": ["预防火灾。", "消防车通道。"],
+                       "group": ["总则", "总则"]})
+    df.to_csv(tmp_path / "c.csv", index=False, encoding="utf-8-sig")
+    df.to_excel(tmp_path / "c.xlsx", index=False)
+    with open(tmp_path / "c.jsonl", "w", encoding="utf-8") as f:
+        for r in df.to_dict("records"):
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    for name in ("c.csv", "c.xlsx", "c.jsonl"):
+        clauses = load_clauses(tmp_path / name)
+        assert [c.clause_id for c in clauses] == ["第一条", "第二条"]
+        assert clauses[1].text == "消防车通道。" and clauses[0].group == "总则"
+    assert list(clauses_frame(clauses).columns)[:3] == ["clause_id", "group", "index"]
+
+
+def test_load_clauses_errors(tmp_path):
+    (tmp_path / "dup.csv").write_text("clause_id,text\na,x\na,y\n", encoding="utf-8")
+    with pytest.raises(InputError, match="duplicate clause_id: a"):
+        load_clauses(tmp_path / "dup.csv")
+    (tmp_path / "empty.csv").write_text("clause_id,text\n", encoding="utf-8")
+    with pytest.raises(InputError, match="no clauses"):
+        load_clauses(tmp_path / "empty.csv")
+    (tmp_path / "cols.csv").write_text("id,body\na,x\n", encoding="utf-8")
+    with pytest.raises(InputError, match="clause_id"):
+        load_clauses(tmp_path / "cols.csv")
+    with pytest.raises(InputError, match="does not exist"):
+        load_clauses(tmp_path / "missing.csv")
