@@ -1,0 +1,965 @@
+"""Match asks (suggestions) to policy clauses and say which asks no clause covers.
+
+``ClauseMatcher`` ranks clauses for each query by a fusion of three lexical scores computed
+in one sparse product:
+
+* **BM25** over the project's word segmentation (``Segmenter``, backend ``rjieba``), with
+  domain synonyms folded to one canonical term (``data/synonyms.tsv``), normalised by the
+  query's best possible BM25 so it lies in [0, 1];
+* **TF-IDF cosine** over the same words (sublinear tf);
+* **char-bigram TF-IDF cosine** (idf raised to 1.5 to favour rare bigrams: place names,
+  numbers, named projects), which catches words the segmenter cut differently.
+
+The fused score (``score``) is a weighted sum (``weights``) in [0, 1] and orders the
+candidates. The verdict for a query, ``coverage``, rests on literal support: the char-bigram
+cosine of the query with its best clause (``support``), against two calibrated thresholds —
+``covered`` at or above ``thresholds[0]``, ``partial`` at or above ``thresholds[1]``, else
+``uncovered``; the best candidates are still listed so a reviewer sees what came closest.
+Policy concepts (``~素养培育``: 科普, 培训, 演练 … in ``synonyms.tsv``) help ranking but not
+the verdict, since an ask off the policy's topic still evokes some concept.
+
+Default thresholds were calibrated on the demo gold asks (``corpora/demo/asks_gold.jsonl``:
+asks marked by hand against the seed's 12345 framework, about a third answered by no clause):
+``partial`` is the support cut that best separates asks with a gold clause from asks without
+one (balanced accuracy), ``covered`` the lowest cut above which at least 90 % of asks have a
+gold clause. ``python benchmarks/matching.py --calibrate`` repeats the computation;
+``ClauseMatcher.calibrate`` does it on a user's own marked pairs. On the reply-matching data
+(Teddy 附件4) the support of true message–reply pairs and of each message's best wrong reply
+is printed by the benchmark too, to show how far apart the two lie on other text.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import re
+import threading
+import warnings
+from collections.abc import Iterable
+from itertools import chain
+from pathlib import Path
+
+import numpy as np
+
+from .errors import DataWarning, InputError, ModelError, check_text
+from .normalize import normalize
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["ClauseMatcher", "mapping_table", "load_synonyms", "load_concepts", "COVERAGE_LEVELS"]
+
+COVERAGE_LEVELS = ("covered", "partial", "uncovered")
+METHODS = ("bm25+tfidf", "bm25", "tfidf", "char")
+# (covered, partial) on the fused score; see the module docstring and benchmarks/matching.py
+DEFAULT_THRESHOLDS = (0.20, 0.10)
+CONCEPT_MARK = "~"  # prefix of concept features (shown so in evidence: ~素养培育)
+DEFAULT_WEIGHTS = {"bm25": 0.45, "tfidf": 0.45, "char": 0.1}
+
+# function words and boilerplate that carry no topic
+_STOP = frozenset(
+    "的 了 和 与 及 以及 或 等 在 对 是 为 将 把 被 从 向 于 由 其 之 也 就 都 而 并 并且 且 又 "
+    "这 那 这些 那些 该 此 各 每 我 我们 你 您 他 她 它 他们 有 有关 没有 无 不 要 应 应当 "
+    "可 可以 能 能够 会 已 已经 进一步 加强 加快 推进 推动 建立 完善 健全 提高 提升 开展 "
+    "实施 进行 做好 工作 相关 问题 方面 情况 一是 二是 三是 四是 五是 通过 根据 按照 结合 "
+    "建议 提案 关于 对于 以 给予 予以 做到 确保 切实 积极 不断 持续 全面 有效 重点 "
+    "规定 本 条例 本条例 办法 本办法 之一".split())
+_WORDLIKE = re.compile(r"[\w\u4e00-\u9fff]")
+_SPACE = re.compile(r"\s+")
+
+
+def _trie_regex(terms) -> re.Pattern:
+    """One regex matching any of ``terms``, longest first, as a prefix tree (much faster
+    than a flat alternation over long texts)."""
+    trie: dict = {}
+    for t in terms:
+        node = trie
+        for ch in t:
+            node = node.setdefault(ch, {})
+        node[""] = True
+
+    def build(node) -> str:
+        end = node.get("", False)
+        branches = [re.escape(ch) + build(sub) for ch, sub in sorted(node.items()) if ch != ""]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if end:
+            return "(?:" + body + ")?"
+        return body
+
+    return re.compile(build(trie))
+
+
+# ---------------------------------------------------------------------------- synonyms
+def _read_domain(source) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """(synonyms {variant: canonical}, concepts {concept: [terms]}) from ``source``."""
+    if source is False:
+        return {}, {}
+    if isinstance(source, dict):
+        out = {}
+        for k, v in source.items():
+            if isinstance(v, str):
+                out[k] = v
+            else:
+                for x in v:
+                    out[x] = k
+        return out, {}
+    if source is None:
+        from .resources import read_package_text
+
+        text = read_package_text("synonyms.tsv")
+    else:
+        path = Path(source)
+        if not path.exists():
+            raise InputError(f"synonym file {path} does not exist; give a TSV with columns "
+                             "canonical, variants (|-separated) and optional kind (syn/concept)",
+                             code="PN420")
+        text = path.read_text(encoding="utf-8-sig")
+    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+    syn: dict[str, str] = {}
+    concepts: dict[str, list[str]] = {}
+    for row in csv.reader(io.StringIO("\n".join(lines)), delimiter="\t"):
+        if not row or row[0] == "canonical":
+            continue
+        canon = row[0].strip()
+        variants = [v.strip() for v in (row[1].split("|") if len(row) > 1 else []) if v.strip()]
+        kind = row[2].strip() if len(row) > 2 and row[2].strip() else "syn"
+        if kind == "concept":
+            concepts[canon] = sorted(set(variants) | {canon}, key=len, reverse=True)
+            continue
+        for v in variants:
+            if v != canon:
+                syn.setdefault(v, canon)
+    return syn, concepts
+
+
+def load_synonyms(source=None) -> dict[str, str]:
+    """Map each surface term to its canonical term.
+
+    ``source``: None → the shipped ``synonyms.tsv``; False → no synonyms; a path to a TSV
+    (``canonical<TAB>variant|variant…<TAB>kind``); a dict ``{variant: canonical}`` or
+    ``{canonical: [variants]}``. Rows of kind ``concept`` are not synonyms (see
+    ``load_concepts``).
+    """
+    return _read_domain(source)[0]
+
+
+def load_concepts(source=None) -> dict[str, list[str]]:
+    """Policy concepts and the terms that evoke them (rows of kind ``concept``)."""
+    return _read_domain(source)[1]
+
+
+# ---------------------------------------------------------------------------- matcher
+class ClauseMatcher:
+    """Rank policy clauses for asks and give each ask a coverage verdict.
+
+    Parameters
+    ----------
+    segmenter : Segmenter, optional
+        Word segmenter (default ``Segmenter(backend="rjieba")`` with the shipped lexicon).
+    synonyms : None, False, path or dict
+        Domain synonyms folded to one term (None → shipped ``synonyms.tsv``; False → none).
+    method : "bm25+tfidf" (fusion of BM25, word TF-IDF and char bigrams), "bm25", "tfidf", "char"
+    weights : dict, optional
+        Fusion weights for ``bm25``, ``tfidf`` and ``char`` (normalised to sum 1).
+    thresholds : (covered, partial), optional
+        Cuts on the best fused score; default ``DEFAULT_THRESHOLDS``.
+    k1, b : float
+        BM25 parameters.
+    char_idf_power : float
+        Exponent on the char-bigram idf (>1 favours rare bigrams).
+    max_df : float
+        Features in more than this share of clauses are dropped (only when there are at least
+        1,000 clauses) — common function bigrams cost time and carry no topic.
+    max_query_terms : int, optional
+        Keep only this many of each query's heaviest features (rarest words and bigrams)
+        — for long queries against big clause sets (e.g. 48 for all laws); None keeps all.
+    chunk_size : int
+        Queries scored per sparse product (bounds memory).
+    n_jobs : int
+        Processes that segment the clauses in ``fit`` (forked, only for 20,000+ clauses).
+
+    Learned attributes: ``clause_ids_``, ``texts_``, ``vocab_``, ``n_clauses_``, ``thresholds_``.
+    """
+
+    def __init__(self, *, segmenter=None, synonyms=None, method: str = "bm25+tfidf",
+                 weights: dict | None = None, thresholds=None, k1: float = 1.2, b: float = 0.75,
+                 char_idf_power: float = 1.5, max_df: float = 0.2, max_query_terms: int | None = None,
+                 chunk_size: int = 256, n_jobs: int = 1):
+        self.segmenter = segmenter
+        self.synonyms = synonyms
+        self.method = method
+        self.weights = weights
+        self.thresholds = thresholds
+        self.k1 = k1
+        self.b = b
+        self.char_idf_power = char_idf_power
+        self.max_df = max_df
+        self.max_query_terms = max_query_terms
+        self.chunk_size = chunk_size
+        self.n_jobs = n_jobs
+
+    # sklearn-style parameter access (so clone / grid search work)
+    def get_params(self, deep: bool = True) -> dict:
+        return {k: getattr(self, k) for k in ("segmenter", "synonyms", "method", "weights",
+                                              "thresholds", "k1", "b", "char_idf_power",
+                                              "max_df", "max_query_terms", "chunk_size", "n_jobs")}
+
+    def set_params(self, **params):
+        for k, v in params.items():
+            if k not in self.get_params():
+                raise ValueError(f"[PN421] unknown parameter {k!r} for ClauseMatcher")
+            setattr(self, k, v)
+        return self
+
+    def __repr__(self) -> str:
+        return f"ClauseMatcher(method={self.method!r}, n_clauses={getattr(self, 'n_clauses_', None)})"
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("_lock", None)
+        return state
+
+    # ------------------------------------------------------------------ text to features
+    def _prepare(self):
+        if self.method not in METHODS:
+            raise InputError(f"unknown method {self.method!r}; choose one of {METHODS}", code="PN422")
+        self.synonyms_, self.concepts_ = _read_domain(self.synonyms)
+        if self.segmenter is None:
+            from .segment import Segmenter
+
+            # synonyms are folded in the text before segmenting, so the default lexicon suffices
+            self.segmenter_ = Segmenter(backend="rjieba")
+        else:
+            self.segmenter_ = self.segmenter
+        if self.synonyms_:
+            self._syn_re = _trie_regex(self.synonyms_)
+        else:
+            self._syn_re = None
+        trig: dict[str, set] = {}
+        for name, terms in self.concepts_.items():
+            for t in terms:
+                trig.setdefault(normalize(t).lower(), set()).add(name)
+        self._concept_of = trig
+        self._concept_re = _trie_regex(trig) if trig else None
+        w = dict(DEFAULT_WEIGHTS if self.weights is None else self.weights)
+        if self.method != "bm25+tfidf":
+            w = {k: float(k == self.method) for k in DEFAULT_WEIGHTS}
+        total = sum(max(0.0, float(w.get(k, 0.0))) for k in DEFAULT_WEIGHTS)
+        if total <= 0:
+            raise InputError("weights must give a positive weight to bm25, tfidf or char", code="PN423")
+        self.weights_ = {k: max(0.0, float(w.get(k, 0.0))) / total for k in DEFAULT_WEIGHTS}
+
+    def _analyze(self, texts: list[str]):
+        """Features of raw texts, all at once: (text index and term of each word occurrence,
+        concept marks included; char-bigram codes and the text index of each)."""
+        n = len(texts)
+        # one pass over all texts joined by NUL (texts' own NULs become spaces)
+        joined = normalize("\x00".join(t.replace("\x00", " ") for t in texts)).lower()
+        if self._syn_re is not None:
+            joined = self._syn_re.sub(lambda m: self.synonyms_[m.group()], joined)
+        docs = joined.split("\x00")
+        concepts: list[set] = [set() for _ in range(n)]
+        if self._concept_re is not None:
+            hits = [(m.start(), m.group()) for m in self._concept_re.finditer(joined)]
+            if hits:
+                starts = np.cumsum([0] + [len(d) + 1 for d in docs[:-1]])
+                where = np.searchsorted(starts, [h[0] for h in hits], side="right") - 1
+                for d, (_, term) in zip(where.tolist(), hits):
+                    concepts[d] |= self._concept_of[term]
+        # words: segment, then fold/drop each distinct token once (not each occurrence)
+        import pandas as pd
+
+        cut = self.segmenter_.cut
+        toks = [cut(d) if d else [] for d in docs]
+        lens = np.fromiter(map(len, toks), dtype=np.int64, count=n)
+        flat = np.fromiter(chain.from_iterable(toks), dtype=object, count=int(lens.sum()))
+        del toks
+        tid, uniq = pd.factorize(flat)
+        syn = self.synonyms_
+        canon = np.asarray([None if (w in _STOP or not _WORDLIKE.search(w)) else syn.get(w, w)
+                            for w in uniq] + [None], dtype=object)
+        terms = canon[tid] if len(tid) else np.zeros(0, dtype=object)
+        # distinct kept terms (concept marks appended) and each occurrence's id among them
+        extra = [(d, CONCEPT_MARK + c) for d, con in enumerate(concepts) for c in sorted(con)]
+        cid, cuniq = pd.factorize(np.asarray([t if t is not None else "\x00" for t in canon], dtype=object))
+        drop = np.nonzero(cuniq == "\x00")[0]
+        tid = cid[tid] if len(tid) else np.zeros(0, np.int64)
+        keep = tid != (drop[0] if len(drop) else -1)
+        wdoc = np.repeat(np.arange(n), lens)[keep]
+        tid = tid[keep]
+        vocab = list(cuniq)
+        if extra:
+            marks = {}
+            for _, t in extra:
+                marks.setdefault(t, len(vocab) + len(marks))
+            vocab.extend(marks)
+            wdoc = np.concatenate([wdoc, np.fromiter((e[0] for e in extra), dtype=np.int64, count=len(extra))])
+            tid = np.concatenate([tid, np.fromiter((marks[e[1]] for e in extra), dtype=np.int64, count=len(extra))])
+        codes, doc = _char_codes(_SPACE.sub("", joined))
+        return wdoc, tid, np.asarray(vocab, dtype=object), codes, doc
+
+    def _analyze_all(self, texts: list[str]):
+        """``_analyze`` in ``n_jobs`` forked processes for big inputs (same result)."""
+        n_jobs = int(self.n_jobs or 1)
+        if n_jobs <= 1 or len(texts) < 20000:
+            return self._analyze(texts)
+        import multiprocessing as mp
+        import pandas as pd
+
+        try:
+            ctx = mp.get_context("fork")
+        except ValueError:  # pragma: no cover - platforms without fork
+            return self._analyze(texts)
+        self.segmenter_.cut("预热")  # build the tokenizer once, before forking
+        bounds = np.linspace(0, len(texts), n_jobs + 1).astype(int)
+        global _FORK_MATCHER
+        _FORK_MATCHER = self
+        try:
+            with ctx.Pool(n_jobs) as pool:
+                parts = pool.map(_analyze_part, [texts[a:b] for a, b in zip(bounds, bounds[1:])])
+        finally:
+            _FORK_MATCHER = None
+        vocab, remap = pd.factorize(np.concatenate([p[2] for p in parts]))[::-1]
+        wd, ti, cc, cd = [], [], [], []
+        off_v = 0
+        for start, (wdoc, tid, voc, codes, cdoc) in zip(bounds, parts):
+            wd.append(wdoc + start)
+            ti.append(remap[off_v:off_v + len(voc)][tid] if len(tid) else tid)
+            off_v += len(voc)
+            cc.append(codes)
+            cd.append(cdoc + start)
+        return (np.concatenate(wd), np.concatenate(ti), np.asarray(vocab, dtype=object),
+                np.concatenate(cc), np.concatenate(cd))
+
+    # ------------------------------------------------------------------ fitting
+    def fit(self, clauses, y=None):
+        """Index clauses: the list ``parse_policy`` returns, ``Clause``-like objects, dicts, or
+        a DataFrame with ``clause_id`` and ``text`` columns. Returns ``self``."""
+        import pandas as pd
+        from scipy import sparse
+
+        ids, texts, meta = _clause_inputs(clauses)
+        self._prepare()
+        empty = [i for i, t in zip(ids, texts) if not t.strip()]
+        if empty:
+            warnings.warn(f"[PN424] {len(empty)} clause(s) have empty text and will never match "
+                          f"(e.g. {empty[:3]}); fill in their text", DataWarning, stacklevel=2)
+        wdoc, tid, voc, codes, cdoc = self._analyze_all(texts)
+        self.clause_ids_ = np.asarray(ids, dtype=object)
+        self.texts_ = list(texts)
+        self.meta_ = meta
+        n = self.n_clauses_ = len(ids)
+        # words: vocabulary in order of first appearance
+        # vocabulary: the terms that occur, in order of first appearance
+        used, wid = np.unique(tid, return_inverse=True) if len(tid) else (np.zeros(0, np.int64), tid)
+        self.word_vocab_ = pd.Index(voc[used], dtype=object)
+        wid = wid.ravel()
+        Cw = _count_csr(wdoc, wid, n, max(len(self.word_vocab_), 1))
+        # char bigrams: sorted codes
+        cid, uniq = pd.factorize(codes)
+        order = np.argsort(uniq, kind="stable")
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order))
+        self.char_codes_ = np.asarray(uniq)[order]
+        Cc = _count_csr(cdoc, rank[cid], n, max(len(self.char_codes_), 1))
+        self.word_idf_ = _idf(Cw, n)
+        self.char_idf_ = _idf(Cc, n) ** self.char_idf_power
+        if n >= 1000:  # common features cost time and carry no topic in big clause sets
+            self.word_idf_[_df(Cw) > self.max_df * n] = 0.0
+            self.char_idf_[_df(Cc) > self.max_df * n] = 0.0
+        # BM25 document weights
+        dl = np.asarray(Cw.sum(axis=1)).ravel()
+        avg = dl.mean() if n and dl.mean() > 0 else 1.0
+        B = Cw.tocoo(copy=True)
+        tf = B.data.astype(np.float64)
+        B.data = (tf * (self.k1 + 1) / (tf + self.k1 * (1 - self.b + self.b * dl[B.row] / avg))
+                  * self.word_idf_[B.col]).astype(np.float32)
+        self.word_index_ = B.tocsr()
+        self.word_index_.eliminate_zeros()
+        self.char_index_ = _tfidf(Cc, self.char_idf_)
+        w = self.weights_
+        index = sparse.hstack([self.word_index_ * w["bm25"], _tfidf(Cw, self.word_idf_) * w["tfidf"],
+                               self.char_index_ * w["char"]], format="csr", dtype=np.float32)
+        index.eliminate_zeros()
+        self.index_t_ = index.T.tocsr()
+        del index
+        self.thresholds_ = tuple(self.thresholds) if self.thresholds is not None else DEFAULT_THRESHOLDS
+        if not (self.thresholds_[0] >= self.thresholds_[1]):
+            raise InputError(f"thresholds {self.thresholds_} must be (covered, partial) with "
+                             "covered >= partial", code="PN425")
+        self._terms = None
+        return self
+
+    def _check_fitted(self):
+        if not hasattr(self, "index_t_"):
+            raise ModelError("ClauseMatcher is not fitted; call fit(clauses) first", code="PN426")
+
+    # ------------------------------------------------------------------ scoring
+    def _query_matrix(self, texts: list[str]):
+        """(fused query matrix, plain char-bigram matrix, word counts) for raw texts."""
+        from scipy import sparse
+
+        wdoc, tid, voc, codes, cdoc = self._analyze(texts)
+        n = len(texts)
+        nw = len(self.word_vocab_)
+        wid = self.word_vocab_.get_indexer(voc)[tid] if len(tid) else np.zeros(0, np.int64)
+        found = wid >= 0
+        Qw = _count_csr(wdoc[found], wid[found], n, max(nw, 1))
+        pos = np.searchsorted(self.char_codes_, codes)
+        pos = np.minimum(pos, max(len(self.char_codes_) - 1, 0))
+        ok = (self.char_codes_[pos] == codes) if len(self.char_codes_) else np.zeros(len(codes), bool)
+        Qc = _count_csr(cdoc[ok], pos[ok], n, max(len(self.char_codes_), 1))
+        w = self.weights_
+        # BM25 part: each distinct query term once, divided by the best score it could reach
+        Qb = Qw.copy()
+        Qb.data[:] = 1.0
+        best = np.asarray(Qb @ self.word_idf_).ravel() * (self.k1 + 1)
+        Qb = sparse.diags(np.where(best > 0, w["bm25"] / np.maximum(best, 1e-12), 0.0)) @ Qb
+        Qt = _tfidf(Qw, self.word_idf_) * w["tfidf"]
+        Qch = _tfidf(Qc, self.char_idf_)
+        Q = sparse.hstack([Qb, Qt, Qch * w["char"]], format="csr", dtype=np.float32)
+        Q.eliminate_zeros()
+        if self.max_query_terms:
+            Q = _prune_rows(Q, int(self.max_query_terms))
+        return Q, Qch.tocsr(), Qw
+
+    def score_matrix(self, texts) -> np.ndarray:
+        """Dense fused scores (queries × clauses) — for small clause sets and analysis."""
+        self._check_fitted()
+        texts = _query_texts(texts)
+        Q, _, _ = self._query_matrix(texts)
+        return np.asarray((Q @ self.index_t_).toarray(), dtype=np.float64)
+
+    def _support(self, Qc, idx: np.ndarray) -> np.ndarray:
+        """Char-bigram cosine of each query with its listed clauses (the literal support)."""
+        if idx.size == 0:
+            return np.zeros(idx.shape)
+        rows = np.repeat(np.arange(idx.shape[0]), idx.shape[1])
+        prod = Qc[rows].multiply(self.char_index_[idx.ravel()])
+        return np.asarray(prod.sum(axis=1)).reshape(idx.shape).astype(np.float64)
+
+    def _top(self, texts: list[str], top_k: int, hubness: bool = False, one_to_one: bool = False):
+        """(indices, fused scores, support, word lists) of the best ``top_k`` clauses per query."""
+        n = self.n_clauses_
+        k = min(top_k, n)
+        if hubness or one_to_one:
+            Q, Qc, words = self._query_matrix(texts)
+            S = np.asarray((Q @ self.index_t_).toarray(), dtype=np.float64)
+            R = _csls(S) if hubness else S.copy()
+            if one_to_one:
+                from scipy.optimize import linear_sum_assignment
+
+                ri, ci = linear_sum_assignment(-R)
+                R[ri, ci] += R.max() - R.min() + 1.0
+            idx = _topk(R, k)
+            return idx, np.take_along_axis(S, idx, axis=1), self._support(Qc, idx), _row_sets(words)
+        all_idx, all_sc, all_sup, all_words = [], [], [], []
+        for s in range(0, len(texts), self.chunk_size):
+            chunk = texts[s:s + self.chunk_size]
+            Q, Qc, words = self._query_matrix(chunk)
+            idx, sc = _topk_sparse((Q @ self.index_t_).tocsr(), k)
+            all_idx.append(idx)
+            all_sc.append(sc)
+            all_sup.append(self._support(Qc, idx))
+            all_words.extend(_row_sets(words))
+        if not all_idx:
+            z = np.zeros((0, k))
+            return z.astype(np.int64), z, z, []
+        return np.vstack(all_idx), np.vstack(all_sc), np.vstack(all_sup), all_words
+
+    def coverage(self, support: float) -> str:
+        """The verdict for a query whose best clause has literal ``support`` (char-bigram
+        cosine, the ``support`` column of ``match``)."""
+        self._check_fitted()
+        covered, partial = self.thresholds_
+        if support >= covered:
+            return "covered"
+        if support >= partial:
+            return "partial"
+        return "uncovered"
+
+    def match(self, texts, *, top_k: int = 3, query_ids=None, evidence: bool = True,
+              hubness: bool = False, one_to_one: bool = False):
+        """Best clauses for each query text.
+
+        Parameters
+        ----------
+        texts : str, iterable of str, or pandas Series
+        top_k : int
+            Candidates listed per query (also for ``uncovered`` queries).
+        query_ids : iterable, optional
+            Ids for the queries (default 0..n-1, or the Series index).
+        evidence : bool
+            Fill the ``evidence`` column with the shared terms (``韧性|规划``), rarest first.
+        hubness : bool
+            Rank by scores corrected for "hub" clauses that are close to every query of the
+            batch (CSLS); the reported ``score`` stays the raw fused score. Needs the
+            queries × clauses matrix in memory.
+        one_to_one : bool
+            The batch and the clauses pair one to one (e.g. letters and their replies): put
+            each query's clause of the best overall assignment at rank 1.
+
+        Returns
+        -------
+        DataFrame with columns ``query_id, rank, clause_id, score, evidence, coverage``
+        (``top_k`` rows per query; ``coverage`` is the same on every row of a query).
+        An empty query gives one row with no clause and ``uncovered``.
+        """
+        import pandas as pd
+
+        self._check_fitted()
+        if isinstance(texts, str):
+            texts = [texts]
+        if query_ids is None and hasattr(texts, "index") and hasattr(texts, "tolist"):
+            query_ids = list(texts.index)
+        texts = _query_texts(texts)
+        if query_ids is None:
+            query_ids = list(range(len(texts)))
+        query_ids = list(query_ids)
+        if len(query_ids) != len(texts):
+            raise InputError(f"query_ids has {len(query_ids)} ids for {len(texts)} texts; give "
+                             "one id per text", code="PN427")
+        if top_k < 1:
+            raise InputError(f"top_k must be at least 1, got {top_k}", code="PN428")
+        cols = ["query_id", "rank", "clause_id", "score", "evidence", "coverage", "support"]
+        if not texts:
+            return pd.DataFrame(columns=cols)
+        blank = [i for i, t in enumerate(texts) if not t.strip()]
+        if blank:
+            warnings.warn(f"[PN429] {len(blank)} empty quer(y/ies) (ids {[query_ids[i] for i in blank[:5]]}) "
+                          "reported as uncovered with no clause", DataWarning, stacklevel=2)
+        idx, sc, sup, words = self._top(texts, top_k, hubness, one_to_one)
+        k = idx.shape[1]
+        terms = self._terms_by_id() if evidence else None
+        recs = []
+        blank_set = set(blank)
+        for qi, qid in enumerate(query_ids):
+            if qi in blank_set:
+                recs.append((qid, 1, None, 0.0, "", "uncovered", 0.0))
+                continue
+            verdict = self.coverage(float(sup[qi, 0]))
+            qterms = words[qi] if evidence else None
+            for r in range(k):
+                j = int(idx[qi, r])
+                ev = self._evidence(qterms, j, terms) if evidence else ""
+                recs.append((qid, r + 1, self.clause_ids_[j], round(float(sc[qi, r]), 6), ev, verdict,
+                             round(float(sup[qi, r]), 6)))
+        out = pd.DataFrame.from_records(recs, columns=cols)
+        out["rank"] = out["rank"].astype("int64")
+        out["score"] = out["score"].astype("float64")
+        out["support"] = out["support"].astype("float64")
+        return out
+
+    def _terms_by_id(self):
+        if getattr(self, "_terms", None) is None:
+            self._terms = np.asarray(self.word_vocab_, dtype=object)
+        return self._terms
+
+    def _evidence(self, qterms: set, j: int, terms, limit: int = 6) -> str:
+        """Shared words of a query and clause ``j``, rarest first (``韧性|规划``)."""
+        if not qterms:
+            return ""
+        X = self.word_index_
+        row = X.indices[X.indptr[j]:X.indptr[j + 1]]
+        shared = [t for t in row.tolist() if t in qterms]
+        shared.sort(key=lambda t: (-self.word_idf_[t], terms[t]))
+        return "|".join(terms[t] for t in shared[:limit])
+
+    # ------------------------------------------------------------------ calibration
+    def calibrate(self, texts, gold, *, min_precision: float = 0.9):
+        """Set ``thresholds_`` from marked pairs: ``gold[i]`` is the clause id that answers
+        ``texts[i]``, or None when no clause does. Returns ``self``.
+
+        ``partial`` = the cut on the best clause's support that best separates answered from
+        unanswered asks (balanced accuracy); ``covered`` = the lowest cut at or above it where
+        at least ``min_precision`` of the asks above it are answered by some clause (else
+        above the highest support seen, so nothing is called covered on weak evidence).
+        """
+        self._check_fitted()
+        texts = _query_texts(texts)
+        gold = [None if (g is None or (isinstance(g, float) and g != g) or g == "") else str(g)
+                for g in gold]
+        if len(gold) != len(texts) or not texts:
+            raise InputError("calibrate needs one gold clause id (or None) per text", code="PN430")
+        self.thresholds_ = calibrate_thresholds(*self._calibration_scores(texts, gold),
+                                                min_precision=min_precision)
+        return self
+
+    def _calibration_scores(self, texts, gold):
+        idx, _, sup, _ = self._top(texts, 1)
+        best = sup[:, 0]
+        answered = np.array([g is not None for g in gold])
+        hit = np.array([g is not None and self.clause_ids_[i] == g for g, i in zip(gold, idx[:, 0])])
+        return best, answered, hit
+
+
+def calibrate_thresholds(best, answered, hit=None, *, min_precision: float = 0.9) -> tuple[float, float]:
+    """(covered, partial) cuts on the best support of each ask, from whether each ask has a
+    gold clause (see ``ClauseMatcher.calibrate``); ``hit`` (top clause == gold) is accepted
+    for reporting and not used."""
+    best = np.asarray(best, dtype=float)
+    answered = np.asarray(answered, dtype=bool)
+    hit = np.asarray(hit, dtype=bool)
+    cands = np.unique(best)
+    if answered.all() or not answered.any():
+        partial = float(best.min()) if answered.all() else float(best.max()) + 1e-6
+    else:
+        def bal(t):
+            pred = best >= t
+            return 0.5 * (pred[answered].mean() + (~pred[~answered]).mean())
+        scores = [bal(t) for t in cands]
+        i = int(np.argmax(scores))
+        lo = cands[i - 1] if i > 0 else cands[i]
+        partial = float((lo + cands[i]) / 2) if i > 0 else float(cands[i])
+    covered = float(best.max()) + 1e-6
+    for t in cands[cands >= partial]:
+        above = best >= t
+        if above.sum() >= 3 and answered[above].mean() >= min_precision:
+            covered = float(t)
+            break
+    return round(covered, 4), round(partial, 4)
+
+
+# ---------------------------------------------------------------------------- helpers
+def _clause_inputs(clauses):
+    """(ids, texts, meta DataFrame) from clauses in any accepted form, validated."""
+    import pandas as pd
+
+    from .policy import Clause, clauses_from_frame
+
+    if isinstance(clauses, pd.DataFrame):
+        return _frame_inputs(clauses)
+    elif isinstance(clauses, (str, bytes)):
+        raise InputError("fit expects clauses (parse_policy's list or a DataFrame), not a str; "
+                         "call parse_policy(text) first", code="PN431")
+    clauses = list(clauses)
+    if not clauses:
+        raise InputError("no clauses to match against; give parse_policy's output or a table "
+                         "with clause_id and text", code="PN414")
+    rows = []
+    for i, c in enumerate(clauses):
+        if isinstance(c, dict):
+            get = c.get
+        elif isinstance(c, Clause) or hasattr(c, "clause_id"):
+            get = lambda k, _c=c: getattr(_c, k, None)  # noqa: E731
+        else:
+            raise InputError(f"clause {i} is a {type(c).__name__}; give Clause objects, dicts or a "
+                             "DataFrame with clause_id and text", code="PN432")
+        cid, text = get("clause_id"), get("text")
+        if cid is None or str(cid).strip() == "":
+            raise InputError(f"clause {i} has no clause_id; give every clause an id", code="PN415")
+        if text is None:
+            text = ""
+        check_text(text, what=f"text of clause {cid!r}")
+        rows.append({"clause_id": str(cid), "doc_id": get("doc_id"), "group": get("group") or "",
+                     "text": text})
+    meta = pd.DataFrame(rows)
+    ids = meta["clause_id"]
+    if ids.duplicated().any():
+        docs = meta["doc_id"].fillna("")
+        key = docs + "/" + ids
+        if (docs != "").all() and not key.duplicated().any():
+            meta["clause_id"] = key  # several documents: make ids unique with their doc_id
+        else:
+            dup = sorted(set(ids[ids.duplicated(keep=False)]))
+            raise InputError(f"duplicate clause_id {', '.join(dup[:5])}; ids must be unique "
+                             "(give each document a doc_id, or rename the clauses)", code="PN416")
+    return meta["clause_id"].tolist(), meta["text"].tolist(), meta
+
+
+def _frame_inputs(df):
+    """(ids, texts, meta) from a clause DataFrame, validated column-wise (fast for big tables)."""
+    import pandas as pd
+
+    what = "clause DataFrame"
+    missing = [c for c in ("clause_id", "text") if c not in df.columns]
+    if missing:
+        raise InputError(f"{what} lacks column(s) {missing}; it needs clause_id and text "
+                         f"(found {list(df.columns)[:10]})", code="PN413")
+    if len(df) == 0:
+        raise InputError(f"{what} has no clauses; give at least one row with clause_id and text",
+                         code="PN414")
+    raw = df["clause_id"]
+    ids = raw.astype(str).str.strip()
+    bad = raw.isna() | (ids == "")
+    if bad.any():
+        raise InputError(f"{what} has empty clause_id in rows {list(df.index[bad][:5])}; give every "
+                         "clause an id", code="PN415")
+    texts = df["text"].where(df["text"].notna(), "")
+    nonstr = ~texts.map(lambda x: isinstance(x, str))
+    if nonstr.any():
+        texts = texts.astype(str)
+    meta = pd.DataFrame({"clause_id": ids.to_numpy(),
+                         "doc_id": df["doc_id"].to_numpy() if "doc_id" in df.columns else None,
+                         "group": df["group"].to_numpy() if "group" in df.columns else ""})
+    if ids.duplicated().any():
+        if "doc_id" in df.columns and df["doc_id"].notna().all():
+            key = df["doc_id"].astype(str).to_numpy() + "/" + ids.to_numpy()
+            if not pd.Series(key).duplicated().any():
+                meta["clause_id"] = key
+                return list(key), texts.tolist(), meta
+        dup = sorted(set(ids[ids.duplicated(keep=False)]))
+        raise InputError(f"{what} has duplicate clause_id: {', '.join(dup[:5])}; make ids unique "
+                         "(give each document a doc_id, or rename the clauses)", code="PN416")
+    return ids.tolist(), texts.tolist(), meta
+
+
+def _query_texts(texts) -> list[str]:
+    if isinstance(texts, str):
+        return [texts]
+    out = []
+    for i, t in enumerate(texts):
+        if t is None or (isinstance(t, float) and t != t):
+            t = ""
+        if not isinstance(t, str):
+            raise TypeError(f"[PN001] texts[{i}] must be a str, got {type(t).__name__}")
+        out.append(t)
+    return out
+
+
+_FORK_MATCHER = None  # the matcher a forked worker analyses with (set only while forking)
+
+
+def _analyze_part(texts):
+    return _FORK_MATCHER._analyze(texts)
+
+
+def _row_sets(M) -> list[set]:
+    """The column indices of each row of CSR ``M`` as sets."""
+    return [set(M.indices[M.indptr[i]:M.indptr[i + 1]].tolist()) for i in range(M.shape[0])]
+
+
+def _count_csr(rows, cols, n_rows: int, n_cols: int):
+    """Counts of (row, col) pairs as a float32 CSR matrix."""
+    from scipy import sparse
+
+    rows = np.asarray(rows, dtype=np.int64)
+    cols = np.asarray(cols, dtype=np.int64)
+    M = sparse.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(n_rows, n_cols))
+    M.sum_duplicates()
+    return M
+
+
+def _char_codes(joined: str):
+    """Codes of the char bigrams of NUL-separated texts (no whitespace) and their text index.
+
+    A text of one character contributes that character as its only feature."""
+    arr = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    if arr.size == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    sep = arr == 0
+    doc = np.cumsum(sep)
+    codes = (arr[:-1] << 21) | arr[1:]
+    valid = ~sep[:-1] & ~sep[1:]
+    c, d = codes[valid], doc[:-1][valid]
+    # one-character texts: the character alone (shifted so it cannot collide with a bigram)
+    prev_sep = np.concatenate([[True], sep[:-1]])
+    next_sep = np.concatenate([sep[1:], [True]])
+    single = ~sep & prev_sep & next_sep
+    if single.any():
+        c = np.concatenate([c, arr[single]])
+        d = np.concatenate([d, doc[single]])
+    return c, d
+
+
+def _prune_rows(Q, m: int):
+    """Keep the ``m`` largest entries of each row of CSR ``Q`` (query-term pruning)."""
+    Q = Q.tocsr()
+    counts = np.diff(Q.indptr)
+    if counts.max(initial=0) <= m:
+        return Q
+    keep = np.ones(Q.nnz, dtype=bool)
+    for i in np.nonzero(counts > m)[0]:
+        a, b = Q.indptr[i], Q.indptr[i + 1]
+        order = np.argpartition(-Q.data[a:b], m - 1)[m:]
+        keep[a + order] = False
+    Q.data[~keep] = 0
+    Q.eliminate_zeros()
+    return Q
+
+
+def _df(C) -> np.ndarray:
+    return np.bincount(C.indices, minlength=C.shape[1])
+
+
+def _idf(C, n: int) -> np.ndarray:
+    return np.log((n + 1) / (_df(C) + 1)) + 1.0
+
+
+def _tfidf(C, idf):
+    from scipy import sparse
+    from sklearn.preprocessing import normalize as l2
+
+    M = C.astype(np.float32, copy=True)
+    M.data = 1.0 + np.log(M.data)
+    M = M @ sparse.diags(idf.astype(np.float32))
+    return l2(M.tocsr())
+
+
+def _topk(S: np.ndarray, k: int) -> np.ndarray:
+    """Column indices of the ``k`` largest entries of each row, best first (ties: lower index)."""
+    n = S.shape[1]
+    if k >= n:
+        return np.argsort(-S, axis=1, kind="stable")[:, :k]
+    part = np.argpartition(-S, k - 1, axis=1)[:, :k]
+    vals = np.take_along_axis(S, part, axis=1)
+    order = np.argsort(-vals, axis=1, kind="stable")
+    return np.take_along_axis(part, order, axis=1)
+
+
+def _topk_sparse(S, k: int):
+    """(indices, scores) of the ``k`` best columns of each row of CSR ``S``, best first.
+
+    Columns absent from a row score 0; they fill the list (lowest index first) when a row
+    has fewer than ``k`` entries, so every query lists ``k`` candidates."""
+    n_rows, n_cols = S.shape
+    idx = np.zeros((n_rows, k), dtype=np.int64)
+    sc = np.zeros((n_rows, k), dtype=np.float64)
+    for i in range(n_rows):
+        a, b = S.indptr[i], S.indptr[i + 1]
+        data, cols = S.data[a:b], S.indices[a:b]
+        pos = data > 0
+        data, cols = data[pos], cols[pos]
+        if len(data) > k:
+            part = np.argpartition(-data, k - 1)[:k]
+            data, cols = data[part], cols[part]
+        order = np.lexsort((cols, -data))
+        m = len(order)
+        idx[i, :m] = cols[order]
+        sc[i, :m] = data[order]
+        if m < k:  # fill with the first clauses not listed yet, at score 0
+            taken = set(idx[i, :m].tolist())
+            fill = [j for j in range(min(n_cols, k + m)) if j not in taken][:k - m]
+            idx[i, m:m + len(fill)] = fill
+    return idx, sc
+
+
+def _csls(S: np.ndarray, k: int = 10) -> np.ndarray:
+    """Cross-domain similarity local scaling: penalise clauses close to every query."""
+    kq = min(k, S.shape[1])
+    kd = min(k, S.shape[0])
+    rt = np.partition(S, S.shape[0] - kd, axis=0)[-kd:].mean(axis=0)
+    qt = np.partition(S, S.shape[1] - kq, axis=1)[:, -kq:].mean(axis=1)
+    return 2 * S - rt[None, :] - qt[:, None]
+
+
+# ---------------------------------------------------------------------------- mapping tables
+def _suggestion_frame(suggestions):
+    import pandas as pd
+
+    if isinstance(suggestions, pd.DataFrame):
+        df = suggestions.copy()
+    else:
+        rows = []
+        for i, s in enumerate(suggestions):
+            if isinstance(s, dict):
+                rows.append(dict(s))
+            elif isinstance(s, str):
+                rows.append({"text": s})
+            else:
+                d = {k: getattr(s, k) for k in ("suggestion_id", "query_id", "proposal_id", "text",
+                                                  "action", "object", "section", "start", "end",
+                                                  "source", "score") if hasattr(s, k)}
+                rows.append(d)
+        df = pd.DataFrame(rows)
+    if "text" not in df.columns:
+        raise InputError("suggestions need a text column (the ask); got "
+                         f"{list(df.columns)[:10]}", code="PN440")
+    if "query_id" not in df.columns:
+        if "suggestion_id" in df.columns:
+            df["query_id"] = df["suggestion_id"]
+        else:
+            df["query_id"] = range(len(df))
+    if "proposal_id" not in df.columns and "id" in df.columns:  # suggest.suggestions_table
+        df["proposal_id"] = df["id"]
+    for c in ("proposal_id", "action"):
+        if c not in df.columns:
+            df[c] = None
+    return df
+
+
+def _clause_texts(clauses):
+    """({clause_id: text}, {clause_id: position}) from a matcher, clause list or DataFrame."""
+    if clauses is None:
+        return {}, {}
+    if isinstance(clauses, ClauseMatcher):
+        clauses._check_fitted()
+        ids, texts = list(clauses.clause_ids_), clauses.texts_
+    else:
+        ids, texts, _ = _clause_inputs(clauses)
+    return dict(zip(ids, texts)), {c: i for i, c in enumerate(ids)}
+
+
+def mapping_table(suggestions, matches, *, clauses=None):
+    """The suggestion-to-measure table and its transpose.
+
+    Parameters
+    ----------
+    suggestions : DataFrame (``query_id`` or ``suggestion_id``, ``text``, optional
+        ``proposal_id``, ``action``…) or a list of ``Suggestion``-like objects / dicts / str,
+        in the order given to ``ClauseMatcher.match`` (their ``query_id`` defaults to 0..n-1).
+    matches : the DataFrame ``ClauseMatcher.match`` returned.
+    clauses : the fitted ``ClauseMatcher``, the clause list or a clause DataFrame, optional
+        — fills ``clause_text`` and orders the transpose as the policy does.
+
+    Returns
+    -------
+    (table, transpose)
+        ``table``: one row per ask — ``query_id, proposal_id, ask, action, clause_id,
+        clause_text, score, coverage, evidence`` (best measure; no clause when uncovered).
+        ``transpose``: one row per measure that answers at least one ask — ``clause_id,
+        clause_text, n_asks, n_covered, n_partial, query_ids, proposal_ids, asks``, plus
+        one row with ``clause_id`` None listing the uncovered asks.
+    """
+    import pandas as pd
+
+    sug = _suggestion_frame(suggestions)
+    need = {"query_id", "rank", "clause_id", "score", "coverage"}
+    if not need <= set(matches.columns):
+        raise InputError(f"matches lacks columns {sorted(need - set(matches.columns))}; pass the "
+                         "DataFrame ClauseMatcher.match returned", code="PN441")
+    best = matches[matches["rank"] == 1].drop_duplicates("query_id")
+    if "evidence" not in best.columns:
+        best = best.assign(evidence="")
+    texts, order = _clause_texts(clauses)
+    if "clause_text" not in best.columns:
+        best = best.assign(clause_text=best["clause_id"].map(lambda c: texts.get(c)))
+    sug = sug.assign(query_id=sug["query_id"])
+    table = sug[["query_id", "proposal_id", "text", "action"]].rename(columns={"text": "ask"}).merge(
+        best[["query_id", "clause_id", "clause_text", "score", "coverage", "evidence"]],
+        on="query_id", how="left")
+    missing = table["coverage"].isna()
+    if missing.any():
+        warnings.warn(f"[PN442] {int(missing.sum())} suggestion(s) have no match row (ids "
+                      f"{table.loc[missing, 'query_id'].tolist()[:5]}); they are marked uncovered — "
+                      "pass the same suggestions to match()", DataWarning, stacklevel=2)
+        table.loc[missing, "coverage"] = "uncovered"
+    unc = table["coverage"] == "uncovered"
+    table["best_clause_id"] = table["clause_id"]  # closest candidate, kept for reviewers
+    table.loc[unc, ["clause_id", "clause_text"]] = None
+    table = table[["query_id", "proposal_id", "ask", "action", "clause_id", "clause_text", "score",
+                   "coverage", "evidence", "best_clause_id"]]
+
+    rows = []
+    answered = table[~unc]
+    for cid, g in answered.groupby("clause_id", sort=False):
+        rows.append({"clause_id": cid, "clause_text": g["clause_text"].iloc[0], "n_asks": len(g),
+                     "n_covered": int((g["coverage"] == "covered").sum()),
+                     "n_partial": int((g["coverage"] == "partial").sum()),
+                     "query_ids": list(g["query_id"]),
+                     "proposal_ids": sorted({p for p in g["proposal_id"] if p is not None and p == p}),
+                     "asks": list(g["ask"])})
+    transpose = pd.DataFrame(rows, columns=["clause_id", "clause_text", "n_asks", "n_covered",
+                                            "n_partial", "query_ids", "proposal_ids", "asks"])
+    if order:
+        transpose = transpose.assign(_o=transpose["clause_id"].map(order)).sort_values(
+            ["_o", "clause_id"], na_position="last").drop(columns="_o")
+    if unc.any():
+        g = table[unc]
+        transpose = pd.concat([transpose, pd.DataFrame([{
+            "clause_id": None, "clause_text": None, "n_asks": len(g), "n_covered": 0, "n_partial": 0,
+            "query_ids": list(g["query_id"]),
+            "proposal_ids": sorted({p for p in g["proposal_id"] if p is not None and p == p}),
+            "asks": list(g["ask"])}])], ignore_index=True)
+    return table.reset_index(drop=True), transpose.reset_index(drop=True)

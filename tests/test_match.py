@@ -1,0 +1,284 @@
+"""ClauseMatcher and mapping_table: ranking, evidence, coverage verdicts, bad input,
+estimator contract, and the demo gold asks against the seed's framework."""
+from __future__ import annotations
+
+import copy
+import json
+import pickle
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from proposal_nlp.errors import DataWarning, InputError, ModelError
+from proposal_nlp.match import (
+    COVERAGE_LEVELS,
+    ClauseMatcher,
+    _trie_regex,
+    calibrate_thresholds,
+    load_concepts,
+    load_synonyms,
+    mapping_table,
+)
+from proposal_nlp.policy import parse_policy
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT / ".." / "shared" / "seeds" / "000_58b9e089a002dfe6.txt"
+GOLD = ROOT / "corpora" / "demo" / "asks_gold.jsonl"
+
+# a framework written for these tests
+POLICY = ("锚定“一个目标”：建设韧性安全城市。"
+          "紧抓“三个坚持”：坚持以规划为底图；坚持以电动自行车集中充电设施建设为抓手；坚持以消防通道畅通为底线。"
+          "解决“两大问题”：解决汛期地下空间内涝积水的问题；解决危险化学品运输监管薄弱的问题。")
+COLS = ["query_id", "rank", "clause_id", "score", "evidence", "coverage"]
+
+
+@pytest.fixture(scope="module")
+def clauses():
+    return parse_policy(POLICY)
+
+
+@pytest.fixture(scope="module")
+def matcher(clauses):
+    return ClauseMatcher().fit(clauses)
+
+
+def test_framework_fixture_parses(clauses):
+    assert [c.clause_id for c in clauses] == ["一个目标.1", "三个坚持.1", "三个坚持.2", "三个坚持.3",
+                                              "两大问题.1", "两大问题.2"]
+
+
+def test_match_ranks_the_right_clause_with_evidence(matcher):
+    asks = ["建议在老旧小区建设电瓶车集中充电棚，解决飞线充电问题",  # 电瓶车 → 电动自行车
+            "加强危化品运输车辆的动态监管",  # 危化品 → 危险化学品
+            "汛期要及时排除地下车库积水",
+            "清理占用生命通道的杂物"]  # 生命通道 → 消防通道
+    res = matcher.match(asks, top_k=3)
+    assert list(res.columns[:6]) == COLS
+    assert len(res) == 12 and res.groupby("query_id").size().eq(3).all()
+    top = res[res["rank"] == 1].set_index("query_id")["clause_id"].tolist()
+    assert top == ["三个坚持.2", "两大问题.2", "两大问题.1", "三个坚持.3"]
+    assert "电动自行车" in res.loc[0, "evidence"].split("|")
+    assert "危险化学品" in res[(res.query_id == 1) & (res["rank"] == 1)]["evidence"].iloc[0]
+    # ranks ordered, scores non-increasing within a query
+    for _, g in res.groupby("query_id"):
+        assert g["rank"].tolist() == [1, 2, 3]
+        assert (np.diff(g["score"].to_numpy()) <= 1e-12).all()
+
+
+def test_coverage_is_one_verdict_per_query_and_uncovered_lists_candidates(matcher):
+    asks = ["建议在老旧小区建设电动自行车集中充电设施，解决飞线充电问题",
+            "延长公共图书馆夜间开放时间，增加自助借还设备"]
+    res = matcher.match(asks, top_k=3, query_ids=["a", "b"])
+    assert res.groupby("query_id")["coverage"].nunique().eq(1).all()
+    assert set(res["coverage"]) <= set(COVERAGE_LEVELS)
+    verdict = res.groupby("query_id")["coverage"].first()
+    assert verdict["a"] in ("covered", "partial")
+    assert verdict["b"] == "uncovered"
+    assert res[res.query_id == "b"]["clause_id"].notna().all(), "best candidates are still listed"
+
+
+def test_query_ids_from_series_and_single_string(matcher):
+    s = pd.Series(["消防通道被占用"], index=["q7"])
+    assert matcher.match(s)["query_id"].unique().tolist() == ["q7"]
+    assert matcher.match("消防通道被占用", top_k=1)["query_id"].tolist() == [0]
+    assert matcher.match([], top_k=2).empty
+
+
+def test_top_k_larger_than_the_clause_set(clauses):
+    m = ClauseMatcher().fit(clauses[:2])
+    res = m.match(["韧性安全城市"], top_k=5)
+    assert len(res) == 2 and sorted(res["clause_id"]) == sorted(c.clause_id for c in clauses[:2])
+
+
+def test_fit_accepts_dataframe_and_dicts(clauses):
+    df = pd.DataFrame({"clause_id": [c.clause_id for c in clauses], "text": [c.text for c in clauses]})
+    a = ClauseMatcher().fit(df).match(["危化品运输监管"])
+    b = ClauseMatcher().fit([c.to_dict() for c in clauses]).match(["危化品运输监管"])
+    c = ClauseMatcher().fit(clauses).match(["危化品运输监管"])
+    pd.testing.assert_frame_equal(a, b)
+    pd.testing.assert_frame_equal(a, c)
+
+
+def test_bad_clause_sets():
+    with pytest.raises(InputError, match="no clauses"):
+        ClauseMatcher().fit([])
+    with pytest.raises(InputError, match="no clauses"):
+        ClauseMatcher().fit(pd.DataFrame(columns=["clause_id", "text"]))
+    with pytest.raises(InputError, match="duplicate clause_id"):
+        ClauseMatcher().fit(pd.DataFrame({"clause_id": ["a", "a"], "text": ["x", "y"]}))
+    with pytest.raises(InputError, match="clause_id"):
+        ClauseMatcher().fit(pd.DataFrame({"id": ["a"], "text": ["x"]}))
+    with pytest.raises(InputError, match="parse_policy"):
+        ClauseMatcher().fit("第一条 消防")
+    with pytest.raises(ModelError, match="not fitted"):
+        ClauseMatcher().match(["x"])
+    with pytest.raises(InputError, match="method"):
+        ClauseMatcher(method="dense").fit(parse_policy(POLICY))
+
+
+def test_same_ids_in_two_documents_are_told_apart_by_doc_id():
+    law = "第一条 预防火灾。\n第二条 消防车通道。\n"
+    a = parse_policy(law, doc_id="消防条例")
+    b = parse_policy(law.replace("消防车通道", "防汛排涝"), doc_id="防汛条例")
+    m = ClauseMatcher().fit(a + b)
+    assert "防汛条例/第二条" in set(m.clause_ids_)
+    assert m.match(["防汛排涝"], top_k=1)["clause_id"].iloc[0] == "防汛条例/第二条"
+
+
+def test_empty_clause_and_empty_query_are_reported():
+    with pytest.warns(DataWarning, match="empty text"):
+        m = ClauseMatcher().fit(pd.DataFrame({"clause_id": ["a", "b"], "text": ["消防通道", ""]}))
+    with pytest.warns(DataWarning, match="empty"):
+        res = m.match(["", "消防通道畅通"], top_k=2)
+    first = res[res.query_id == 0]
+    assert len(first) == 1 and first["coverage"].iloc[0] == "uncovered" and first["clause_id"].isna().all()
+    assert res[res.query_id == 1]["clause_id"].iloc[0] == "a"
+    with pytest.raises(TypeError):
+        m.match([3])
+
+
+def test_one_megabyte_clause_and_query(clauses):
+    big = "消防通道畅通，电动自行车集中充电。" * 60_000  # ~1 MB
+    m = ClauseMatcher().fit(list(clauses) + [{"clause_id": "big", "text": big}])
+    res = m.match([big, "危险化学品运输"], top_k=2)
+    assert res[res.query_id == 0]["clause_id"].iloc[0] == "big"
+    assert res[res.query_id == 1]["clause_id"].iloc[0] == "两大问题.2"
+
+
+def test_estimator_contract(clauses, matcher):
+    m = ClauseMatcher(k1=1.5)
+    assert m.get_params()["k1"] == 1.5
+    m.set_params(k1=1.2, thresholds=(0.3, 0.1))
+    assert m.k1 == 1.2
+    with pytest.raises(ValueError):
+        m.set_params(colour="red")
+    assert m.fit(clauses) is m
+    clone = ClauseMatcher(**m.get_params()).fit(clauses)
+    asks = ["消防通道被杂物堵塞", "地下空间积水"]
+    pd.testing.assert_frame_equal(clone.match(asks), m.match(asks))
+    pd.testing.assert_frame_equal(copy.deepcopy(matcher).match(asks), matcher.match(asks))
+    restored = pickle.loads(pickle.dumps(matcher))
+    pd.testing.assert_frame_equal(restored.match(asks), matcher.match(asks))
+    with pytest.raises(InputError, match="thresholds"):
+        ClauseMatcher(thresholds=(0.1, 0.3)).fit(clauses)
+
+
+def test_method_variants_and_hubness(clauses):
+    asks = ["危化品运输监管", "电动车充电", "消防通道"]
+    for method in ("bm25", "tfidf", "char"):
+        res = ClauseMatcher(method=method).fit(clauses).match(asks, top_k=2)
+        assert len(res) == 6
+    m = ClauseMatcher().fit(clauses)
+    res = m.match(asks, top_k=2, hubness=True)
+    assert len(res) == 6
+    one = m.match(asks, top_k=1, one_to_one=True)
+    assert one["clause_id"].is_unique
+
+
+def test_calibrate_sets_thresholds(clauses):
+    m = ClauseMatcher().fit(clauses)
+    texts = ["电动自行车集中充电设施", "危险化学品运输监管", "地下空间积水内涝", "图书馆开放时间", "公交线路调整"]
+    gold = ["三个坚持.2", "两大问题.2", "两大问题.1", None, None]
+    m.calibrate(texts, gold)
+    covered, partial = m.thresholds_
+    assert covered >= partial
+    verdicts = m.match(texts, top_k=1)["coverage"].tolist()
+    assert verdicts[-2:] == ["uncovered", "uncovered"]
+    assert calibrate_thresholds([0.5, 0.4, 0.1], [True, True, False], min_precision=0.9)[1] > 0.1
+
+
+def test_synonym_and_concept_resources():
+    syn = load_synonyms()
+    assert syn["电瓶车"] == "电动自行车" and syn["危化品"] == "危险化学品" and syn["生命通道"] == "消防通道"
+    assert syn["积水"] == "内涝" and syn["平灾转换"] == "平急两用"
+    concepts = load_concepts()
+    assert "科普" in concepts["素养培育"]
+    assert load_synonyms(False) == {}
+    assert load_synonyms({"电动自行车": ["电驴"]}) == {"电驴": "电动自行车"}
+    with pytest.raises(InputError, match="does not exist"):
+        load_synonyms("/nonexistent/syn.tsv")
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.text(alphabet="电动自行车电瓶车动", min_size=1, max_size=4), min_size=1, max_size=6),
+       st.text(alphabet="电动自行车电瓶车动和", max_size=30))
+def test_trie_regex_finds_the_longest_term(terms, text):
+    rx = _trie_regex(terms)
+    pos = 0
+    for m in rx.finditer(text):
+        assert m.group() in terms
+        longest = max((t for t in terms if text.startswith(t, m.start())), key=len)
+        assert m.group() == longest
+        pos = m.end()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.text(alphabet="消防通道电动车充电危化品积水 ，。\n韧性A1", max_size=30), min_size=1, max_size=5))
+def test_one_verdict_per_query_for_any_text(matcher, texts):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        res = matcher.match(texts, top_k=2)
+    assert set(res["query_id"]) == set(range(len(texts)))
+    assert res.groupby("query_id")["coverage"].nunique().eq(1).all()
+    assert ((res["score"] >= 0) & (res["score"] <= 1.0 + 1e-6)).all()
+
+
+# ---------------------------------------------------------------------------- mapping tables
+@dataclass
+class _Ask:  # stands in for suggest.Suggestion (same attribute names)
+    start: int
+    end: int
+    text: str
+    action: str
+    object: str = ""
+    source: str = "enumeration"
+    section: str = ""
+    score: float = 1.0
+
+
+def test_mapping_table_shapes(matcher, clauses):
+    asks = pd.DataFrame({"suggestion_id": ["s1", "s2", "s3"], "proposal_id": ["0101", "0101", "0202"],
+                         "text": ["建设电动自行车集中充电设施", "清理消防通道杂物", "延长图书馆开放时间"],
+                         "action": ["建设", "清理", "延长"]})
+    matches = matcher.match(asks["text"].tolist(), query_ids=asks["suggestion_id"].tolist())
+    table, transpose = mapping_table(asks, matches, clauses=matcher)
+    assert len(table) == 3
+    assert list(table.columns[:9]) == ["query_id", "proposal_id", "ask", "action", "clause_id", "clause_text",
+                                       "score", "coverage", "evidence"]
+    row = table.set_index("query_id").loc["s1"]
+    assert row["clause_id"] == "三个坚持.2" and "电动自行车" in row["clause_text"]
+    assert table.set_index("query_id").loc["s3", "coverage"] == "uncovered"
+    assert pd.isna(table.set_index("query_id").loc["s3", "clause_id"])
+    assert transpose["n_asks"].sum() == 3
+    last = transpose.iloc[-1]
+    assert last["clause_id"] is None and last["query_ids"] == ["s3"]
+    answered = transpose[transpose["clause_id"].notna()]
+    assert set(answered["clause_id"]) == {"三个坚持.2", "三个坚持.3"}
+    # a list of Suggestion-like objects in match order
+    objs = [_Ask(0, 5, t, a) for t, a in zip(asks["text"], asks["action"])]
+    table2, _ = mapping_table(objs, matcher.match([o.text for o in objs]), clauses=clauses)
+    assert table2["clause_id"].tolist() == table["clause_id"].tolist()
+    with pytest.raises(InputError, match="text"):
+        mapping_table(pd.DataFrame({"x": [1]}), matches)
+
+
+# ---------------------------------------------------------------------------- the demo gold
+@pytest.mark.skipif(not (SEED.exists() and GOLD.exists()), reason="the seed or the demo gold asks are absent")
+def test_demo_gold_asks_against_the_seed_framework():
+    clauses = parse_policy(SEED.read_text(encoding="utf-8"))
+    with open(GOLD, encoding="utf-8") as f:
+        gold = [json.loads(line) for line in f]
+    m = ClauseMatcher().fit(clauses)
+    res = m.match([g["text"] for g in gold], top_k=3)
+    answered = [i for i, g in enumerate(gold) if g["clause_id"]]
+    in_top3 = np.mean([gold[i]["clause_id"] in set(res[res.query_id == i]["clause_id"]) for i in answered])
+    assert in_top3 >= 0.6, in_top3  # measured 0.79 when written; well above chance (3 of 15)
+    verdict = res.groupby("query_id")["coverage"].first()
+    unanswered = [i for i, g in enumerate(gold) if not g["clause_id"]]
+    assert (verdict[unanswered] == "uncovered").mean() > (verdict[answered] == "uncovered").mean()
