@@ -164,9 +164,9 @@ class Segmenter:
         The base dictionary: jieba's own (default) or none, so that only the lexicon's words
         are known (e.g. a bakeoff training word list; words without a frequency get 1).
     normalize : bool
-        Segment the length-preserved normalised text (full-width letters and digits as
-        half-width, see :func:`proposal_nlp.normalize`) and return slices of the original
-        (default True). Lexicon words are normalised the same way.
+        Segment as if full-width letters, digits and ``＋＃＆．＿％－`` were ASCII (so
+        ``２０２４年`` splits like ``2024年``) and return slices of the original text
+        (default True). Lexicon words are read the same way. ``False`` is plain jieba.
 
     The tokenizer is built lazily on first use, behind a lock; afterwards the instance
     is read-only and safe to share across threads.
