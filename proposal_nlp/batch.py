@@ -458,6 +458,7 @@ def _run_chunk(engine: _Engine, chunk: pd.DataFrame) -> dict:
         matches = _match(engine, suggestions, errors)
         timings["match"] = time.perf_counter() - t0
     out["status"] = status
+    out["text"] = texts
     return {"proposals": pd.DataFrame(out), "suggestions": pd.DataFrame(suggestions), "matches": matches,
             "errors": errors, "timings": timings}
 
@@ -554,7 +555,9 @@ def _obj(s: pd.Series) -> pd.Series:
     return pd.Series([None if _missing(v) else v for v in s], index=s.index, dtype=object)
 
 
-def _assemble(parts: list[dict], errors: list[dict], cfg: _Config, meta: dict) -> BatchResult:
+def _assemble(parts: list[dict], cfg: _Config, meta: dict, *, id_counts: dict | None = None, keep_text: bool = True,
+              summary: bool = True) -> BatchResult:
+    """Chunk results -> the six tidy tables (coverage joined, duplicates flagged, summary)."""
     from .summary import build_summary
     from .io import topic_label
 
@@ -564,6 +567,7 @@ def _assemble(parts: list[dict], errors: list[dict], cfg: _Config, meta: dict) -
     suggestions = pd.concat(sug_parts, ignore_index=True) if sug_parts else pd.DataFrame(columns=SUGGESTION_COLUMNS)
     m_parts = [p["matches"] for p in parts if len(p["matches"])]
     matches = pd.concat(m_parts, ignore_index=True) if m_parts else pd.DataFrame(columns=MATCH_COLUMNS)
+    errors: list[dict] = []
     for p in parts:
         errors.extend(p["errors"])
     timings: dict[str, float] = {}
@@ -571,19 +575,17 @@ def _assemble(parts: list[dict], errors: list[dict], cfg: _Config, meta: dict) -
         for k, v in p["timings"].items():
             timings[k] = timings.get(k, 0.0) + v
 
-    # duplicate ids: kept, flagged
+    # duplicate ids: kept, flagged (id_counts: counts over the whole input when it comes in pieces)
     if len(proposals):
-        ids = proposals["id"]
-        dup = ids.duplicated(keep=False) & (ids != "")
-        proposals["duplicate_id"] = dup
-        if dup.any():
-            groups = proposals[dup].groupby("id")["row"].apply(list)
-            for ident, rws in groups.items():
-                for r in rws:
-                    errors.append({"row": r, "id": ident, "stage": "input",
-                                   "message": f"id {ident!r} appears {len(rws)} times (rows "
-                                              f"{', '.join(map(str, rws[:10]))}{'…' if len(rws) > 10 else ''}); "
-                                              "all kept and flagged in duplicate_id"})
+        ids = proposals["id"].fillna("").astype(str)
+        counts = id_counts if id_counts is not None else ids[ids != ""].value_counts().to_dict()
+        n_seen = ids.map(lambda i: counts.get(i, 0) if i else 0)
+        dup = n_seen > 1
+        proposals["duplicate_id"] = dup.to_numpy()
+        for r, ident, n in zip(proposals.loc[dup, "row"], ids[dup], n_seen[dup]):
+            errors.append({"row": r, "id": ident, "stage": "input",
+                           "message": f"id {ident!r} appears {n} times in the input; all kept and flagged "
+                                      "in duplicate_id"})
     else:
         proposals = pd.DataFrame(columns=PROPOSAL_COLUMNS)
 
@@ -628,7 +630,7 @@ def _assemble(parts: list[dict], errors: list[dict], cfg: _Config, meta: dict) -
         if c in matches.columns:
             matches[c] = _obj(matches[c])
     score_cols = [c for c in proposals.columns if c.startswith("score_")]
-    proposals = proposals[PROPOSAL_COLUMNS + score_cols + (["text"] if "text" in proposals.columns else [])]
+    proposals = proposals[PROPOSAL_COLUMNS + score_cols + (["text"] if keep_text and "text" in proposals.columns else [])]
 
     if len(suggestions) and "coverage" in suggestions.columns:
         unc = suggestions[suggestions["coverage"] == "uncovered"]
@@ -642,8 +644,8 @@ def _assemble(parts: list[dict], errors: list[dict], cfg: _Config, meta: dict) -
         err = err.sort_values("row", kind="stable", key=lambda s: pd.to_numeric(s, errors="coerce")).reset_index(
             drop=True)
     meta = {**meta, "steps": list(cfg.steps), "timings": {k: round(v, 3) for k, v in timings.items()}}
-    summary = build_summary(proposals, suggestions, matched="match" in cfg.steps and cfg.clauses is not None,
-                            errors=err)
+    summary = (build_summary(proposals, suggestions, matched="match" in cfg.steps and cfg.clauses is not None,
+                             errors=err) if summary else pd.DataFrame())
     meta["timings"] = ", ".join(f"{k}={v}s" for k, v in meta["timings"].items())
     return BatchResult(proposals, suggestions, matches, uncovered, summary, err, meta)
 
@@ -706,7 +708,8 @@ def _preflight(cfg: _Config, jobs: int) -> None:
 
 
 def _run_chunks(chunks, cfg: _Config, *, jobs: int, progress, total=None):
-    """Run prepared chunks in order, in this process or a pool; yields chunk results in order."""
+    """Run ``(chunk, input_errors)`` pairs in order, in this process or a pool; yields chunk results
+    (with the input errors first in their ``errors``) in input order."""
     from tqdm import tqdm
 
     _preflight(cfg, jobs)
@@ -714,8 +717,9 @@ def _run_chunks(chunks, cfg: _Config, *, jobs: int, progress, total=None):
     try:
         if jobs == 1:
             engine = get_engine(cfg)
-            for ch in chunks:
+            for ch, errs in chunks:
                 res = engine.run(ch)
+                res["errors"] = errs + res["errors"]
                 bar.update(len(ch))
                 yield res
             return
@@ -731,14 +735,14 @@ def _run_chunks(chunks, cfg: _Config, *, jobs: int, progress, total=None):
             while True:
                 while not exhausted and len(pending) < 2 * jobs:
                     try:
-                        ch = next(it)
+                        ch, errs = next(it)
                     except StopIteration:
                         exhausted = True
                         break
-                    pending.append((ch, pool.submit(_worker_run, ch)))
+                    pending.append((ch, errs, pool.submit(_worker_run, ch)))
                 if not pending:
                     break
-                ch, fut = pending.popleft()
+                ch, errs, fut = pending.popleft()
                 try:
                     res = fut.result()
                 except Exception as exc:  # a crashed worker: redo the chunk here
@@ -746,6 +750,7 @@ def _run_chunks(chunks, cfg: _Config, *, jobs: int, progress, total=None):
                                 ch["row"].iloc[0] if len(ch) else "?", ch["row"].iloc[-1] if len(ch) else "?",
                                 _short(exc))
                     res = get_engine(cfg).run(ch)
+                res["errors"] = errs + res["errors"]
                 bar.update(len(ch))
                 yield res
     finally:
@@ -790,7 +795,6 @@ def process_table(df: pd.DataFrame, *, text_col=None, id_col=None, title_col=Non
                         "read files with proposal_nlp.read_table or use process_file")
     roles = detect_columns(df.columns, text_col=text_col, id_col=id_col, title_col=title_col)
     cfg = _make_config(steps, classifier, policy, top_k, extractor, parser, matcher)
-    errors: list[dict] = []
     jobs = _jobs(jobs)
     chunk_size = max(1, int(chunk_size))
     if jobs > 1 and len(df) <= chunk_size:
@@ -798,15 +802,11 @@ def process_table(df: pd.DataFrame, *, text_col=None, id_col=None, title_col=Non
 
     def chunks():
         for start in range(0, len(df), chunk_size):
-            part = df.iloc[start:start + chunk_size]
-            yield _prepare_rows(part, roles, start, errors)
+            errs: list[dict] = []
+            yield _prepare_rows(df.iloc[start:start + chunk_size], roles, start, errs), errs
 
     parts = list(_run_chunks(chunks(), cfg, jobs=jobs, progress=progress, total=len(df)))
-    if keep_text:
-        for p, start in zip(parts, range(0, len(df), chunk_size)):
-            p["proposals"]["text"] = [_as_str(v) for v in df[roles["text"]].iloc[start:start + chunk_size].tolist()]
-    meta = _meta(roles, cfg, jobs, len(df))
-    return _assemble(parts, errors, cfg, meta)
+    return _assemble(parts, cfg, _meta(roles, cfg, jobs, len(df)), keep_text=keep_text)
 
 
 def _meta(roles, cfg, jobs, n) -> dict:
@@ -817,51 +817,116 @@ def _meta(roles, cfg, jobs, n) -> dict:
     return meta
 
 
-def process_file(path, *, out=None, force: bool = False, encoding=None, sheet=None, text_col=None, id_col=None,
-                 title_col=None, policy=None, steps=STEPS, classifier="default", extractor=None, parser=None,
-                 matcher=None, top_k: int = TOP_K,
-                 chunk_size: int = DEFAULT_CHUNK_SIZE, jobs: int = 1, progress: bool = False,
-                 keep_text: bool = True) -> BatchResult:
-    """Process a table file chunk by chunk (CSV/TSV streamed) and optionally write the result.
+def process_file(path, *, out=None, force: bool = False, stream: bool = False, encoding=None, sheet=None,
+                 text_col=None, id_col=None, title_col=None, policy=None, steps=STEPS, classifier="default",
+                 extractor=None, parser=None, matcher=None, top_k: int = TOP_K, chunk_size: int = DEFAULT_CHUNK_SIZE,
+                 jobs: int = 1, progress: bool = False, keep_text: bool = True) -> BatchResult:
+    """Process a table file chunk by chunk (CSV/TSV read in chunks) and optionally write the result.
 
-    Same tables as :func:`process_table` on the whole file. With ``out`` (``.xlsx`` or a folder)
-    the result is written there (refused if it exists, unless ``force``).
+    Same tables as :func:`process_table` on the whole file. With ``out`` (``.xlsx`` or a
+    folder of CSV files) the result is written there (refused if it exists, unless ``force``).
+
+    With ``stream=True`` (needs ``out``) every chunk's tables are written as soon as they are
+    done and only what the summary and the report need stays in memory, so memory stays flat
+    however long the input: the returned result then holds the ``proposals`` without text and
+    score columns, ``suggestions`` reduced to ``row, id, suggestion_id, coverage``, no
+    ``matches``, and the full ``uncovered``, ``summary`` and ``errors`` (``meta["streamed"]``).
+    The files written are the same as without streaming.
     """
     from .io import detect_columns, iter_table_chunks
 
     path = Path(path)
+    if stream and out is None:
+        raise InputError("stream=True writes the tables as it goes: give out= (an .xlsx file or a folder)",
+                         code="PN166")
     if out is not None and Path(out).exists() and not force:
         raise InputError(f"{out} already exists; choose another output or pass --force (force=True) to overwrite",
                          code="PN150")
     cfg = _make_config(steps, classifier, policy, top_k, extractor, parser, matcher)
-    errors: list[dict] = []
     jobs = _jobs(jobs)
     chunk_size = max(1, int(chunk_size))
-    state = {"roles": None, "n": 0}
-    texts_kept: list[list[str]] = []
+    head = next(iter_table_chunks(path, chunk_size=1, encoding=encoding, sheet=sheet))
+    roles = detect_columns(head.columns, text_col=text_col, id_col=id_col, title_col=title_col)
+    state = {"n": 0}
 
     def chunks():
         for part in iter_table_chunks(path, chunk_size=chunk_size, encoding=encoding, sheet=sheet):
-            if state["roles"] is None:
-                state["roles"] = detect_columns(part.columns, text_col=text_col, id_col=id_col, title_col=title_col)
-            roles = state["roles"]
             if len(part) == 0:
                 continue
             start = state["n"]
             state["n"] += len(part)
-            if keep_text:
-                texts_kept.append([_as_str(v) for v in part[roles["text"]].tolist()])
-            yield _prepare_rows(part, roles, start, errors)
+            errs: list[dict] = []
+            yield _prepare_rows(part, roles, start, errs), errs
 
-    parts = list(_run_chunks(chunks(), cfg, jobs=jobs, progress=progress, total=None))
-    if keep_text:
-        for p, t in zip(parts, texts_kept):
-            p["proposals"]["text"] = t
-    result = _assemble(parts, errors, cfg, _meta(state["roles"] or {}, cfg, jobs, state["n"]))
-    result.meta["input"] = path.name
-    if out is not None:
-        result.write(out, force=force)
-    return result
+    results = _run_chunks(chunks(), cfg, jobs=jobs, progress=progress, total=None)
+    if not stream:
+        result = _assemble(list(results), cfg, _meta(roles, cfg, jobs, state["n"]), keep_text=keep_text)
+        result.meta["input"] = path.name
+        if out is not None:
+            result.write(out, force=force)
+        return result
+    return _stream(results, path, out, force, cfg, roles, jobs, state, encoding=encoding, sheet=sheet,
+                   keep_text=keep_text, chunk_size=chunk_size)
+
+
+_LEAN_PROPOSALS = ["row", "id", "duplicate_id", "title", "kind", "handling", "topics", "topic_names", "fire_relevant",
+                   "fire_score", "n_asks", "n_covered", "n_partial", "n_uncovered", "status"]
+
+
+def _id_counts(path, roles, *, encoding, sheet, chunk_size) -> dict | None:
+    """How often each id occurs in the whole file (read the id column only)."""
+    from .io import iter_table_chunks
+
+    if not roles.get("id"):
+        return None
+    counts: dict[str, int] = {}
+    for part in iter_table_chunks(path, chunk_size=max(chunk_size, 50_000), encoding=encoding, sheet=sheet,
+                                  columns=[roles["id"]]):
+        for i in part[roles["id"]].map(_as_str):
+            if i:
+                counts[i] = counts.get(i, 0) + 1
+    return counts
+
+
+def _stream(results, path, out, force, cfg, roles, jobs, state, *, encoding, sheet, keep_text, chunk_size):
+    from .io import ResultWriter
+    from .summary import build_summary
+
+    id_counts = _id_counts(path, roles, encoding=encoding, sheet=sheet, chunk_size=chunk_size)
+    meta = _meta(roles, cfg, jobs, 0)
+    writer = ResultWriter(out, force=force, id_header=meta.get("id_col"))
+    lean, asks, uncovered, errors = [], [], [], []
+    timings: dict[str, float] = {}
+    done = False
+    try:
+        for res in results:
+            for k, v in res["timings"].items():
+                timings[k] = timings.get(k, 0.0) + v
+            part = _assemble([res], cfg, meta, id_counts=id_counts or {}, keep_text=keep_text, summary=False)
+            for name in ("proposals", "suggestions", "matches"):
+                writer.write(name, getattr(part, name))
+            lean.append(part.proposals[_LEAN_PROPOSALS])
+            asks.append(part.suggestions[["row", "id", "suggestion_id", "coverage"]])
+            uncovered.append(part.uncovered)
+            errors.append(part.errors)
+        done = True
+    finally:
+        if not done:
+            writer.abort()
+    proposals = pd.concat(lean, ignore_index=True) if lean else pd.DataFrame(columns=_LEAN_PROPOSALS)
+    suggestions = (pd.concat(asks, ignore_index=True) if asks
+                   else pd.DataFrame(columns=["row", "id", "suggestion_id", "coverage"]))
+    unc = pd.concat(uncovered, ignore_index=True) if uncovered else pd.DataFrame(columns=UNCOVERED_COLUMNS)
+    err = pd.concat(errors, ignore_index=True) if errors else pd.DataFrame(columns=ERROR_COLUMNS)
+    matched = "match" in cfg.steps and cfg.clauses is not None
+    summary = build_summary(proposals, suggestions, matched=matched, errors=err)
+    meta = {**meta, "rows": state["n"], "steps": list(cfg.steps), "input": path.name,
+            "timings": ", ".join(f"{k}={round(v, 3)}s" for k, v in timings.items())}
+    writer.write("uncovered", unc)
+    writer.write("summary", summary)
+    writer.close(err, meta)
+    meta["streamed"] = True
+    return BatchResult(proposals, suggestions, pd.DataFrame(columns=MATCH_COLUMNS), unc, summary, err, meta)
 
 
 __all__ = ["BatchResult", "process_table", "process_file", "load_policy", "demo_files", "STEPS"]

@@ -99,9 +99,10 @@ def run(
                 raise ProposalNLPError(f"{target} already exists; choose another output or pass --force to overwrite",
                                        code="PN150")
         sheet_arg = int(sheet) if sheet is not None and sheet.isdigit() else sheet
-        result = process_file(input, out=output, force=force, encoding=encoding, sheet=sheet_arg, text_col=text_col,
-                              id_col=id_col, title_col=title_col, policy=policy, steps=step_tuple, classifier=model, jobs=jobs,
-                              chunk_size=chunk_size, progress=_progress())
+        result = process_file(input, out=output, force=force, stream=True, encoding=encoding, sheet=sheet_arg,
+                              text_col=text_col, id_col=id_col, title_col=title_col, policy=policy,
+                              steps=step_tuple, classifier=model, jobs=jobs, chunk_size=chunk_size,
+                              progress=_progress())
         if report is not None:
             from .report import render_report
 
@@ -177,8 +178,8 @@ def extract(
     from .batch import process_file
 
     try:
-        result = process_file(input, out=output, force=force, encoding=encoding, text_col=text_col, id_col=id_col,
-                              steps=("extract",), progress=_progress())
+        result = process_file(input, out=output, force=force, stream=True, encoding=encoding, text_col=text_col,
+                              id_col=id_col, steps=("extract",), progress=_progress())
     except ProposalNLPError as exc:
         _fail(exc)
     _note(f"wrote {output}: {len(result.proposals)} rows, {len(result.suggestions)} asks")

@@ -19,7 +19,7 @@ import logging
 
 import pandas as pd
 
-from .batch import (DEFAULT_CHUNK_SIZE, STEPS, TOP_K, BatchResult, _as_str, _assemble, _make_config, _meta,
+from .batch import (DEFAULT_CHUNK_SIZE, STEPS, TOP_K, BatchResult, _assemble, _make_config, _meta,
                     _preflight, _prepare_rows, get_engine)
 from .errors import ProposalNLPError
 
@@ -39,8 +39,7 @@ def _require_dask():
     return dask, dd
 
 
-def _partition(part: pd.DataFrame, cfg, roles: dict, offsets: list[int], chunk_size: int, keep_text: bool,
-               partition_info=None) -> pd.DataFrame:
+def _partition(part: pd.DataFrame, cfg, roles: dict, offsets: list[int], chunk_size: int, partition_info=None) -> pd.DataFrame:
     """Process one partition; returns a one-row frame holding the partition's result tables."""
     number = partition_info["number"] if partition_info else 0
     start = offsets[number]
@@ -52,8 +51,6 @@ def _partition(part: pd.DataFrame, cfg, roles: dict, offsets: list[int], chunk_s
         chunk = _prepare_rows(sub, roles, start + s, errors)
         res = engine.run(chunk)
         res["errors"] = errors + res["errors"]
-        if keep_text:
-            res["proposals"]["text"] = [_as_str(v) for v in sub[roles["text"]].tolist()]
         pieces.append(res)
     return pd.DataFrame({"part": pd.Series([pieces], dtype=object)})
 
@@ -84,10 +81,10 @@ def process_dask(ddf, *, text_col=None, id_col=None, title_col=None, policy=None
     cfg_d = dask.delayed(cfg, pure=True)
     meta = pd.DataFrame({"part": pd.Series([], dtype=object)})
     with dask.config.set({"dataframe.convert-string": False}):
-        parts_frame = ddf.map_partitions(_partition, cfg_d, roles, offsets, max(1, int(chunk_size)), keep_text,
+        parts_frame = ddf.map_partitions(_partition, cfg_d, roles, offsets, max(1, int(chunk_size)),
                                          meta=meta, enforce_metadata=False).compute()
     parts = [piece for pieces in parts_frame["part"] for piece in pieces]
-    return _assemble(parts, [], cfg, _meta(roles, cfg, 0, int(sum(lengths))) | {"engine": "dask"})
+    return _assemble(parts, cfg, _meta(roles, cfg, 0, int(sum(lengths))) | {"engine": "dask"}, keep_text=keep_text)
 
 
 __all__ = ["process_dask"]

@@ -349,16 +349,18 @@ def _read_xlsx(path: Path, sheet) -> pd.DataFrame:
     return _all_str(df)
 
 
-def iter_table_chunks(path, *, chunk_size: int = 2000, encoding: str | None = None, sheet=None):
+def iter_table_chunks(path, *, chunk_size: int = 2000, encoding: str | None = None, sheet=None, columns=None):
     """Yield a large table in chunks of rows (CSV/TSV streamed; other formats read whole).
 
-    Every chunk keeps the file's columns, cells as ``str``, and a ``RangeIndex`` continuing
-    across chunks so row numbers stay those of the file.
+    Every chunk keeps the file's columns (or only ``columns``), cells as ``str``, and a
+    ``RangeIndex`` continuing across chunks so row numbers stay those of the file.
     """
     path = Path(path)
     _check_not_empty(path)
     if _kind_of(path) != "csv":
         df = read_table(path, encoding=encoding, sheet=sheet)
+        if columns is not None:
+            df = df[list(columns)]
         for start in range(0, max(len(df), 1), chunk_size):
             part = df.iloc[start:start + chunk_size]
             if len(part) or start == 0:
@@ -371,8 +373,12 @@ def iter_table_chunks(path, *, chunk_size: int = 2000, encoding: str | None = No
         if not first.strip():
             raise InputError(f"{path.name} holds no header row", code="PN101")
         try:
+            usecols = None
+            if columns is not None:
+                wanted = set(columns)
+                usecols = lambda c: str(c).lstrip("\ufeff") in wanted  # noqa: E731
             reader = pd.read_csv(f, sep=_sniff_delimiter(first, path.suffix.lower()), dtype=str,
-                                 keep_default_na=False, na_filter=False, chunksize=chunk_size)
+                                 keep_default_na=False, na_filter=False, chunksize=chunk_size, usecols=usecols)
             for part in reader:
                 part.columns = [str(c).lstrip("\ufeff") for c in part.columns]
                 yield part
@@ -501,6 +507,149 @@ def _labelled(df: pd.DataFrame, id_header: str | None) -> pd.DataFrame:
     return df.rename(columns=cols)
 
 
+class ResultWriter:
+    """Write result tables to an XLSX workbook or a CSV folder, in as many pieces as needed.
+
+    ``write(name, df)`` appends rows to a table (call it once per chunk); ``close(errors, meta)``
+    adds the errors table (with a record of every cell changed while writing) and the
+    ``about`` table, and moves the finished output into place. Memory stays that of one chunk.
+    """
+
+    def __init__(self, path, *, force: bool = False, id_header: str | None = None, fmt: str | None = None,
+                 tables=TABLE_ORDER):
+        path = Path(path)
+        self.fmt = fmt or ("xlsx" if path.suffix.lower() in (".xlsx", ".xlsm") else "csv")
+        if path.exists():
+            if not force:
+                raise InputError(f"{path} already exists; choose another output or pass --force (force=True) "
+                                 "to overwrite", code="PN150")
+            if path.is_dir() and self.fmt != "csv":
+                raise InputError(f"{path} is a folder; give a .xlsx file name", code="PN150")
+            if not path.is_dir() and self.fmt == "csv":
+                raise InputError(f"{path} is a file; give a folder for CSV output or a .xlsx name", code="PN150")
+        self.path = path
+        self.id_header = id_header
+        self.limit = XLSX_CELL_MAX if self.fmt == "xlsx" else None
+        self.changed: list[dict] = []  # cells changed while writing (cut, control characters)
+        self.order = [t for t in TABLE_ORDER if t in tables] + [t for t in tables if t not in TABLE_ORDER]
+        if "errors" not in self.order:
+            self.order.append("errors")
+        self._started: dict[str, int] = {}
+        self._pending: dict[str, list[str]] = {}
+        if self.fmt == "xlsx":
+            from openpyxl import Workbook
+
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._wb = Workbook(write_only=True)
+            self._sheets = {name: self._wb.create_sheet(_sheet_name(name)) for name in [*self.order, "about"]}
+        else:
+            self._tmp = path.with_name(path.name + ".part")
+            if self._tmp.exists():
+                for f in self._tmp.glob("*"):
+                    f.unlink()
+            self._tmp.mkdir(parents=True, exist_ok=True)
+            self._files: dict = {}
+
+    def write(self, name: str, df: pd.DataFrame) -> None:
+        """Append the rows of ``df`` to table ``name`` (escaped, cut where needed, Chinese headers)."""
+        if name == "errors":
+            raise ValueError("errors are written by close()")
+        prepared = _prepare(name, df, limit=self.limit, errors=self.changed)
+        self._append(name, _labelled(prepared, self.id_header))
+
+    def _append(self, name: str, df: pd.DataFrame, *, final: bool = False) -> None:
+        if name not in self._started:
+            if len(df) == 0 and not final:
+                self._pending[name] = list(df.columns)
+                return
+            self._start(name, df)
+        if self.fmt == "xlsx":
+            ws = self._sheets[name]
+            for rec in df.itertuples(index=False, name=None):
+                ws.append([_xlsx_value(ws, v) for v in rec])
+        else:
+            df.to_csv(self._files[name], index=False, header=False, lineterminator="\r\n")
+        self._started[name] += len(df)
+
+    def _start(self, name: str, df: pd.DataFrame) -> None:
+        self._started[name] = 0
+        if self.fmt == "xlsx":
+            from openpyxl.cell import WriteOnlyCell
+            from openpyxl.styles import Font
+            from openpyxl.utils import get_column_letter
+
+            ws = self._sheets[name]
+            ws.freeze_panes = "A2"
+            for j, c in enumerate(df.columns, 1):
+                sample = df[c].head(200)
+                lens = [_display_width(str(c))] + [_display_width(_cell_text(v) or str(v)) for v in sample]
+                ws.column_dimensions[get_column_letter(j)].width = max(min(max(lens) + 2, 60), 6)
+            bold = Font(bold=True)
+            header = []
+            for c in df.columns:
+                cell = WriteOnlyCell(ws, value=str(c))
+                cell.font = bold
+                header.append(cell)
+            ws.append(header)
+        else:
+            f = open(self._tmp / f"{name}.csv", "w", encoding="utf-8-sig", newline="")
+            self._files[name] = f
+            pd.DataFrame(columns=df.columns).to_csv(f, index=False, lineterminator="\r\n")
+
+    def abort(self) -> None:
+        """Give up: close and remove what was written so far (the output path is left untouched)."""
+        if self.fmt == "csv":
+            for f in self._files.values():
+                f.close()
+            for f in self._tmp.glob("*"):
+                f.unlink()
+            self._tmp.rmdir()
+
+    def close(self, errors: pd.DataFrame | None = None, meta: dict | None = None) -> Path:
+        """Write the errors and about tables, finish every table and move the output into place."""
+        for name, cols in list(self._pending.items()):
+            if name not in self._started:
+                self._append(name, pd.DataFrame(columns=cols), final=True)
+        err = errors if errors is not None else pd.DataFrame(columns=["row", "id", "stage", "message"])
+        if self.changed:
+            extra = pd.DataFrame(self.changed)
+            extra = extra.iloc[pd.to_numeric(extra["row"], errors="coerce").argsort(kind="stable")]
+            err = pd.concat([err, extra], ignore_index=True)
+            log.warning("%d cells were changed while writing %s; see the errors table", len(self.changed),
+                        self.path.name)
+        self._append("errors", _labelled(_prepare("errors", err, limit=self.limit, errors=[]), self.id_header),
+                     final=True)
+        for name in self.order:
+            if name not in self._started:
+                self._append(name, pd.DataFrame(), final=True)
+        about = _about_table(meta or {}).rename(columns={"key": "项目", "value": "值"})
+        if self.fmt == "xlsx":
+            self._append("about", about, final=True)
+            from openpyxl.utils import get_column_letter
+
+            for name, n in self._started.items():
+                ws = self._sheets[name]
+                ncols = max(len(ws.column_dimensions), 1)
+                ws.auto_filter.ref = f"A1:{get_column_letter(ncols)}{n + 1}"
+            tmp = self.path.with_name(self.path.name + ".part")
+            self._wb.save(tmp)
+            os.replace(tmp, self.path)
+        else:
+            for f in self._files.values():
+                f.close()
+            about.rename(columns={"项目": "key", "值": "value"}).to_csv(self._tmp / "about.csv", index=False,
+                                                                     encoding="utf-8-sig")
+            if self.path.exists():
+                for f in self.path.glob("*.csv"):
+                    f.unlink()
+                for f in self._tmp.iterdir():
+                    os.replace(f, self.path / f.name)
+                self._tmp.rmdir()
+            else:
+                os.replace(self._tmp, self.path)
+        return self.path
+
+
 def write_result(result, path, *, force: bool = False, fmt: str | None = None) -> Path:
     """Write a ``BatchResult`` (or a dict of tables) as an XLSX workbook or a CSV folder.
 
@@ -510,45 +659,13 @@ def write_result(result, path, *, force: bool = False, fmt: str | None = None) -
     Cells that a spreadsheet would execute are written with a leading ``'``; XLSX cells over
     32,767 characters are cut and each cut is recorded in the errors table.
     """
-    path = Path(path)
-    fmt = fmt or ("xlsx" if path.suffix.lower() in (".xlsx", ".xlsm") else "csv")
-    if path.exists():
-        if not force:
-            raise InputError(f"{path} already exists; choose another output or pass --force (force=True) to overwrite",
-                             code="PN150")
-        if path.is_dir() and fmt == "csv":
-            for f in path.glob("*.csv"):
-                f.unlink()
-        elif path.is_dir():
-            raise InputError(f"{path} is a folder; give a .xlsx file name", code="PN150")
     tables = _result_tables(result)
     meta = dict(getattr(result, "meta", {}) or {})
-    id_header = meta.get("id_col")
-    errors_extra: list[dict] = []
-    limit = XLSX_CELL_MAX if fmt == "xlsx" else None
-    order = [t for t in TABLE_ORDER if t in tables] + [t for t in tables if t not in TABLE_ORDER]
-    prepared = {name: _prepare(name, tables[name], limit=limit, errors=errors_extra)
-                for name in order if name != "errors"}
-    err = tables.get("errors")
-    if err is None:
-        err = pd.DataFrame(columns=["row", "id", "stage", "message"])
-    if errors_extra:
-        err = pd.concat([err, pd.DataFrame(errors_extra)], ignore_index=True)
-    prepared["errors"] = _prepare("errors", err, limit=limit, errors=[])
-    about = _about_table(meta)
-    if fmt == "xlsx":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".part")
-        _write_xlsx(tmp, order, prepared, about, id_header)
-        os.replace(tmp, path)
-    else:
-        path.mkdir(parents=True, exist_ok=True)
-        for name in order:
-            _labelled(prepared[name], id_header).to_csv(path / f"{name}.csv", index=False, encoding="utf-8-sig")
-        about.to_csv(path / "about.csv", index=False, encoding="utf-8-sig")
-    if errors_extra:
-        log.warning("%d cells were changed while writing %s; see the errors table", len(errors_extra), path.name)
-    return path
+    writer = ResultWriter(path, force=force, id_header=meta.get("id_col"), fmt=fmt, tables=list(tables))
+    for name, df in tables.items():
+        if name != "errors":
+            writer.write(name, df)
+    return writer.close(tables.get("errors"), meta)
 
 
 def _about_table(meta: dict) -> pd.DataFrame:
@@ -565,40 +682,6 @@ def _about_table(meta: dict) -> pd.DataFrame:
 def _sheet_name(name: str) -> str:
     label = display_names()["tables"].get(name, name)
     return re.sub(r"[\[\]:*?/\\]", "_", label)[:31]
-
-
-def _write_xlsx(path: Path, order, prepared, about, id_header) -> None:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    wb = Workbook(write_only=True)
-    for name in [*order, "about"] if "errors" in order else [*order, "errors", "about"]:
-        df = about if name == "about" else prepared[name]
-        df = _labelled(df, id_header) if name != "about" else df.rename(columns={"key": "项目", "value": "值"})
-        ws = wb.create_sheet(_sheet_name(name))
-        ws.freeze_panes = "A2"
-        widths = []
-        for j, c in enumerate(df.columns):
-            sample = df[c].head(200)
-            lens = [_display_width(str(c))] + [_display_width(_cell_text(v) or str(v)) for v in sample]
-            widths.append(min(max(lens) + 2, 60))
-        for j, w in enumerate(widths, 1):
-            ws.column_dimensions[get_column_letter(j)].width = max(w, 6)
-        if len(df.columns):
-            ws.auto_filter.ref = f"A1:{get_column_letter(len(df.columns))}{max(len(df), 1) + 1}"
-        bold = Font(bold=True)
-        from openpyxl.cell import WriteOnlyCell
-
-        header = []
-        for c in df.columns:
-            cell = WriteOnlyCell(ws, value=str(c))
-            cell.font = bold
-            header.append(cell)
-        ws.append(header)
-        for rec in df.itertuples(index=False, name=None):
-            ws.append([_xlsx_value(ws, v) for v in rec])
-    wb.save(path)
 
 
 def _xlsx_value(ws, v):

@@ -242,3 +242,38 @@ def test_real_extractor_and_matcher_run_end_to_end():
     for r in res.suggestions.itertuples():
         assert texts[r.row][r.start:r.end] == r.text
     assert set(res.matches["suggestion_id"]) <= set(res.suggestions["suggestion_id"])
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_streamed_output_equals_the_in_memory_one(tmp_path, fmt, jobs):
+    from proposal_nlp.io import read_result, write_result
+
+    df = proposals_frame(23)
+    df.loc[2, "内容"] = "BOOM 建议加强"
+    df.loc[5, "内容"] = "CRASH"
+    df.loc[17, "编号"] = df.loc[1, "编号"]  # duplicate ids in different chunks
+    df.loc[8, "标题"] = "=cmd|' /C calc'!A0"
+    df.loc[9, "内容"] = "建议" + "长" * 40_000
+    p = tmp_path / "in.csv"
+    df.to_csv(p, index=False, encoding="gb18030")
+    name = "out.xlsx" if fmt == "xlsx" else "out"
+    streamed = process_file(p, out=tmp_path / f"s_{name}", stream=True, chunk_size=4, jobs=jobs, **STANDINS,
+                            policy=FRAMEWORK)
+    ref = run(df)
+    write_result(ref, tmp_path / f"r_{name}")
+    a, b = read_result(tmp_path / f"s_{name}"), read_result(tmp_path / f"r_{name}")
+    for t in ("proposals", "suggestions", "matches", "uncovered", "summary", "errors"):
+        pd.testing.assert_frame_equal(getattr(a, t), getattr(b, t), check_dtype=False)
+    # what stays in memory is enough for the summary and the report
+    assert streamed.meta["streamed"] and streamed.matches.empty and "text" not in streamed.proposals
+    pd.testing.assert_frame_equal(streamed.summary, ref.summary, check_dtype=False)
+    pd.testing.assert_frame_equal(streamed.uncovered, ref.uncovered, check_dtype=False)
+    assert streamed.summary_text() == ref.summary_text()
+
+
+def test_stream_needs_an_output(tmp_path):
+    p = tmp_path / "in.csv"
+    proposals_frame(3).to_csv(p, index=False)
+    with pytest.raises(InputError, match="PN166"):
+        process_file(p, stream=True, **STANDINS)
