@@ -21,6 +21,7 @@ _EXPORTS = {
     # segment
     "Segmenter": "proposal_nlp.segment",
     "Token": "proposal_nlp.segment",
+    "score_segmentation": "proposal_nlp.segment",
     "load_lexicon": "proposal_nlp.resources",
     "data_dir": "proposal_nlp.resources",
     # classify

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from proposal_nlp import Segmenter, Token, data_dir
 from proposal_nlp.errors import InputError
 from proposal_nlp.resources import LexiconEntry
-from proposal_nlp.segment import score_segmentation
+from proposal_nlp import score_segmentation
 
 ROOT = Path(__file__).resolve().parents[1]
 
