@@ -6,6 +6,8 @@ normalised text is an offset into the original. NFKC belongs inside features onl
 from __future__ import annotations
 
 import re
+import sys
+import types
 from typing import NamedTuple
 
 from .errors import check_text
@@ -85,3 +87,15 @@ def split_sentences(text: str, *, strip: bool = True) -> list[Span]:
 def split_clauses(text: str, *, strip: bool = True) -> list[Span]:
     """Split into clauses on sentence marks plus ，：、 (full- and half-width), with offsets."""
     return _split(text, _CLAUSE_RE, strip)
+
+
+class _CallableModule(types.ModuleType):
+    """``proposal_nlp.normalize`` names both this module and its main function: once the
+    module is imported, the package attribute is the module, so the module itself calls
+    ``normalize`` and ``from proposal_nlp import normalize; normalize(text)`` always works."""
+
+    def __call__(self, text: str) -> str:
+        return normalize(text)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -77,3 +77,13 @@ def test_spans_slice_back_and_tile_without_strip(text):
             pos = s.end
         for s in fn(text):
             assert text[s.start:s.end] == s.text and s.text == s.text.strip() and s.text
+
+
+def test_package_name_normalize_is_callable_after_module_import():
+    import subprocess
+    import sys
+
+    code = ("from proposal_nlp import Span\nfrom proposal_nlp import normalize\n"
+            "assert normalize('ＡＢ１') == 'AB1'\nfrom proposal_nlp.normalize import split_sentences\n"
+            "assert split_sentences('甲。乙')[1].start == 2")
+    subprocess.run([sys.executable, "-c", code], check=True)
