@@ -47,13 +47,19 @@ def build_input(rows: int, folder: Path) -> Path:
 
 
 def steps_available():
+    """``(steps, model, note)``: the default model, else the first shipped one, else no classification."""
     try:
-        from proposal_nlp.persist import model_path
-
+        from proposal_nlp.persist import available_models, model_path
+    except ImportError as exc:
+        return ("extract", "match"), None, f"no classifier module: {exc}"
+    try:
         model_path("default")
-        return ("classify", "extract", "match"), None
-    except Exception as exc:  # the default model is not shipped in this checkout
-        return ("extract", "match"), f"{type(exc).__name__}: {exc}"
+        return ("classify", "extract", "match"), "default", None
+    except Exception as exc:  # the default name is not wired to a shipped model in this checkout
+        models = available_models()
+        if models:
+            return ("classify", "extract", "match"), models[0], f"'default' not found ({exc}); used {models[0]}"
+        return ("extract", "match"), None, f"{type(exc).__name__}: {exc}"
 
 
 def one_run(args) -> None:
@@ -63,7 +69,7 @@ def one_run(args) -> None:
     _, policy = demo_files()
     t0 = time.perf_counter()
     res = process_file(args.input, policy=policy, steps=tuple(args.steps.split("+")), jobs=args.jobs,
-                       chunk_size=args.chunk_size)
+                       chunk_size=args.chunk_size, classifier=args.model or "default")
     secs = time.perf_counter() - t0
     stage = {}
     for kv in res.meta["timings"].split(", "):
@@ -80,9 +86,9 @@ def one_run(args) -> None:
                       "in_order": p["row"].tolist() == list(range(1, len(p) + 1))}))
 
 
-def measure(input_path: Path, *, jobs: int, steps: str, chunk_size: int) -> dict:
+def measure(input_path: Path, *, jobs: int, steps: str, chunk_size: int, model) -> dict:
     cmd = [sys.executable, __file__, "--one", "--input", str(input_path), "--jobs", str(jobs), "--steps", steps,
-           "--chunk-size", str(chunk_size)]
+           "--chunk-size", str(chunk_size), "--model", model or "default"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     ps = psutil.Process(proc.pid)
     peak = 0
@@ -126,21 +132,22 @@ def main():
     ap.add_argument("--input", help=argparse.SUPPRESS)
     ap.add_argument("--jobs", type=int, default=1, help=argparse.SUPPRESS)
     ap.add_argument("--steps", default="classify+extract+match", help=argparse.SUPPRESS)
+    ap.add_argument("--model", default="default", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
         return one_run(args)
-    steps, skipped = steps_available()
-    out: dict = {"rows": args.rows, "steps": "+".join(steps), "cores": os.cpu_count(),
+    steps, model, note = steps_available()
+    out: dict = {"rows": args.rows, "steps": "+".join(steps), "model": model, "cores": os.cpu_count(),
                  "load_avg_1min_at_start": round(os.getloadavg()[0], 2)}
-    if skipped:
-        out["classify_skipped"] = skipped
+    if note:
+        out["note"] = note
     runs = []
     with tempfile.TemporaryDirectory() as tmp:
         path = build_input(args.rows, Path(tmp))
         print(f"input: {args.rows:,} messages ({path.stat().st_size / 2**20:.0f} MB CSV), steps {'+'.join(steps)}",
               file=sys.stderr, flush=True)
         if not args.skip_single:
-            r = measure(path, jobs=1, steps="+".join(steps), chunk_size=args.chunk_size)
+            r = measure(path, jobs=1, steps="+".join(steps), chunk_size=args.chunk_size, model=model)
             total = sum(r["stage_seconds"].values()) or 1.0
             out.update(seconds=round(r["seconds"], 1), rows_per_s=round(args.rows / r["seconds"], 1),
                        cpu_seconds=round(r["cpu_seconds"], 1), peak_rss_mb=round(r["peak_rss_mb"]),
@@ -148,7 +155,7 @@ def main():
                        stage_seconds={k: round(v, 1) for k, v in r["stage_seconds"].items()},
                        stage_share={k: round(v / total, 3) for k, v in r["stage_seconds"].items()})
             runs.append(("1 process", r))
-        r2 = measure(path, jobs=2, steps="+".join(steps), chunk_size=args.chunk_size)
+        r2 = measure(path, jobs=2, steps="+".join(steps), chunk_size=args.chunk_size, model=model)
         out.update(seconds_jobs2=round(r2["seconds"], 1), rows_per_s_jobs2=round(args.rows / r2["seconds"], 1),
                    cpu_seconds_jobs2=round(r2["cpu_seconds"], 1), peak_rss_mb_jobs2=round(r2["peak_rss_mb"]),
                    rows_out_jobs2=r2["rows_out"],
