@@ -282,10 +282,10 @@ class ClauseMatcher:
         terms = canon[tid] if len(tid) else np.zeros(0, dtype=object)
         # distinct kept terms (concept marks appended) and each occurrence's id among them
         extra = [(d, CONCEPT_MARK + c) for d, con in enumerate(concepts) for c in sorted(con)]
-        cid, cuniq = pd.factorize(np.asarray([t if t is not None else "\x00" for t in canon], dtype=object))
-        drop = np.nonzero(cuniq == "\x00")[0]
+        # (canon ends with None, so None always has an id: the last entry's)
+        cid, cuniq = pd.factorize(canon, use_na_sentinel=False)
         tid = cid[tid] if len(tid) else np.zeros(0, np.int64)
-        keep = tid != (drop[0] if len(drop) else -1)
+        keep = tid != cid[-1]
         wdoc = np.repeat(np.arange(n), lens)[keep]
         tid = tid[keep]
         vocab = list(cuniq)
