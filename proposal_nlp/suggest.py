@@ -183,7 +183,8 @@ _QUOTE_RUN_RE = re.compile(
 _CUE_START_RE = re.compile(
     r"(?:同时|此外|另外|并|还|因此|为此|所以|故)?[,]?(?:[^,。;]{0,14}?,)?(?:我们|本人|我)?(?:建议|应当|应该|要|需要|必须|"
     r"请|恳请|呼吁|亟需|亟须|应)")
-_CLOSER_RE = re.compile(r"(?:希望通过|期待|期望|相信|我们相信|衷心希望|以上建议|上述建议)")
+_CLOSER_RE = re.compile(r"(?:希望通过|期待|期望|相信|我们相信|衷心希望|以上建议|上述建议|"
+                        r"[^,。;]{0,20}?(?:指出|强调|提出|要求|表示|认为|明确)[,:]?(?:要|应|必须)?“)")
 _QUOTE_RE = re.compile(r"“([^“”\n]{2,80})”")
 _QUOTED_SPAN_RE = re.compile(r"“[^“”\n]{0,200}”|《[^《》\n]{0,100}》|\"[^\"\n]{0,200}\"")
 
@@ -246,6 +247,7 @@ class _Chain:
     rank: int
     parent: "_Item | None" = None
     close: int = 0  # end of the last item
+    starts: list = None  # marker starts, for bisecting
 
 
 @dataclass
@@ -323,7 +325,7 @@ def _build_chains(by_style: dict) -> list:
 
         def flush():
             if len(cur) >= 2:
-                chains.append(_Chain(style, list(cur), _RANK[style]))
+                chains.append(_Chain(style, list(cur), _RANK[style], starts=[m.start for m in cur]))
 
         for i, c in enumerate(cands):
             if cur and (c.value == cur[-1].value + 1 or (style == "seq" and c.value == 99)) \
@@ -371,7 +373,7 @@ def _build_tree(chains: list, t: str, boundaries: list) -> list:
             pch, bound = stack[-1]
             ms = pch.markers
             if p < ms[-1].start:
-                i = bisect.bisect_right([m.start for m in ms], p) - 1
+                i = bisect.bisect_right(pch.starts, p) - 1
                 nxt = ms[i + 1].start
                 if c.markers[-1].start < nxt:
                     c.parent = (pch, i)
@@ -468,6 +470,12 @@ _EARLY_VERB_RE = re.compile(
     r"支持|引导|规范|明确|推进|实施|落实|开展|增加|扩大|强化|提升|优化|保障|建设|构建|打造|设置|配备|统筹)")
 
 
+# "推进X是Y的需要", "X有助于Y": a reason or a judgement, not an ask
+_STATEMENT_RE = re.compile(
+    r"(?<![一二三四五六七八九十就而还或要总但凡只也都即若])是(?!否)|有助于|有利于|具有|迫切需要|有巨大|有较好|必将|"
+    r"将会|已成为|成为了|在于|取决于|意味着|体现了|体现在")
+
+
 def _verb_at(lead: str, pos: int) -> bool:
     m = _VERB_RE.match(lead, pos)
     return m is not None or (pos < len(lead) and lead[pos] in _VERB1 and pos + 1 < len(lead)
@@ -502,6 +510,8 @@ def _ask_score(lead: str) -> float:
         score -= (0.5 if solve else 2.0) * min(prob, 2)
     if _REPORT_RE.search(lead[:30]):
         score -= 1.0
+    if _STATEMENT_RE.search(lead.split(",", 1)[0][:40]):
+        score -= 2.5
     return score
 
 
@@ -774,6 +784,22 @@ def _label_items(t: str, top: list) -> None:
         it.ask = _ask_score(lead) if not it.label else 0.0
 
 
+def _section_end(it: _Item, top_starts: list, stops: list) -> int:
+    """Where the section an item names ends: at the next item of the same or a higher level,
+    else where its parent item ends, else at the next heading line, attachment or text end.
+    ``top_starts`` are the first positions of the top-level chains, in order."""
+    j = bisect.bisect_right(stops, it.start)
+    end = stops[j] if j < len(stops) else stops[-1]
+    chain = it.chain
+    if it.index + 1 < len(chain.items):
+        return min(end, chain.items[it.index + 1].mstart)
+    parent = chain.parent
+    if parent is not None:
+        return min(end, max(parent.end, it.end))
+    k = bisect.bisect_right(top_starts, it.mstart)
+    return min(end, top_starts[k]) if k < len(top_starts) else end
+
+
 def _heading_regions(t: str, top: list, headings: list, attachments: list) -> list:
     """Sections from heading lines and from items that name a section:
     (start, end, kind, heading text, heading end)."""
@@ -781,6 +807,7 @@ def _heading_regions(t: str, top: list, headings: list, attachments: list) -> li
     _label_items(t, top)
     regions = []
     stops = sorted([h[0] for h in headings] + attachments + [n])
+    top_starts = [c.items[0].mstart for c in top]
     for s, e, kind, word in headings:
         j = bisect.bisect_right(stops, s)
         end = stops[j] if j < len(stops) else n
@@ -788,7 +815,8 @@ def _heading_regions(t: str, top: list, headings: list, attachments: list) -> li
     for it in _items_in_order(top):
         if it.label.endswith("_heading") and it.depth <= 1:
             kind = it.label[:-len("_heading")]
-            regions.append((it.start, it.end, kind, t[it.start:it.head_end].strip(" :"), it.head_end))
+            regions.append((it.start, _section_end(it, top_starts, stops), kind,
+                            t[it.start:it.head_end].strip(" :"), it.head_end))
     regions.sort()
     return regions
 
@@ -804,6 +832,12 @@ def _proposal_regions(t: str, top: list, headings: list, attachments: list) -> l
     sect = _heading_regions(t, top, headings, attachments)
     explicit = [r for r in sect if r[2] in ("suggest", "measure")]
     line_heads = [h for h in headings if h[2] in ("suggest", "measure")]
+    top_heads = [it for c in top for it in c.items if it.label == "suggest_heading"]
+    if top_heads:
+        stops = sorted([h[0] for h in headings] + attachments + [n])
+        top_starts = [c.items[0].mstart for c in top]
+        return [(it.start, _section_end(it, top_starts, stops), t[it.start:it.head_end].strip(" :"),
+                 it.head_end) for it in top_heads]
     if explicit and (line_heads or any(h[2] != "suggest" for h in headings) or
                      any(r[2] in ("problem", "background") for r in sect)):
         return [(s, e, w, h) for s, e, _, w, h in explicit]
@@ -869,13 +903,13 @@ def _emit_regions(t: str, top: list, regions: list, source: str, out: list,
                   cue_sentences: bool = True) -> None:
     if not regions:
         return
-    items = list(_items_in_order(top))
+    items = sorted(_items_in_order(top), key=lambda x: x.mstart)  # parents before children
+    starts = [it.mstart for it in items]
     for rs, re_, section, head_end in regions:
         covered: list = [(rs, head_end)] if head_end > rs else []
         # items whose marker is inside the region, at the top-most such level
-        for it in items:
-            if it.mstart < rs or it.mstart >= re_:
-                continue
+        for k in range(bisect.bisect_left(starts, rs), bisect.bisect_left(starts, re_)):
+            it = items[k]
             if any(c[0] <= it.mstart < c[1] for c in covered[-1:]):
                 continue
             span_end = min(it.end, re_)
