@@ -695,6 +695,8 @@ def extract_suggestions(text: str, *, kind: str | None = None) -> list[Suggestio
         regions = [(s, e, w, h) for s, e, k, w, h in _heading_regions(t, top, headings, attachments)
                    if k == "measure"]
         _emit_regions(t, top, regions, "measure", out, cue_sentences=False)
+        if kind == "reply":
+            _emit_future_measures(t, out)
     # quoted asks win over anything they overlap
     out = _resolve(out, quoted_asks)
     result = []
@@ -706,6 +708,31 @@ def extract_suggestions(text: str, *, kind: str | None = None) -> list[Suggestio
         result.append(Suggestion(s, e, text[s:e], action, obj, source, section, round(score, 3),
                                  level, marker))
     return result
+
+
+_FUTURE_RE = re.compile(
+    r"(?:下一步|今后|接下来|下步|明年|近期|后续)[,]?|"
+    r"(?:我们|我[局委办厅部院]|本[局委办厅部院]|[\u4e00-\u9fff]{0,8}(?:办公厅|办公室|部|局|委|厅|政府))"
+    r"(?:还|也|仍)?(?:将|拟|计划|准备)(?:会同|继续|进一步|不断|加快|积极|认真|抓紧|着力|研究)?")
+
+
+def _emit_future_measures(t: str, out: list) -> None:
+    """In a reply, sentences that announce what will be done (下一步，我们将…) are measures."""
+    taken = sorted((s, e) for s, e, *_ in out)
+    for m in _SENT_RE.finditer(t):
+        a, b = m.span()
+        if a == b:
+            continue
+        a, b = _trim(t, a, b)
+        if b - a < 8:
+            continue
+        f = _FUTURE_RE.search(t, a, min(b, a + 40))
+        if f is None or not _VERB_RE.search(t, f.end(), min(b, f.end() + 20)):
+            continue
+        i = bisect.bisect_right(taken, (a, float("inf"))) - 1
+        if i >= 0 and taken[i][1] > a:
+            continue
+        out.append((a, b, "measure", None, 0.5, None, None))
 
 
 def _resolve(out: list, priority: list) -> list:

@@ -299,3 +299,15 @@ def test_suggestions_table_is_tidy():
     assert (df.loc[2, "action"], df.loc[2, "object"]) == ("检查", "储备物资")
     with pytest.raises(InputError):
         suggestions_table(texts, ids=["a"])
+
+
+def test_reply_announced_measures():
+    text = ("李明远代表：\n您提出的《关于加强社区消防宣传的建议》收悉。经研究，答复如下：\n"
+            "近年来，我局持续开展消防宣传进社区活动。\n"
+            "下一步，我局将会同各区在老旧小区增设消防宣传栏，并组织志愿者入户讲解。\n"
+            "感谢您对消防工作的关心和支持。")
+    assert detect_kind(text) == "reply"
+    spans = extract_suggestions(text)
+    _check_invariants(text, spans)
+    assert [(s.source, s.text) for s in spans] == [
+        ("measure", "下一步，我局将会同各区在老旧小区增设消防宣传栏，并组织志愿者入户讲解。")]
