@@ -701,6 +701,8 @@ def extract_suggestions(text: str, *, kind: str | None = None) -> list[Suggestio
     out = _resolve(out, quoted_asks)
     result = []
     for s, e, source, section, score, level, marker in out:
+        if marker is not None:
+            marker = text[marker[0]:marker[1]].strip() or None
         s, e = _trim(text, s, e)
         if e <= s:
             continue
@@ -950,7 +952,7 @@ def _emit_item(t: str, it: _Item, end: int, source: str, section, out: list) -> 
     """The item as one span, or its sub-items when they are the concrete asks."""
     kids = sorted((k for ch in it.children for k in ch.items), key=lambda k: k.mstart)
     kids = [k for k in kids if k.mstart < end]
-    marker = t[it.mstart:it.start].strip()
+    marker = (it.mstart, it.start)  # offsets: sliced from the caller's original text
     if it.label in ("suggest_heading", "measure_heading"):
         if kids:
             for k in kids:
