@@ -239,10 +239,8 @@ SAMPLE_TEXTS = (
     "希望开通从火车站到机场的直达公交线路，方便旅客出行。",
 )
 
-TOPIC_PARAMS = dict(model="svm", C=0.5, word_ngram_range=(1, 2), char_ngram_range=(1, 3), min_df=2,
-                    max_features=60_000, class_weight=None, cv=3)
-FIRE_PARAMS = dict(model="svm", C=0.5, word_ngram_range=(1, 2), char_ngram_range=(1, 3), min_df=2,
-                   max_features=60_000, class_weight=None, cv=3)
+TOPIC_PARAMS = dict(model="svm", C=0.5, class_weight=None, n_features=2**17, cv=3)
+FIRE_PARAMS = dict(model="svm", C=2.0, class_weight=None, n_features=2**17, cv=3)
 
 
 def _default_out_dir() -> Path:
@@ -306,6 +304,19 @@ def _evaluate(clf, dev) -> dict:
     return out
 
 
+def _plain_vocabularies(clf) -> None:
+    """Hold vectorizer vocabularies as ``str -> int`` (sklearn keeps numpy integers, which
+    skops stores as one array each: slow to write and read for 100,000 terms)."""
+    def walk(obj):
+        if hasattr(obj, "vocabulary_") and isinstance(obj.vocabulary_, dict):
+            obj.vocabulary_ = {str(k): int(v) for k, v in obj.vocabulary_.items()}
+        for attr in ("steps", "transformer_list"):
+            for _, sub in getattr(obj, attr, None) or ():
+                walk(sub)
+
+    walk(clf.pipeline_)
+
+
 def train_default_model(out_dir=None, *, data_dir=None, seed: int = 0, labels=None, save: bool = True):
     """Train the default emergency model (``em-v1``) on the train split of the labelled set,
     measure it on the dev split, and (``save=True``) write ``<out_dir>/em-v1.skops`` with its
@@ -326,6 +337,8 @@ def train_default_model(out_dir=None, *, data_dir=None, seed: int = 0, labels=No
     topics.fit(train["text"].tolist(), [list(t) for t in train["topics"]])
     fire = TextClassifier(multilabel=False, random_state=seed, **FIRE_PARAMS)
     fire.fit(train["text"].tolist(), train["fire"].astype(bool).tolist())
+    for part in (topics, fire):
+        _plain_vocabularies(part)
     clf = EmergencyClassifier(topics, fire, name=MODEL_ID)
     seconds = time.perf_counter() - t0
     metrics = _evaluate(clf, dev)

@@ -292,9 +292,19 @@ def agreement(cands, manual):
     return pd.DataFrame(rows)
 
 
-def assign_split(df, *, seed=SEED, share=DEV_SHARE):
-    """Dev split by document group, stratified by (fire, first topic or none, source family)."""
+def assign_split(df, *, seed=SEED, share=DEV_SHARE, previous=None):
+    """Dev split by document group, stratified by (fire, first topic or none, source family).
+
+    ``previous`` (group -> split) keeps the split of groups already assigned, so that
+    correcting labels or rules never moves a document between train and dev."""
     rng = random.Random(seed)
+    previous = previous or {}
+    if previous:
+        known = df.group.isin(previous)
+        out = df.group.map(previous)
+        if (~known).any():
+            out[~known] = assign_split(df[~known], seed=seed, share=share)
+        return out
     fam = df.source.str.replace(r"_.*", "", regex=True)
     first = df.topics.map(lambda ts: ts[0] if ts else "none")
     stratum_of_row = fam + "/" + first + "/" + df.fire.map(int).astype(str)
@@ -321,9 +331,13 @@ def build(root: Path, *, out=HERE / "labels.csv", manual_path=HERE / "manual.csv
     import pandas as pd
 
     cands = candidates(root)
-    sel = select(cands)
     manual = pd.read_csv(manual_path, dtype=str, keep_default_na=False)
     key = ["source", "row_id", "start", "end"]
+    old = pd.read_csv(out, dtype=str, keep_default_na=False) if out.exists() else None
+    if old is None:  # first build: sample the units
+        sel = select(cands)
+    else:  # later builds keep the same units (labels and rules may change, the set does not)
+        sel = cands.merge(old[key], on=key)
     # manual labels override weak ones (and manually read units always enter the set)
     sel = pd.concat([sel, cands.merge(manual[key], on=key)]).drop_duplicates(key).reset_index(drop=True)
     man = manual.set_index(key)
@@ -334,7 +348,8 @@ def build(root: Path, *, out=HERE / "labels.csv", manual_path=HERE / "manual.csv
             sel.at[i, "topics"] = sorted(t for t in m["topics"].split("|") if t)
             sel.at[i, "fire"] = m["fire"] == "1"
             sel.at[i, "method"] = "manual"
-    sel["split"] = assign_split(sel)
+    previous = {} if old is None else dict(zip(old["group"], old["split"]))
+    sel["split"] = assign_split(sel, previous=previous)
     outdf = pd.DataFrame({
         "source": sel.source, "row_id": sel.row_id, "start": sel.start, "end": sel.end, "group": sel.group,
         "topics": sel.topics.map("|".join), "fire": sel.fire.map(int), "method": sel.method, "split": sel.split,
