@@ -519,7 +519,7 @@ _HEADING_WINDOW = 40
 _LEAD_SUGGEST_RE = re.compile(
     r"(?:的|几点|对策|具体|相关|政策|工作|主要|若干|有关|措施|几条|意见|方面)(?:建议|对策|举措)|"
     r"建议(?:与|和|及)(?:对策|措施|思考)|对策(?:与|和|及)?(?:建议|措施)|思考(?:与|和|及)建议|"
-    r"^(?:建议|对策|措施|对策措施|几点思考|思考与建议|对策思路|解决办法|解决措施)(?:$|[^\u4e00-\u9fff]|如下)")
+    r"^(?:建议|对策|措施|对策措施|几点思考|思考与建议|对策思路|解决办法|解决措施)(?:$|[:\s]|如下)")
 _LEAD_PROBLEM_RE = re.compile(
     r"(?:面临|存在|突出|主要|当前|目前|现存|显现|暴露)的?(?:主要|突出)?(?:问题|困难|不足|短板|挑战|障碍|瓶颈)|"
     r"问题(?:及|与|和)?(?:原因|分析|成因)|原因分析|成因分析|"
@@ -862,6 +862,8 @@ def _proposal_regions(t: str, top: list, headings: list, attachments: list) -> l
     explicit = [r for r in sect if r[2] in ("suggest", "measure")]
     line_heads = [h for h in headings if h[2] in ("suggest", "measure")]
     top_heads = [it for c in top for it in c.items if it.label == "suggest_heading"]
+    if line_heads:
+        return [(s, e, w, h) for s, e, _, w, h in explicit]
     if top_heads:
         stops = sorted([h[0] for h in headings] + attachments + [n])
         top_starts = [c.items[0].mstart for c in top]
