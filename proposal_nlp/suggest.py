@@ -193,7 +193,7 @@ _ATTACHMENT_RE = re.compile(r"(?:^|(?<=\n))[ \t]*附\s*件[ \t]*\d*[ \t]*[:：\n
 # ---------------------------------------------------------------------------- markers
 _CNUM = "一二三四五六七八九十"
 _MARK_RE = re.compile(
-    r"(?P<cn_paren>\((?P<v_cn_paren>[一二三四五六七八九十]{1,3})\))"
+    r"(?P<cn_paren>\((?P<v_cn_paren>[一二三四五六七八九十]{1,3}|-)\))"
     r"|(?P<ar_paren>\((?P<v_ar_paren>\d{1,2})\))"
     r"|(?P<circ>[\u2460-\u2473\u2776-\u277f])"
     r"|(?P<di>第(?P<v_di>[一二三四五六七八九十]{1,2})[,、:])"
@@ -297,14 +297,14 @@ def _find_markers(t: str, quoted: _Intervals) -> dict:
             value = _SEQ_VALUE[m.group(style)[:-1]]
         else:
             raw = m.group("v_" + style)
-            value = int(raw) if raw.isdigit() else _cn_value(raw)
+            value = int(raw) if raw.isdigit() else (1 if raw == "-" else _cn_value(raw))
         if value <= 0:
             continue
         p = _prev_char(t, start)
         nxt = t[end] if end < len(t) else ""
         strong = p is None or p in _HARD_BOUNDARY or (style in _INLINE and p in _SOFT_BOUNDARY)
         if not strong:
-            if style in _INLINE or style == "yao":
+            if style in _INLINE and style != "shi":
                 continue
             if p in _WORD_BEFORE_NUM or p.isdigit() or p.isascii() and p.isalnum():
                 continue
