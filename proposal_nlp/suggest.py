@@ -99,11 +99,11 @@ _VERBS = (
     "固化 升级 更新 提速 扩容 提质 增效 赋能 给予 予以 适当 尽快 研究 研究制定 出台 制定出台 强化 "
     "优先 倾斜 聚焦 围绕 立足 依托 借助 审核 审查 审批 报送 上报 召开 跟踪 回访 收集 分析 研究 论证 "
     "谋划 规划 部署 推介 招引 培训 教育 宣传 指导 帮助 协助 扶助 资助 奖励 表彰 激励 约束 惩戒 处罚 "
-    "取缔 关停 淘汰 替代 转变 转化 转型 提倡 号召 动员 依法 从严 简政 放权 下放 授权 核定 核准 认定 "
-    "登记 备案 公示 通报 督促 督查 巡查 执法 落地 兑现 减免 免除 延长 缩短 放开 开通 安装 配置 "
+    "取缔 关停 淘汰 替代 转变 转化 转型 提倡 号召 动员 从严 简政 放权 下放 授权 核定 核准 认定 "
+    "登记 备案 公示 通报 督促 督查 巡查 落地 兑现 减免 免除 延长 缩短 放开 开通 安装 配置 "
     "投入 增拨 拨付 划拨 安排 保证 维护 守护 营建 新建 扩建 改建 迁建 增建 加装 铺设 布局 布设 "
     "树立 弘扬 传承 挖掘 打响 擦亮 做强 做大 做优 做实 做细 抓实 抓细 用活 盘活 激活 "
-    "查处 拆除 整改 补齐 充实 挖潜 摸清 排查 普查 修剪 加固 配建 撤并 增开 追责 问责 叫应 打击 "
+    "提醒 丰富 稳定 分解 标注 查处 拆除 整改 补齐 充实 挖潜 摸清 排查 普查 修剪 加固 配建 撤并 增开 追责 问责 叫应 打击 "
     "开辟 延伸 衔接 协同 联动 共治 集成 汇聚 接入 对标 试点 推动 简并 下沉 派驻 招录 聘用 选拔 "
     "将 把 让"
 ).split()
@@ -181,8 +181,10 @@ _QUOTE_RUN_RE = re.compile(
     r"(?P<run>“[^“”\n]{2,80}”(?:[ ,、和及与以及]{0,3}“[^“”\n]{2,80}”)*)"
     r"[ ]*(?:等)?(?:的|等)?(?:建议|意见|提案|诉求|要求)")
 _CUE_START_RE = re.compile(
-    r"(?:同时|此外|另外|并|还|因此|为此|所以|故)?[,]?(?:[^,。;]{0,14}?,)?(?:我们|本人|我)?(?:建议|应当|应该|要|需要|必须|"
-    r"请|恳请|呼吁|亟需|亟须|应)")
+    r"(?:同时|此外|另外|并|还|因此|为此|所以|故)?[,]?"
+    r"(?:(?:(?:对|针对|关于|凡)[^,。;]{0,24}?|[^,。;]{0,14}?),)?(?:我们|本人|我)?"
+    r"(?:建议|应当|应该|要(?![素点是闻害])|需要|必须|请|恳请|呼吁|亟需|亟须|应(?![急用对变届收聘允有]))|"
+    r"[^,。;]{1,10}?(?:应当|应该|必须|务必|亟需|亟须)")
 _CLOSER_RE = re.compile(r"(?:希望通过|期待|期望|相信|我们相信|衷心希望|以上建议|上述建议|"
                         r"[^,。;]{0,20}?(?:指出|强调|提出|要求|表示|认为|明确)[,:]?(?:要|应|必须)?“)")
 _QUOTE_RE = re.compile(r"“([^“”\n]{2,80})”")
@@ -560,29 +562,38 @@ def _label_lead(lead: str) -> tuple[str, int]:
 _CLAUSE_END = re.compile(r"[,。;:!?\n]")
 _ACTION_STRIP_RE = re.compile(
     r"^(?:(?:建议|同时建议|进一步|切实|大力|积极|着力|全面|持续|不断|逐步|尽快|抓紧|认真|努力|继续|深入|扎实|"
-    r"有效|及时|主动|应当|应该|需要|必须|务必|可以|要|应|需|可|还要|同时|此外|另外|并|加快|加紧|严格|合理|"
-    r"按标准|按照标准|依法|统一|适时|适当|分批|逐步|率先|先行)[,]?)+")
+    r"有效|及时|主动|应当|应该|需要|必须|务必|可以|要|应|需|可|还要|同时|此外|另外|并|加紧|严格|合理|"
+    r"按标准|按照标准|依法|适时|适当|分批|逐步|率先|先行|由)[,]?)+")
+_SUBJECT_JIANG_RE = re.compile(r"^[^,。;]{1,10}?(?:政府|部门|单位|街道|机构|企业|各区|各地|我市|本市|全市)(?=[将把])")
 _TOWARD_RE = re.compile(r"^(?:加大|加强|强化|提高|提升)对(?P<obj>.{1,30}?)的(?P<verb>[\u4e00-\u9fff]{2})(?:力度|工作|水平|能力)?$")
-_JIANG_RE = re.compile(r"^[将把](?P<obj>.{1,30}?)(?P<verb>纳入|列入|作为|与|融入|写入|放在|转移到|统一到|提高到|下放到|交由)")
-
-
+_JIANG_RE = re.compile(
+    r"^[将把](?P<obj>.{1,30}?)(?P<verb>纳入|列入|作为|融入|写入|嵌入|放在|转移到|统一到|提高到|下放到|交由)")
+_JIANG_YU_RE = re.compile(r"^[将把](?P<obj>.{1,30}?)与.{1,24}?(?P<verb>挂钩|衔接|结合|对接|融合|联动|同步)")
 _DUI_JINXING_RE = re.compile(
     r"^(?:每年|定期|逐步|全面|及时)?对(?P<obj>[^,。;]{1,24}?)(?:进行|开展|实施|实行|予以|加以|给予)"
     r"(?P<verb>[\u4e00-\u9fff]{2})")
+# a verb that hands over to the next one: 加快补齐 → 补齐, 推广安装 → 安装, 督促企业建立 → 建立
+_CHAIN_VERBS = frozenset("加快 加紧 加速 整合 推广 推动 尽快 统筹 挖潜 研究 逐步 着力 大力 探索 全面 持续".split())
+_OBJ_ADJ_RE = re.compile(r"^[\u4e00-\u9fff]{1,4}的(?=[\u4e00-\u9fff]{2})")
 
 
 def _verbs_from(clause: str, pos: int) -> tuple[str | None, int]:
-    """The verb at or after ``pos`` (within a few characters), preferring the second of two
-    adjacent verbs (加快补齐 → 补齐, 推广安装 → 安装)."""
-    v = _VERB_RE.search(clause, pos, min(len(clause), pos + 12))
+    """The verb at or after ``pos`` (within a few characters); a chaining verb (加快, 推广 …)
+    gives way to the verb right after it."""
+    v = _VERB_RE.match(clause, pos) or _VERB_RE.search(clause, pos, min(len(clause), pos + 12))
     if v is None:
         return None, pos
     action, aend = v.group(), v.end()
-    while True:
+    while action in _CHAIN_VERBS:
         nxt = _VERB_RE.match(clause, aend)
         if nxt is None or len(clause) - nxt.end() < 2:
             break
         action, aend = nxt.group(), nxt.end()
+    if action in ("督促", "推动", "要求", "指导", "引导", "帮助", "协助"):
+        # 督促企业建立X: the ask is what the others should do
+        later = _VERB_RE.search(clause, aend + 1, min(len(clause), aend + 10))
+        if later is not None and len(clause) - later.end() >= 2:
+            action, aend = later.group(), later.end()
     return action, aend
 
 
@@ -601,19 +612,20 @@ def _action_object(text: str) -> tuple[str | None, str | None]:
             return action, clause[1:] or None
     st = _ACTION_STRIP_RE.match(clause)
     body = clause[st.end():] if st else clause
-    mt = _TOWARD_RE.match(body)
-    if mt:
-        return mt.group("verb"), mt.group("obj")
-    mj = _JIANG_RE.match(body)
-    if mj:
-        return mj.group("verb"), mj.group("obj")
-    md = _DUI_JINXING_RE.match(body)
-    if md:
-        return md.group("verb"), md.group("obj")
+    sj = _SUBJECT_JIANG_RE.match(body)
+    if sj:
+        body = body[sj.end():]
+    for rx in (_TOWARD_RE, _JIANG_RE, _JIANG_YU_RE, _DUI_JINXING_RE):
+        mm = rx.match(body)
+        if mm:
+            return mm.group("verb"), mm.group("obj")
     action, aend = _verbs_from(body, 0)
     if action is None:
         return None, None
-    obj = body[aend:].strip(" \t\"“”")
+    obj = body[aend:].strip(" \t\"“")
+    adj = _OBJ_ADJ_RE.match(obj)
+    if adj:
+        obj = obj[adj.end():]
     return action, (obj or None)
 
 
