@@ -11,12 +11,13 @@ in one sparse product:
   numbers, named projects), which catches words the segmenter cut differently.
 
 The fused score (``score``) is a weighted sum (``weights``) in [0, 1] and orders the
-candidates. The verdict for a query, ``coverage``, rests on literal support: the char-bigram
-cosine of the query with its best clause (``support``), against two calibrated thresholds —
-``covered`` at or above ``thresholds[0]``, ``partial`` at or above ``thresholds[1]``, else
-``uncovered``; the best candidates are still listed so a reviewer sees what came closest.
-Policy concepts (``~素养培育``: 科普, 培训, 演练 … in ``synonyms.tsv``) help ranking but not
-the verdict, since an ask off the policy's topic still evokes some concept.
+candidates. The verdict for a query, ``coverage``, rests on its ``support`` by the best
+clause: the char-bigram cosine of the two (literal overlap), plus 0.03 for each policy concept
+(``~素养培育``: 科普, 培训, 演练 … in ``synonyms.tsv``) that the ask evokes and the policy
+speaks of, counted up to four — an ask on the policy's topics gets a little credit, an ask on
+other matters none. ``covered`` at or above ``thresholds[0]``, ``partial`` at or above
+``thresholds[1]``, else ``uncovered``; the best candidates are still listed so a reviewer
+sees what came closest.
 
 Default thresholds were calibrated on the demo gold asks (``corpora/demo/asks_gold.jsonl``:
 asks marked by hand against the seed's 12345 framework, about a third answered by no clause):
@@ -51,7 +52,9 @@ __all__ = ["ClauseMatcher", "mapping_table", "load_synonyms", "load_concepts", "
 COVERAGE_LEVELS = ("covered", "partial", "uncovered")
 METHODS = ("bm25+tfidf", "bm25", "tfidf", "char")
 # (covered, partial) on the fused score; see the module docstring and benchmarks/matching.py
-DEFAULT_THRESHOLDS = (0.20, 0.10)
+DEFAULT_THRESHOLDS = (0.24, 0.16)
+CONCEPT_SUPPORT = 0.03  # support credit per policy concept an ask evokes ...
+MAX_CONCEPTS = 4  # ... counted up to this many
 CONCEPT_MARK = "~"  # prefix of concept features (shown so in evidence: ~素养培育)
 DEFAULT_WEIGHTS = {"bm25": 0.45, "tfidf": 0.45, "char": 0.1}
 
@@ -182,6 +185,8 @@ class ClauseMatcher:
     Learned attributes: ``clause_ids_``, ``texts_``, ``vocab_``, ``n_clauses_``, ``thresholds_``.
     """
 
+    _parallel_min = 20000  # fewer clauses than this are segmented in this process
+
     def __init__(self, *, segmenter=None, synonyms=None, method: str = "bm25+tfidf",
                  weights: dict | None = None, thresholds=None, k1: float = 1.2, b: float = 0.75,
                  char_idf_power: float = 1.5, max_df: float = 0.2, max_query_terms: int | None = None,
@@ -302,7 +307,7 @@ class ClauseMatcher:
     def _analyze_all(self, texts: list[str]):
         """``_analyze`` in ``n_jobs`` forked processes for big inputs (same result)."""
         n_jobs = int(self.n_jobs or 1)
-        if n_jobs <= 1 or len(texts) < 20000:
+        if n_jobs <= 1 or len(texts) < self._parallel_min:
             return self._analyze(texts)
         import multiprocessing as mp
         import pandas as pd
@@ -350,11 +355,12 @@ class ClauseMatcher:
         self.texts_ = list(texts)
         self.meta_ = meta
         n = self.n_clauses_ = len(ids)
-        # words: vocabulary in order of first appearance
-        # vocabulary: the terms that occur, in order of first appearance
-        used, wid = np.unique(tid, return_inverse=True) if len(tid) else (np.zeros(0, np.int64), tid)
+        # words: the vocabulary is the terms that occur, in order of first appearance
+        used = np.nonzero(np.bincount(tid, minlength=len(voc)))[0]
+        remap = np.full(len(voc), -1, dtype=np.int64)
+        remap[used] = np.arange(len(used))
         self.word_vocab_ = pd.Index(voc[used], dtype=object)
-        wid = wid.ravel()
+        wid = remap[tid]
         Cw = _count_csr(wdoc, wid, n, max(len(self.word_vocab_), 1))
         # char bigrams: sorted codes
         cid, uniq = pd.factorize(codes)
@@ -371,19 +377,29 @@ class ClauseMatcher:
         # BM25 document weights
         dl = np.asarray(Cw.sum(axis=1)).ravel()
         avg = dl.mean() if n and dl.mean() > 0 else 1.0
-        B = Cw.tocoo(copy=True)
+        B = Cw.copy()
         tf = B.data.astype(np.float64)
-        B.data = (tf * (self.k1 + 1) / (tf + self.k1 * (1 - self.b + self.b * dl[B.row] / avg))
-                  * self.word_idf_[B.col]).astype(np.float32)
-        self.word_index_ = B.tocsr()
-        self.word_index_.eliminate_zeros()
+        row = np.repeat(np.arange(n), np.diff(B.indptr))
+        B.data = (tf * (self.k1 + 1) / (tf + self.k1 * (1 - self.b + self.b * dl[row] / avg))
+                  * self.word_idf_[B.indices]).astype(np.float32)
+        del row, tf
+        B.eliminate_zeros()
+        self.word_index_ = B
         self.char_index_ = _tfidf(Cc, self.char_idf_)
         w = self.weights_
-        index = sparse.hstack([self.word_index_ * w["bm25"], _tfidf(Cw, self.word_idf_) * w["tfidf"],
-                               self.char_index_ * w["char"]], format="csr", dtype=np.float32)
-        index.eliminate_zeros()
-        self.index_t_ = index.T.tocsr()
-        del index
+        # the index is stored term-major (terms x clauses): each part transposed, then stacked
+        parts = [self.word_index_ * w["bm25"], _tfidf(Cw, self.word_idf_) * w["tfidf"],
+                 self.char_index_ * w["char"]]
+        del Cw, Cc
+        parts = [p.T.tocsr() for p in parts]
+        self.index_t_ = sparse.vstack(parts, format="csr", dtype=np.float32)
+        del parts
+        self.index_t_.eliminate_zeros()
+        # policy concepts: concept features that occur in at least one clause
+        is_concept = np.fromiter((str(t).startswith(CONCEPT_MARK) for t in self.word_vocab_), dtype=bool,
+                                 count=len(self.word_vocab_))
+        self.policy_concepts_ = np.zeros(max(len(self.word_vocab_), 1), dtype=bool)
+        self.policy_concepts_[:len(is_concept)] = is_concept
         self.thresholds_ = tuple(self.thresholds) if self.thresholds is not None else DEFAULT_THRESHOLDS
         if not (self.thresholds_[0] >= self.thresholds_[1]):
             raise InputError(f"thresholds {self.thresholds_} must be (covered, partial) with "
@@ -431,13 +447,21 @@ class ClauseMatcher:
         Q, _, _ = self._query_matrix(texts)
         return np.asarray((Q @ self.index_t_).toarray(), dtype=np.float64)
 
-    def _support(self, Qc, idx: np.ndarray) -> np.ndarray:
-        """Char-bigram cosine of each query with its listed clauses (the literal support)."""
+    def _support(self, Qc, Qw, idx: np.ndarray) -> np.ndarray:
+        """Support of each query by its listed clauses: char-bigram cosine (literal overlap)
+        plus ``CONCEPT_SUPPORT`` for each policy concept the query evokes (at most
+        ``MAX_CONCEPTS``) — an ask on the policy's topics gets a little credit."""
         if idx.size == 0:
             return np.zeros(idx.shape)
         rows = np.repeat(np.arange(idx.shape[0]), idx.shape[1])
         prod = Qc[rows].multiply(self.char_index_[idx.ravel()])
-        return np.asarray(prod.sum(axis=1)).reshape(idx.shape).astype(np.float64)
+        lit = np.asarray(prod.sum(axis=1)).reshape(idx.shape).astype(np.float64)
+        pol = getattr(self, "policy_concepts_", None)
+        if pol is None or not pol.any():
+            return lit
+        hits = np.asarray([int(pol[Qw.indices[Qw.indptr[i]:Qw.indptr[i + 1]]].sum())
+                           for i in range(Qw.shape[0])])
+        return lit + CONCEPT_SUPPORT * np.minimum(hits, MAX_CONCEPTS)[:, None]
 
     def _top(self, texts: list[str], top_k: int, hubness: bool = False, one_to_one: bool = False):
         """(indices, fused scores, support, word lists) of the best ``top_k`` clauses per query."""
@@ -453,7 +477,7 @@ class ClauseMatcher:
                 ri, ci = linear_sum_assignment(-R)
                 R[ri, ci] += R.max() - R.min() + 1.0
             idx = _topk(R, k)
-            return idx, np.take_along_axis(S, idx, axis=1), self._support(Qc, idx), _row_sets(words)
+            return idx, np.take_along_axis(S, idx, axis=1), self._support(Qc, words, idx), _row_sets(words)
         all_idx, all_sc, all_sup, all_words = [], [], [], []
         for s in range(0, len(texts), self.chunk_size):
             chunk = texts[s:s + self.chunk_size]
@@ -461,7 +485,7 @@ class ClauseMatcher:
             idx, sc = _topk_sparse((Q @ self.index_t_).tocsr(), k)
             all_idx.append(idx)
             all_sc.append(sc)
-            all_sup.append(self._support(Qc, idx))
+            all_sup.append(self._support(Qc, words, idx))
             all_words.extend(_row_sets(words))
         if not all_idx:
             z = np.zeros((0, k))
@@ -502,8 +526,9 @@ class ClauseMatcher:
 
         Returns
         -------
-        DataFrame with columns ``query_id, rank, clause_id, score, evidence, coverage``
-        (``top_k`` rows per query; ``coverage`` is the same on every row of a query).
+        DataFrame with columns ``query_id, rank, clause_id, score, evidence, coverage,
+        support`` (``top_k`` rows per query; ``coverage`` is the same on every row of a query
+        and comes from the ``support`` of its rank-1 clause).
         An empty query gives one row with no clause and ``uncovered``.
         """
         import pandas as pd
@@ -731,14 +756,17 @@ def _row_sets(M) -> list[set]:
 
 
 def _count_csr(rows, cols, n_rows: int, n_cols: int):
-    """Counts of (row, col) pairs as a float32 CSR matrix."""
+    """Counts of (row, col) pairs as a float32 CSR matrix (sorted indices)."""
     from scipy import sparse
 
     rows = np.asarray(rows, dtype=np.int64)
     cols = np.asarray(cols, dtype=np.int64)
-    M = sparse.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(n_rows, n_cols))
-    M.sum_duplicates()
-    return M
+    if len(rows) == 0:
+        return sparse.csr_matrix((n_rows, n_cols), dtype=np.float32)
+    key, counts = np.unique(rows * n_cols + cols, return_counts=True)
+    r, c = np.divmod(key, n_cols)
+    indptr = np.searchsorted(r, np.arange(n_rows + 1))
+    return sparse.csr_matrix((counts.astype(np.float32), c.astype(np.int32), indptr), shape=(n_rows, n_cols))
 
 
 def _char_codes(joined: str):
@@ -788,13 +816,15 @@ def _idf(C, n: int) -> np.ndarray:
 
 
 def _tfidf(C, idf):
-    from scipy import sparse
-    from sklearn.preprocessing import normalize as l2
-
+    """Sublinear tf × idf, rows scaled to unit length (CSR float32)."""
     M = C.astype(np.float32, copy=True)
-    M.data = 1.0 + np.log(M.data)
-    M = M @ sparse.diags(idf.astype(np.float32))
-    return l2(M.tocsr())
+    M.data = (1.0 + np.log(M.data)) * idf.astype(np.float32)[M.indices]
+    sq = np.add.reduceat(np.concatenate([M.data ** 2, [0.0]]), M.indptr[:-1]) if M.nnz else np.zeros(M.shape[0])
+    sq[np.diff(M.indptr) == 0] = 0.0
+    norms = np.sqrt(sq)
+    norms[norms == 0] = 1.0
+    M.data /= np.repeat(norms, np.diff(M.indptr)).astype(np.float32)
+    return M
 
 
 def _topk(S: np.ndarray, k: int) -> np.ndarray:

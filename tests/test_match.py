@@ -282,3 +282,15 @@ def test_demo_gold_asks_against_the_seed_framework():
     verdict = res.groupby("query_id")["coverage"].first()
     unanswered = [i for i, g in enumerate(gold) if not g["clause_id"]]
     assert (verdict[unanswered] == "uncovered").mean() > (verdict[answered] == "uncovered").mean()
+
+
+def test_parallel_fit_gives_the_same_index(clauses, monkeypatch):
+    monkeypatch.setattr(ClauseMatcher, "_parallel_min", 0)
+    texts = [c.text for c in clauses] + ["延长公共图书馆开放时间", "优化公交线网", "开展防汛演练和科普宣传"]
+    df = pd.DataFrame({"clause_id": [f"c{i}" for i in range(len(texts))], "text": texts})
+    one = ClauseMatcher().fit(df)
+    two = ClauseMatcher(n_jobs=2).fit(df)
+    assert sorted(one.word_vocab_) == sorted(two.word_vocab_)
+    assert one.index_t_.nnz == two.index_t_.nnz
+    asks = ["危化品运输监管", "电动车充电", "图书馆开放", "防汛科普"]
+    pd.testing.assert_frame_equal(one.match(asks), two.match(asks), check_exact=False, atol=1e-6)
