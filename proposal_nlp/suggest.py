@@ -107,16 +107,7 @@ _VERBS = (
     "开辟 延伸 衔接 协同 联动 共治 集成 汇聚 接入 对标 试点 推动 简并 下沉 派驻 招录 聘用 选拔 "
     "将 把 让"
 ).split()
-_SOFT_VERBS = frozenset("加快 加大 加紧 加速 加强 推动 推进 进一步 尽快 研究 大力 积极 着力 切实 "
-                        "全面 持续 不断 逐步 抓紧 认真 努力 继续 深入 扎实 有效 及时 主动 适当 建议 "
-                        "将 把 让 给 要 应 应当 应该 需要 需 必须 可 可以 由".split())
-_MODIFIERS = ("建议", "进一步", "切实", "大力", "积极", "着力", "全面", "持续", "不断", "逐步",
-              "尽快", "抓紧", "认真", "努力", "继续", "深入", "扎实", "有效", "及时", "主动",
-              "应当", "应该", "需要", "必须", "务必", "可以", "要", "应", "需", "可", "还",
-              "也", "并", "同时", "还要", "要求", "希望", "呼吁", "请")
-
-_VERB_RE = re.compile("|".join(sorted({v for v in _VERBS if len(v) >= 2} | set(_MODIFIERS[:0]),
-                                      key=len, reverse=True)))
+_VERB_RE = re.compile("|".join(sorted({v for v in _VERBS if len(v) >= 2}, key=len, reverse=True)))
 _VERB1 = frozenset(v for v in _VERBS if len(v) == 1)
 
 # a modal or request cue anywhere in a sentence
@@ -129,15 +120,6 @@ _CUE_RE = re.compile(
 _STRONG_CUE_RE = re.compile(r"建议|呼吁|希望|恳请|请求|提请|应当|应该|务必|亟需|亟须|必须|需要|需(?!求)|不得|严禁|"
                             r"(?<![适供响对相反效回答理])应(?![用急对变届收聘允有])")
 # problem descriptions
-_PROBLEM_RE = re.compile(
-    r"不(?:足|够|强|高|全|完善|健全|明确|清|规范|合理|到位|畅|平衡|均衡|匹配|充分|统一|力|严|佳|大|多|"
-    r"少|一|同|够|好|便|顺|科学|及时|理想|适应|紧密|集中|突出|稳定|成熟|灵活|健康)|"
-    r"缺|滞后|薄弱|短缺|短板|瓶颈|难以|困难|难题|问题|矛盾|隐患|尚未|尚不|尚无|没有|未能|未形成|未建立|不能|"
-    r"较低|偏低|较弱|偏弱|较少|偏少|较小|偏小|较差|过低|过高|过多|过少|过大|单一|欠缺|有待|亟待|制约|乏力|"
-    r"混乱|严重|堪忧|低下|落后|弱化|现状|原因|存在|困境|挑战|风险|不高|不强|失衡|分散|脱节|老化|无序|"
-    r"参差|难|低|弱|差|乱|少|慢|小|粗放|加剧|下降|减少|流失|空白|盲区|阻碍|障碍|错位|缺位|越位|虚化|"
-    r"形同虚设|无法|有限|不一|模糊|冲突|重复|浪费|随意|不当|偏重|偏高"
-)
 _PROBLEM_STRONG_RE = re.compile(
     r"不(?:足|够|强|高|全|完善|健全|明确|规范|合理|到位|畅|平衡|均衡|匹配|充分|统一)|缺乏|缺少|缺失|欠缺|"
     r"滞后|薄弱|短缺|短板|瓶颈|难以|困难|难题|问题|矛盾|隐患|尚未|尚不|没有|未能|较低|偏低|较弱|有待|亟待|"
@@ -778,8 +760,6 @@ def _headings(t: str) -> list:
     for m in _HEADING_RE.finditer(t):
         word = m.group("h")
         kind = _HEAD_KIND[word]
-        s = m.start("h")
-        # "建议：" right after a sentence is an intro of the asks rather than a heading line
         res.append((m.start() if t[m.start()] != "\n" else m.start() + 1, m.end(), kind, word))
     return res
 

@@ -311,3 +311,16 @@ def test_reply_announced_measures():
     _check_invariants(text, spans)
     assert [(s.source, s.text) for s in spans] == [
         ("measure", "下一步，我局将会同各区在老旧小区增设消防宣传栏，并组织志愿者入户讲解。")]
+
+
+def test_numbering_inside_quotes_does_not_split_an_item():
+    text = "为此建议：\n1.推广“一、二、三”分级管理办法，明确“1.2.3”级响应要求。\n2.建立隐患台账。\n"
+    assert asks(text) == ["推广“一、二、三”分级管理办法，明确“1.2.3”级响应要求。", "建立隐患台账。"]
+
+
+def test_very_long_item_stays_one_span():
+    body = "结合城市更新同步推进管网改造，" * 3000
+    text = "为此建议：\n1.加快老旧管网改造。" + body + "\n2.建立巡检制度。\n"
+    got = asks(text)
+    assert len(got) == 2
+    assert got[0].startswith("加快老旧管网改造。") and len(got[0]) > 40000
