@@ -232,6 +232,7 @@ class _Chain:
     parent: "_Item | None" = None
     close: int = 0  # end of the last item
     starts: list = None  # marker starts, for bisecting
+    items: list = None  # the _Item of each marker, filled by _build_tree
 
 
 @dataclass
@@ -661,6 +662,16 @@ def extract_suggestions(text: str, *, kind: str | None = None) -> list[Suggestio
     -------
     list of Suggestion, non-overlapping, ordered by ``start``; ``text[s.start:s.end] == s.text``.
     An empty list when the text asks for nothing.
+
+    Notes
+    -----
+    An enumerated ask is the whole item (lead sentence and elaboration) at the lowest level
+    whose items are asks, starting right after its numbering; a group heading whose sub-items
+    are the asks is not an ask itself. Where a proposal has no 具体建议-like heading, the asks
+    begin after the last stretch that describes problems or background (weighed over its
+    items, intro phrases such as 为此建议 and cue-led sentences). ``action`` skips adverbs
+    and chaining verbs (加快补齐… → 补齐); ``object`` is the rest of the lead clause
+    (将X纳入Y → X). Rules: ``RULES_VERSION``.
     """
     check_text(text)
     if kind is not None and kind not in KINDS:
