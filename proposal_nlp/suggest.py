@@ -330,6 +330,9 @@ def _build_chains(by_style: dict) -> list:
 
 
 _PARA_END_RE = re.compile(r"[。!?;][ \t”’\"\)]*(?P<end>)\n")
+# closing remarks after the last item: 总之… / 我们相信… / 以上建议…
+_CLOSING_RE = re.compile(r"[。!?][”’\"\)]*(?P<end>)\s*(?:总之|综上所述|总而言之|我们相信|相信|希望通过|以上建议|"
+                         r"上述建议|以上意见|期待|衷心希望)")
 
 
 def _build_tree(chains: list, t: str, boundaries: list) -> list:
@@ -411,6 +414,9 @@ def _build_tree(chains: list, t: str, boundaries: list) -> list:
         for ch in last.children:
             frm = max(frm, ch.items[-1].end - 1)
         m = _PARA_END_RE.search(t, frm, last.end)
+        if m is not None:
+            last.end = m.start("end")
+        m = _CLOSING_RE.search(t, frm, last.end)
         if m is not None:
             last.end = m.start("end")
     # depths

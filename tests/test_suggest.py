@@ -324,3 +324,8 @@ def test_very_long_item_stays_one_span():
     got = asks(text)
     assert len(got) == 2
     assert got[0].startswith("加快老旧管网改造。") and len(got[0]) > 40000
+
+
+def test_closing_remarks_are_not_part_of_the_last_item():
+    text = "为此建议：1.开展通道排查。2.建立巡查台账，定期更新。总之，消防安全无小事，需要各方共同努力。"
+    assert asks(text) == ["开展通道排查。", "建立巡查台账，定期更新。"]
