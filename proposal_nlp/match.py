@@ -34,9 +34,7 @@ import csv
 import io
 import logging
 import re
-import threading
 import warnings
-from collections.abc import Iterable
 from itertools import chain
 from pathlib import Path
 
@@ -284,7 +282,6 @@ class ClauseMatcher:
         syn = self.synonyms_
         canon = np.asarray([None if (w in _STOP or not _WORDLIKE.search(w)) else syn.get(w, w)
                             for w in uniq] + [None], dtype=object)
-        terms = canon[tid] if len(tid) else np.zeros(0, dtype=object)
         # distinct kept terms (concept marks appended) and each occurrence's id among them
         extra = [(d, CONCEPT_MARK + c) for d, con in enumerate(concepts) for c in sorted(con)]
         # (canon ends with None, so None always has an id: the last entry's)
@@ -651,7 +648,7 @@ def _clause_inputs(clauses):
     """(ids, texts, meta DataFrame) from clauses in any accepted form, validated."""
     import pandas as pd
 
-    from .policy import Clause, clauses_from_frame
+    from .policy import Clause
 
     if isinstance(clauses, pd.DataFrame):
         return _frame_inputs(clauses)

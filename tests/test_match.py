@@ -210,12 +210,10 @@ def test_synonym_and_concept_resources():
        st.text(alphabet="电动自行车电瓶车动和", max_size=30))
 def test_trie_regex_finds_the_longest_term(terms, text):
     rx = _trie_regex(terms)
-    pos = 0
     for m in rx.finditer(text):
         assert m.group() in terms
         longest = max((t for t in terms if text.startswith(t, m.start())), key=len)
         assert m.group() == longest
-        pos = m.end()
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
