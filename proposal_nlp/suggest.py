@@ -78,10 +78,29 @@ class ProposalInfo:
     proposers: Field | None = None
     title: Field | None = None
 
+    @property
+    def kind_id(self) -> str | None:
+        """The kind as an id: ``cppcc_proposal`` (政协提案), ``npc_suggestion`` (人大代表建议) or
+        ``npc_motion`` (议案), read from the stated kind and session; None when neither says."""
+        kind = self.kind.value if self.kind else ""
+        session = self.session.value if self.session else ""
+        if "议案" in kind:
+            return "npc_motion"
+        if "政协" in kind or "委员" in kind or (kind.endswith("提案") and "人大" not in session):
+            return "cppcc_proposal"
+        if "代表" in kind or "人大" in kind or (kind == "建议" and "政协" not in session):
+            return "npc_suggestion"
+        if "政协" in session:
+            return "cppcc_proposal"
+        if "人大" in session or "人民代表大会" in session:
+            return "npc_suggestion"
+        return None
+
     def as_dict(self) -> dict:
-        """Values only (``{"number": "0219", ...}``), None where absent."""
-        return {k: (getattr(self, k).value if getattr(self, k) else None)
-                for k in self.__dataclass_fields__}
+        """Values only (``{"number": "0219", ...}``, plus ``kind_id``), None where absent."""
+        d = {k: (getattr(self, k).value if getattr(self, k) else None) for k in self.__dataclass_fields__}
+        d["kind_id"] = self.kind_id
+        return d
 
 
 # ---------------------------------------------------------------------------- lexicon

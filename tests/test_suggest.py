@@ -329,3 +329,14 @@ def test_very_long_item_stays_one_span():
 def test_closing_remarks_are_not_part_of_the_last_item():
     text = "为此建议：1.开展通道排查。2.建立巡查台账，定期更新。总之，消防安全无小事，需要各方共同努力。"
     assert asks(text) == ["开展通道排查。", "建立巡查台账，定期更新。"]
+
+
+@pytest.mark.parametrize("text,kind_id", [
+    ("市政协十四届二次会议第0219号提案", "cppcc_proposal"),
+    ("市十六届人大二次会议第0142号代表建议", "npc_suggestion"),
+    ("市十六届人大二次会议第12号议案", "npc_motion"),
+    ("今天开会讨论防汛工作。", None),
+])
+def test_parse_proposal_kind_id(text, kind_id):
+    assert parse_proposal(text).kind_id == kind_id
+    assert parse_proposal(text).as_dict()["kind_id"] == kind_id
