@@ -539,6 +539,7 @@ def _shrink(pipe: Pipeline) -> None:
 # ---------------------------------------------------------------------- tables -> model
 def train_classifier(table, *, text_col: str = "text", label_col: str = "label",
                      multilabel: bool | None = None, seed: int = 0, sep: str = "|",
+                     label_keywords: dict | None = None, keyword_copies: int = 5,
                      **params) -> TextClassifier:
     """Train a :class:`TextClassifier` on a user's table.
 
@@ -547,6 +548,11 @@ def train_classifier(table, *, text_col: str = "text", label_col: str = "label",
     which makes the model multi-label (force with ``multilabel=True/False``). Empty label
     cells mean "no label" in multi-label mode and are refused otherwise. Every problem with
     the table is reported before training starts. ``params`` go to :class:`TextClassifier`.
+
+    ``label_keywords`` maps a label to words that describe it (a str or a list of words);
+    each label's words join the training texts ``keyword_copies`` times as a short text with
+    that label. This anchors labels with few examples, or whose use drifts from year to
+    year, to what their names mean.
     """
     df = table if isinstance(table, pd.DataFrame) else pd.DataFrame(table)
     if df.empty:
@@ -592,6 +598,16 @@ def train_classifier(table, *, text_col: str = "text", label_col: str = "label",
     if single:
         raise InputError(f"labels with only one example: {', '.join(single[:20])}; give each label "
                          "at least two examples (more is better) or merge/drop those rows", code="PN126")
+    if label_keywords:
+        unknown = [str(k) for k in label_keywords if k not in counts.index]
+        if unknown:
+            raise InputError(f"label_keywords names labels that are not in {label_col!r}: "
+                             f"{', '.join(unknown)}; known: {', '.join(map(str, counts.index))}",
+                             code="PN127")
+        for label, words in label_keywords.items():
+            text = words if isinstance(words, str) else " ".join(words)
+            texts = texts + [text] * int(keyword_copies)
+            y = y + [(label,) if multilabel else label] * int(keyword_copies)
     clf = TextClassifier(multilabel=multilabel, random_state=seed, **params)
     log.info("training on %d texts, %d labels (multilabel=%s)", len(texts), len(counts), multilabel)
     return clf.fit(texts, y)

@@ -24,7 +24,7 @@ __all__ = ["save_classifier", "load_classifier", "read_card", "card_path", "mode
 
 FORMAT = "proposal_nlp.classifier.v1"
 #: file name (without ``.skops``) in ``proposal_nlp/data/models`` that ``"default"`` means
-DEFAULT_MODEL = "emergency-v1"
+DEFAULT_MODEL = "em-v1"
 MODELS_DIR = "models"
 _VERSIONED = ("proposal_nlp", "scikit-learn", "numpy", "scipy", "skops")
 

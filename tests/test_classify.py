@@ -231,6 +231,14 @@ def test_train_classifier_pipe_labels_make_multilabel():
     assert clf.predict_frame(["学校收费"])["labels"][0] == []
 
 
+def test_train_classifier_label_keywords():
+    clf = train_classifier(_table(), label_keywords={"traffic": "地铁 公交 红绿灯", "fire": ["消防", "火灾"]},
+                           keyword_copies=3, **SMALL)
+    assert clf.predict(["地铁"])[0] == "traffic"
+    with pytest.raises(InputError, match="not in 'label': police"):
+        train_classifier(_table(), label_keywords={"police": "警察"})
+
+
 def test_train_classifier_errors_before_training(monkeypatch):
     def boom(*a, **k):  # training must not start
         raise AssertionError("fit called")
