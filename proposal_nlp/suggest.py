@@ -187,7 +187,9 @@ _CUE_START_RE = re.compile(
     r"(?:建议|应当|应该|要(?![素点是闻害])|需要|必须|请|恳请|呼吁|亟需|亟须|应(?![急用对变届收聘允有]))|"
     r"[^,。;]{1,10}?(?:应当|应该|必须|务必|亟需|亟须)")
 _CLOSER_RE = re.compile(r"(?:希望通过|期待|期望|相信|我们相信|衷心希望|以上建议|上述建议|"
-                        r"[^,。;]{0,20}?(?:指出|强调|提出|要求|表示|认为|明确)[,:]?(?:要|应|必须)?“)")
+                        r"[^,。;]{0,20}?(?:指出|强调|提出|要求|表示|认为)[,:]|"
+                        r"[^,。;]{0,20}?(?:明确)[,:]?(?:要|应|必须)?“|"
+                        r"[^,。;]{0,12}?(?:看到|认识到|意识到|看出))")
 _QUOTE_RE = re.compile(r"“([^“”\n]{2,80})”")
 _QUOTED_SPAN_RE = re.compile(r"“[^“”\n]{0,200}”|《[^《》\n]{0,100}》|\"[^\"\n]{0,200}\"")
 
@@ -717,7 +719,9 @@ def extract_suggestions(text: str, *, kind: str | None = None) -> list[Suggestio
     top = _build_tree(chains, t, boundaries)
 
     out: list[tuple] = []  # (start, end, source, section, score, level, marker)
-    quoted_asks = _quoted_asks(t)
+    # asks quoted in a report sentence belong to replies and summaries; in a proposal such
+    # quotes are slogans or cited policy
+    quoted_asks = _quoted_asks(t) if kind != "proposal" else []
     if kind == "proposal":
         regions = _proposal_regions(t, top, headings, attachments)
         _emit_regions(t, top, regions, "enumeration", out)
