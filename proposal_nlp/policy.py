@@ -206,6 +206,11 @@ def _parse_framework(text: str, norm: str, doc_id, groups: list[re.Match]) -> li
         else:
             nl = norm.find("\n", body_start)
             body_end = nl if nl >= 0 else len(norm)
+            if not norm[body_start:body_end].strip():
+                # items on the following lines: up to a blank line or a top heading (一、)
+                stop = re.compile(r"\n[ \t\u3000]*\n|\n[ \t\u3000#]*[一二三四五六七八九十]{1,3}[、.．]")
+                m2 = stop.search(norm, body_end)
+                body_end = m2.start() if m2 else len(norm)
         body = norm[body_start:body_end]
         name = m.group("name")
         count = cn_number(m.group("num"))

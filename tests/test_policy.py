@@ -225,3 +225,12 @@ def test_load_clauses_errors(tmp_path):
         load_clauses(tmp_path / "cols.csv")
     with pytest.raises(InputError, match="does not exist"):
         load_clauses(tmp_path / "missing.csv")
+
+
+def test_framework_items_on_their_own_lines():
+    text = ("强化“三个突出”：\n1.突出上海特点，发挥区域优势；\n2.突出远近推进；\n3.突出多元力量。\n\n"
+            "四、下一步工作计划\n")
+    clauses = parse_policy(text)
+    _check(text, clauses)
+    assert [c.clause_id for c in clauses] == ["三个突出.1", "三个突出.2", "三个突出.3"]
+    assert clauses[2].text.startswith("3.突出多元力量")
