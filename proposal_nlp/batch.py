@@ -7,15 +7,23 @@ tables ``proposals`` (one row per input row, always, in input order), ``suggesti
 row of the input) and ``id``. A row that fails at a stage keeps its output row; the failure is
 recorded in ``errors`` (row, id, stage, message) and the batch goes on.
 
-Rows are processed in chunks, so memory follows the chunk size rather than the input;
-``jobs=N`` spreads the chunks over N worker processes, each loading the models once.
+Rows are processed in chunks; ``jobs=N`` spreads the chunks over N worker processes, each
+loading the models once. ``process_file`` reads CSV files in chunks and, with
+``stream=True``, writes every chunk's tables as soon as they are done, so memory stays flat
+however long the input (this is what ``proposal-nlp run`` does). Beyond one machine,
+:func:`proposal_nlp.dask.process_dask` runs the same work over a Dask DataFrame.
+
+>>> result = process_table(df, policy="framework_12345.csv")      # doctest: +SKIP
+>>> result.proposals, result.suggestions, result.uncovered         # doctest: +SKIP
+>>> print(result.summary_text())                                    # doctest: +SKIP
+>>> result.write("result.xlsx")                                     # doctest: +SKIP
 """
 from __future__ import annotations
 
 import hashlib
-import pickle
 import logging
 import os
+import pickle
 import sys
 import time
 from collections import deque
@@ -55,7 +63,7 @@ _KINDS = {
     "人大建议": "人大代表建议", "政协提案": "政协提案", "提案": "政协提案", "委员提案": "政协提案",
     "政协委员提案": "政协提案", "市政协提案": "政协提案", "议案": "议案", "代表议案": "议案",
 }
-_HANDLING = {"主办": "主办", "会办": "会办", "协办": "会办", "分办": "主办", "独办": "主办", "单办": "主办"}
+_HANDLING = {"主办": "主办", "会办": "会办", "协办": "会办", "独办": "主办", "单办": "主办"}
 
 
 def normalize_kind(value) -> str:
