@@ -57,6 +57,8 @@ MATCH_COLUMNS = ["row", "id", "suggestion_id", "rank", "clause_id", "clause_grou
 UNCOVERED_COLUMNS = ["row", "id", "title", "suggestion_id", "text", "action", "object", "best_clause_id",
                      "best_score"]
 ERROR_COLUMNS = ["row", "id", "stage", "message"]
+MEASURE_COLUMNS = ["clause_id", "clause_group", "clause_text", "n_asks", "n_covered", "n_partial", "suggestion_ids"]
+MAX_IDS_PER_MEASURE = 200
 
 _KINDS = {
     "人大代表建议": "人大代表建议", "代表建议": "人大代表建议", "建议": "人大代表建议", "市人大代表建议": "人大代表建议",
@@ -99,11 +101,13 @@ class BatchResult:
     summary: pd.DataFrame
     errors: pd.DataFrame
     meta: dict = field(default_factory=dict)
+    measures: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=MEASURE_COLUMNS))
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """The six tables in workbook order."""
+        """The tables in workbook order."""
         return {"proposals": self.proposals, "suggestions": self.suggestions, "matches": self.matches,
-                "uncovered": self.uncovered, "summary": self.summary, "errors": self.errors}
+                "measures": self.measures, "uncovered": self.uncovered, "summary": self.summary,
+                "errors": self.errors}
 
     def summary_text(self) -> str:
         """A short Chinese 办理情况-style paragraph from the summary counts."""
@@ -564,7 +568,7 @@ def _obj(s: pd.Series) -> pd.Series:
 
 
 def _assemble(parts: list[dict], cfg: _Config, meta: dict, *, id_counts: dict | None = None, keep_text: bool = True,
-              summary: bool = True) -> BatchResult:
+              with_summary: bool = True) -> BatchResult:
     """Chunk results -> the six tidy tables (coverage joined, duplicates flagged, summary)."""
     from .summary import build_summary
     from .io import topic_label
@@ -653,9 +657,36 @@ def _assemble(parts: list[dict], cfg: _Config, meta: dict, *, id_counts: dict | 
             drop=True)
     meta = {**meta, "steps": list(cfg.steps), "timings": {k: round(v, 3) for k, v in timings.items()}}
     summary = (build_summary(proposals, suggestions, matched="match" in cfg.steps and cfg.clauses is not None,
-                             errors=err) if summary else pd.DataFrame())
+                             errors=err) if with_summary else pd.DataFrame())
     meta["timings"] = ", ".join(f"{k}={v}s" for k, v in meta["timings"].items())
-    return BatchResult(proposals, suggestions, matches, uncovered, summary, err, meta)
+    measures = (measures_table(suggestions, cfg.clauses) if with_summary and "match" in cfg.steps
+                else pd.DataFrame(columns=MEASURE_COLUMNS))
+    return BatchResult(proposals, suggestions, matches, uncovered, summary, err, meta, measures)
+
+
+def measures_table(suggestions: pd.DataFrame, clauses: pd.DataFrame | None) -> pd.DataFrame:
+    """Each measure (clause, in policy order) with the asks it answers best: counts of covered
+    and partly covered asks and their ``suggestion_id`` s (the first 200, then …)."""
+    if clauses is None:
+        return pd.DataFrame(columns=MEASURE_COLUMNS)
+    answered = pd.DataFrame(columns=["best_clause_id", "coverage", "suggestion_id"])
+    if len(suggestions) and "best_clause_id" in suggestions.columns:
+        answered = suggestions[suggestions["coverage"].isin(["covered", "partial"])]
+    groups = {str(k): g for k, g in answered.groupby("best_clause_id", sort=False)} if len(answered) else {}
+    rows = []
+    for cid, group, text in zip(clauses["clause_id"], clauses["group"], clauses["text"]):
+        g = groups.get(str(cid))
+        ids = [] if g is None else g["suggestion_id"].astype(str).tolist()
+        cov = 0 if g is None else int((g["coverage"] == "covered").sum())
+        shown = "|".join(ids[:MAX_IDS_PER_MEASURE]) + ("|…" if len(ids) > MAX_IDS_PER_MEASURE else "")
+        rows.append({"clause_id": str(cid), "clause_group": group, "clause_text": text, "n_asks": len(ids),
+                     "n_covered": cov, "n_partial": len(ids) - cov, "suggestion_ids": shown})
+    out = pd.DataFrame(rows, columns=MEASURE_COLUMNS)
+    for c in ("n_asks", "n_covered", "n_partial"):
+        out[c] = out[c].astype("Int64")
+    for c in ("clause_id", "clause_group", "clause_text", "suggestion_ids"):
+        out[c] = _obj(out[c])
+    return out
 
 
 # ---------------------------------------------------------------- public entry points
@@ -910,11 +941,11 @@ def _stream(results, path, out, force, cfg, roles, jobs, state, *, encoding, she
         for res in results:
             for k, v in res["timings"].items():
                 timings[k] = timings.get(k, 0.0) + v
-            part = _assemble([res], cfg, meta, id_counts=id_counts or {}, keep_text=keep_text, summary=False)
+            part = _assemble([res], cfg, meta, id_counts=id_counts or {}, keep_text=keep_text, with_summary=False)
             for name in ("proposals", "suggestions", "matches"):
                 writer.write(name, getattr(part, name))
             lean.append(part.proposals[_LEAN_PROPOSALS])
-            asks.append(part.suggestions[["row", "id", "suggestion_id", "coverage"]])
+            asks.append(part.suggestions[["row", "id", "suggestion_id", "coverage", "best_clause_id"]])
             uncovered.append(part.uncovered)
             errors.append(part.errors)
         done = True
@@ -923,18 +954,22 @@ def _stream(results, path, out, force, cfg, roles, jobs, state, *, encoding, she
             writer.abort()
     proposals = pd.concat(lean, ignore_index=True) if lean else pd.DataFrame(columns=_LEAN_PROPOSALS)
     suggestions = (pd.concat(asks, ignore_index=True) if asks
-                   else pd.DataFrame(columns=["row", "id", "suggestion_id", "coverage"]))
+                   else pd.DataFrame(columns=["row", "id", "suggestion_id", "coverage", "best_clause_id"]))
     unc = pd.concat(uncovered, ignore_index=True) if uncovered else pd.DataFrame(columns=UNCOVERED_COLUMNS)
     err = pd.concat(errors, ignore_index=True) if errors else pd.DataFrame(columns=ERROR_COLUMNS)
     matched = "match" in cfg.steps and cfg.clauses is not None
     summary = build_summary(proposals, suggestions, matched=matched, errors=err)
     meta = {**meta, "rows": state["n"], "steps": list(cfg.steps), "input": path.name,
             "timings": ", ".join(f"{k}={round(v, 3)}s" for k, v in timings.items())}
+    measures = measures_table(suggestions, cfg.clauses) if "match" in cfg.steps else pd.DataFrame(
+        columns=MEASURE_COLUMNS)
+    writer.write("measures", measures)
     writer.write("uncovered", unc)
     writer.write("summary", summary)
     writer.close(err, meta)
     meta["streamed"] = True
-    return BatchResult(proposals, suggestions, pd.DataFrame(columns=MATCH_COLUMNS), unc, summary, err, meta)
+    return BatchResult(proposals, suggestions, pd.DataFrame(columns=MATCH_COLUMNS), unc, summary, err, meta,
+                       measures)
 
 
 __all__ = ["BatchResult", "process_table", "process_file", "load_policy", "demo_files", "STEPS"]

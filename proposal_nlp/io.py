@@ -27,7 +27,7 @@ from .resources import read_package_text
 log = logging.getLogger(__name__)
 
 XLSX_CELL_MAX = 32_767
-TABLE_ORDER = ("proposals", "suggestions", "matches", "uncovered", "summary", "errors")
+TABLE_ORDER = ("proposals", "suggestions", "matches", "measures", "uncovered", "summary", "errors")
 # a leading character that makes a spreadsheet treat a cell as a formula
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _ESCAPED = re.compile(r"^'[=+\-@\t\r]")

@@ -172,6 +172,12 @@ def render_html(result, *, title: str = "建议提案批量处理报告") -> str
     unc = result.uncovered
     unc_html = (_table(unc, ["id", "title", "suggestion_id", "text", "best_clause_id", "best_score"],
                        limit=MAX_UNCOVERED_ROWS) if len(unc) else "<p>没有未覆盖的具体建议。</p>")
+    ms = getattr(result, "measures", None)
+    measures_html = ""
+    if ms is not None and len(ms):
+        measures_html = ("<h2>各项措施对应的具体建议</h2>"
+                         + _table(ms, ["clause_id", "clause_group", "clause_text", "n_asks", "n_covered",
+                                       "n_partial"], limit=200))
     errs = result.errors
     err_html = (_table(errs, ["row", "id", "stage", "message"], limit=200) if len(errs) else "<p>没有错误记录。</p>")
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -189,6 +195,7 @@ def render_html(result, *, title: str = "建议提案批量处理报告") -> str
 <div class="charts">{charts_html}</div>
 <h2>汇总数字</h2>
 {counts}
+{measures_html}
 <h2>尚未覆盖的具体建议</h2>
 {unc_html}
 <h2>错误记录</h2>

@@ -48,6 +48,12 @@ def test_tables_and_joins():
     assert (p["n_covered"] + p["n_partial"] + p["n_uncovered"] == p["n_asks"]).all()
     assert set(res.uncovered["suggestion_id"]) == set(s.loc[s["coverage"] == "uncovered", "suggestion_id"])
     assert res.errors.empty
+    # measures: every clause in policy order, with the asks it answers best
+    ms = res.measures
+    assert ms["clause_id"].tolist() == FRAMEWORK["clause_id"].tolist()
+    answered = s[s["coverage"].isin(["covered", "partial"])]
+    assert ms["n_asks"].sum() == len(answered)
+    assert (ms["n_covered"] + ms["n_partial"] == ms["n_asks"]).all()
 
 
 def test_summary_counts_like_a_handling_report():
@@ -176,7 +182,7 @@ def test_normalize_kind(value, kind):
 def test_chunks_give_the_same_tables():
     df = proposals_frame(23)
     a, b = run(df, chunk_size=1000), run(df, chunk_size=5)
-    for name in ("proposals", "suggestions", "matches", "uncovered", "summary", "errors"):
+    for name in ("proposals", "suggestions", "matches", "measures", "uncovered", "summary", "errors"):
         pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_dtype=False)
 
 
@@ -184,7 +190,7 @@ def test_two_worker_processes_give_the_same_tables():
     df = proposals_frame(30)
     df.loc[4, "内容"] = "BOOM"
     a, b = run(df, chunk_size=7), run(df, chunk_size=7, jobs=2)
-    for name in ("proposals", "suggestions", "matches", "uncovered", "summary", "errors"):
+    for name in ("proposals", "suggestions", "matches", "measures", "uncovered", "summary", "errors"):
         pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_dtype=False)
 
 
@@ -263,7 +269,7 @@ def test_streamed_output_equals_the_in_memory_one(tmp_path, fmt, jobs):
     ref = run(df)
     write_result(ref, tmp_path / f"r_{name}")
     a, b = read_result(tmp_path / f"s_{name}"), read_result(tmp_path / f"r_{name}")
-    for t in ("proposals", "suggestions", "matches", "uncovered", "summary", "errors"):
+    for t in ("proposals", "suggestions", "matches", "measures", "uncovered", "summary", "errors"):
         pd.testing.assert_frame_equal(getattr(a, t), getattr(b, t), check_dtype=False)
     # what stays in memory is enough for the summary and the report
     assert streamed.meta["streamed"] and streamed.matches.empty and "text" not in streamed.proposals

@@ -10,7 +10,7 @@ from batch_standins import FRAMEWORK, STANDINS, proposals_frame
 from proposal_nlp.batch import process_table
 from proposal_nlp.errors import ProposalNLPError
 
-TABLES = ("proposals", "suggestions", "matches", "uncovered", "summary", "errors")
+TABLES = ("proposals", "suggestions", "matches", "measures", "uncovered", "summary", "errors")
 
 
 def _frame():
