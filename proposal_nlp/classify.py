@@ -53,10 +53,12 @@ TOKEN_PATTERN = r"(?u)[^ ]+"
 #: tokens of the word block (words and word n-grams joined by "+") and of the character
 #: block (character n-grams, marked "#"); both are space-separated in one feature string
 WORD_PATTERN = r"(?<!\S)[^#\s]\S*"
-CHAR_PATTERN = r"(?<!\S)#\S+"
+CHAR_PATTERN = r"#\S+"  # "#" never occurs inside a word: non-word characters became spaces
+# patterns that split a feature string into exactly the tokens of each block
+_PATTERNS = {"word": (WORD_PATTERN,), "char": (CHAR_PATTERN, r"(?<!\S)#\S+")}
 MODELS = ("svm", "logreg")
 _NON_WORD = re.compile(r"[^\w]+")
-_CHUNK = 2000  # texts per predict chunk: bounds memory on very large batches
+_CHUNK = 500  # texts per predict chunk: bounds memory on very large batches
 
 
 def _is_missing(value) -> bool:
@@ -68,32 +70,46 @@ def _is_missing(value) -> bool:
         return False
 
 
-def text_features(text: str, segmenter, *, max_chars: int = 20000, word_ngram_range=(1, 2),
-                  char_ngram_range=(2, 2)) -> str:
-    """The feature string of one raw text, for the hashing vectorizers of the pipeline.
+def feature_tokens(text: str, segmenter, *, max_chars: int = 20000, word_ngram_range=(1, 2),
+                   char_ngram_range=(2, 2)) -> tuple[list[str], list[str]] | None:
+    """The features of one raw text as two token lists: ``(words, chars)``, or None when
+    the text has no word at all.
 
-    The text is cut at ``max_chars``, NFKC-normalised and lower-cased; everything that is not
-    a word character becomes a space; the rest is segmented. The string holds the words,
-    word n-grams joined by ``+`` (e.g. ``消防+通道``) and character n-grams of the words
-    run together, marked ``#`` (e.g. ``#消防``), separated by single spaces. All loops run
-    in C (``map``/``zip``/``join``), which keeps the predict path fast.
+    The text is cut at ``max_chars``; everything that is not a word character becomes a
+    space; it is NFKC-normalised and lower-cased; the rest is segmented. ``words`` holds the words and
+    word n-grams joined by ``+`` (e.g. ``消防+通道``); ``chars`` the character n-grams of the
+    words run together, marked ``#`` (e.g. ``#消防``). All loops run in C
+    (``map``/``zip``/``join``), which keeps the predict path fast.
     """
     if len(text) > max_chars:
         text = text[:max_chars]
-    text = _NON_WORD.sub(" ", unicodedata.normalize("NFKC", text).lower())
-    toks = " ".join(segmenter.cut(text)).split()
+    # non-word characters out first: what is left is mostly NFKC already (a quick check)
+    text = _NON_WORD.sub(" ", text)
+    norm = unicodedata.normalize("NFKC", text)
+    if norm != text:
+        text = _NON_WORD.sub(" ", norm)
+    toks = " ".join(segmenter.cut(text.lower())).split()
     if not toks:
-        return ""
+        return None
     lo, hi = word_ngram_range
-    parts = [" ".join(toks)] if lo <= 1 else []
+    words = list(toks) if lo <= 1 else []
     for n in range(max(lo, 2), hi + 1):
-        parts.append(" ".join(map("+".join, zip(*(toks[i:] for i in range(n))))))
+        words.extend(map("+".join, zip(*(toks[i:] for i in range(n)))))
+    chars: list[str] = []
     if char_ngram_range:
         run = "".join(toks)
         for n in range(char_ngram_range[0], char_ngram_range[1] + 1):
             grams = run if n == 1 else map("".join, zip(*(run[i:] for i in range(n))))
-            parts.append("#" + " #".join(grams) if len(run) >= n else "")
-    return " ".join(p for p in parts if p)
+            chars.extend(map("#".__add__, grams))
+    return words, chars
+
+
+def text_features(text: str, segmenter, **kw) -> str:
+    """The feature string of one raw text (the input of ``TextClassifier.pipeline_``): the
+    tokens of :func:`feature_tokens`, words first, separated by single spaces; "" when the
+    text has no word."""
+    pair = feature_tokens(text, segmenter, **kw)
+    return "" if pair is None else " ".join(pair[0] + pair[1])
 
 
 def _sigmoid(z):
@@ -441,15 +457,16 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         ``TypeError`` naming the row."""
         check_is_fitted(self, "pipeline_")
         texts, index = _as_list_and_index(texts)
-        feats = _frame_features(texts, self._segmenter(), self._feature_kw())
         P = np.zeros((len(texts), len(self.classes_)))
-        for start in range(0, len(feats), _CHUNK):
-            chunk = feats[start:start + _CHUNK]
-            idx = [i for i, f in enumerate(chunk) if f]
+        empty = np.ones(len(texts), dtype=bool)
+        seg, kw = self._segmenter(), self._feature_kw()
+        for start in range(0, len(texts), _CHUNK):  # chunks bound the memory of big batches
+            pairs = _frame_tokens(texts[start:start + _CHUNK], seg, kw)
+            idx = [i for i, f in enumerate(pairs) if f is not None]
             if idx:
-                D = self._decision_from_features([chunk[i] for i in idx])
+                D = _decision_tokens(self.pipeline_, [pairs[i] for i in idx])
                 P[np.asarray(idx) + start] = self._proba_from_decision(D)
-        empty = np.array([not f for f in feats], dtype=bool)
+                empty[np.asarray(idx) + start] = False
         frame = {}
         if self.multilabel:
             labels = self._labels_from_proba(P)
@@ -494,23 +511,63 @@ def _chunks(items: list, size: int = _CHUNK):
         yield items[start:start + size]
 
 
-def _frame_features(texts: Sequence, seg, kw: dict) -> list[str]:
-    """Feature strings for predict_frame: missing values give '' (an empty row)."""
+def _frame_tokens(texts: Sequence, seg, kw: dict) -> list:
+    """Token pairs for predict_frame: missing or wordless texts give None (an empty row)."""
     out = []
     for i, t in enumerate(texts):
         if _is_missing(t):
-            out.append("")
+            out.append(None)
             continue
         if not isinstance(t, str):
             raise TypeError(f"[PN001] texts[{i}] must be a str, got {type(t).__name__}; "
                             "convert the column to text (e.g. df[col].astype(str)) or drop that row")
-        out.append(text_features(t, seg, **kw) if t.strip() else "")
+        out.append(feature_tokens(t, seg, **kw) if t.strip() else None)
     return out
 
 
 def _decision(pipe: Pipeline, feats) -> np.ndarray:
-    clf = pipe.named_steps["clf"]
-    X = pipe[:-1].transform(feats)
+    return _decision_X(pipe.named_steps["clf"], pipe[:-1].transform(feats))
+
+
+def _hasher_key(name: str, hasher) -> tuple | None:
+    """What decides a block's hashed counts; None if the fast path does not apply."""
+    if hasher.binary or hasher.norm is not None or hasher.analyzer != "word":
+        return None
+    if hasher.token_pattern not in _PATTERNS.get(name, ()):
+        return None
+    return (name, hasher.n_features, hasher.alternate_sign, np.dtype(hasher.dtype).str)
+
+
+def _decision_tokens(pipe: Pipeline, pairs: list, cache: dict | None = None) -> np.ndarray:
+    """Decision values from :func:`feature_tokens` pairs: the same numbers as
+    ``_decision(pipe, strings)``, without re-splitting the strings by regular expression.
+    Hashed counts are shared through ``cache`` between models with the same hashers."""
+    from sklearn.feature_extraction import FeatureHasher
+
+    union = pipe.named_steps["features"]
+    cache = {} if cache is None else cache
+    blocks = []
+    for name, block in union.transformer_list:
+        hasher = block.named_steps["hash"]
+        key = _hasher_key(name, hasher)
+        if key is None:  # a pipeline built otherwise: take the plain path
+            return _decision(pipe, [" ".join(w + c) for w, c in pairs])
+        counts = cache.get(key)
+        if counts is None:
+            part = 0 if name == "word" else 1
+            counts = FeatureHasher(n_features=hasher.n_features, input_type="string", dtype=hasher.dtype,
+                                   alternate_sign=hasher.alternate_sign).transform(p[part] for p in pairs)
+            cache[key] = counts
+        X = block.named_steps["tfidf"].transform(counts)
+        weight = (union.transformer_weights or {}).get(name)
+        blocks.append(X if weight is None else X * weight)
+    X = sparse.hstack(blocks).tocsr()
+    for _, step in pipe.steps[1:-1]:
+        X = step.transform(X)
+    return _decision_X(pipe.named_steps["clf"], X)
+
+
+def _decision_X(clf, X) -> np.ndarray:
     if isinstance(clf, OneVsRestClassifier):
         cols = []
         for est in clf.estimators_:
@@ -670,8 +727,7 @@ class EmergencyClassifier:
         ``fire_relevant`` (bool), ``fire_score`` (0..1), ``score_<topic_id>`` per topic.
         Missing / empty texts give an empty row; non-str values raise ``TypeError`` naming the row."""
         texts, index = _as_list_and_index(texts)
-        seg = self.topics._segmenter()
-        feats = _frame_features(texts, seg, self.topics._feature_kw())
+        seg, kw = self.topics._segmenter(), self.topics._feature_kw()
         n = len(texts)
         T = np.zeros((n, len(self.topic_ids)))
         F = np.zeros(n)
@@ -681,18 +737,20 @@ class EmergencyClassifier:
         same_features = (self.fire._feature_kw() == self.topics._feature_kw()
                          and self.fire.backend == self.topics.backend)
         fseg = seg if same_features else self.fire._segmenter()
-        for start in range(0, n, _CHUNK):
-            chunk = feats[start:start + _CHUNK]
-            idx = [i for i, f in enumerate(chunk) if f]
+        for start in range(0, n, _CHUNK):  # chunks bound the memory of big batches
+            pairs = _frame_tokens(texts[start:start + _CHUNK], seg, kw)
+            idx = [i for i, f in enumerate(pairs) if f is not None]
             if not idx:
                 continue
-            sub = [chunk[i] for i in idx]
+            sub = [pairs[i] for i in idx]
             rows = np.asarray(idx) + start
-            Pt = self.topics._proba_from_decision(self.topics._decision_from_features(sub))
+            cache: dict = {}  # both models hash the same tokens once
+            Pt = self.topics._proba_from_decision(_decision_tokens(self.topics.pipeline_, sub, cache))
             T[np.ix_(rows, cols)] = Pt
             if not same_features:
-                sub = [text_features(texts[r], fseg, **self.fire._feature_kw()) for r in rows]
-            F[rows] = self.fire._proba_from_decision(self.fire._decision_from_features(sub))[:, fcol]
+                sub = [feature_tokens(texts[r], fseg, **self.fire._feature_kw()) or ([], []) for r in rows]
+                cache = {}
+            F[rows] = self.fire._proba_from_decision(_decision_tokens(self.fire.pipeline_, sub, cache))[:, fcol]
         thr = np.array([self.topic_thresholds[t] for t in self.topic_ids])
         ids = np.asarray(self.topic_ids, dtype=object)
         frame = {

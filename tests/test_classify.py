@@ -138,6 +138,17 @@ def test_text_features():
     assert len(text_features("消防" * 100_000, seg, max_chars=100).split()) < 400
 
 
+def test_fast_predict_path_matches_the_pipeline(fitted, multilabel):
+    from proposal_nlp.classify import _decision, _decision_tokens, feature_tokens
+
+    texts = X + ["hello 123 消防", "楼道电动车充电起火隐患很大"]
+    for clf in (fitted, multilabel):
+        seg, kw = clf._segmenter(), clf._feature_kw()
+        pairs = [feature_tokens(t, seg, **kw) for t in texts]
+        np.testing.assert_allclose(_decision_tokens(clf.pipeline_, pairs), _decision(clf.pipeline_, clf.features(texts)),
+                                   rtol=1e-6, atol=1e-9)
+
+
 def test_explain(fitted):
     terms = fitted.explain("楼道里电动车充电起火", top=3)
     assert 1 <= len(terms) <= 3
