@@ -6,12 +6,14 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 
-from proposal_nlp import InputError, TextClassifier, train_classifier
+from proposal_nlp import InputError, Segmenter, TextClassifier, train_classifier
 from proposal_nlp.classify import TOPIC_IDS, WORD_PATTERN, EmergencyClassifier, text_features
 
 FIRE = [
@@ -47,6 +49,7 @@ TRAFFIC = [
 X = FIRE + EDU + TRAFFIC
 Y = ["fire"] * 8 + ["edu"] * 8 + ["traffic"] * 8
 SMALL = dict(cv=2, n_features=2**14)
+_SEG = Segmenter(normalize=False)
 
 
 @pytest.fixture(scope="module")
@@ -203,6 +206,34 @@ def test_predict_frame_bad_input(fitted):
     assert frame["label"][3] == "fire"
     assert frame["label"][6] == "fire"
     assert not frame.filter(like="score_").isna().any().any()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(max_size=60),
+                          st.text(alphabet="消防通道电动车充电学校公交 ，。！abc123\n", max_size=60)),
+                max_size=8))
+def test_predict_frame_one_row_per_input(fitted, texts):
+    frame = fitted.predict_frame(texts)
+    assert len(frame) == len(texts)
+    scores = frame.filter(like="score_").to_numpy()
+    assert ((scores >= 0) & (scores <= 1)).all()
+    for text, label in zip(texts, frame["label"]):
+        assert (label is None) == (text is None or not fitted.features([text])[0])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(max_size=80))
+def test_feature_tokens_are_clean(text):
+    from proposal_nlp.classify import feature_tokens
+
+    seg = _SEG
+    pair = feature_tokens(text, seg, word_ngram_range=(1, 2), char_ngram_range=(2, 3))
+    if pair is None:
+        assert text_features(text, seg) == ""
+        return
+    words, chars = pair
+    assert all(w and " " not in w and not w.startswith("#") for w in words)
+    assert all(len(c) > 1 and c.startswith("#") and " " not in c for c in chars)
 
 
 def test_predict_frame_keeps_order_and_series_index(fitted):
