@@ -13,6 +13,7 @@ scikit-learn / numpy / scipy objects (what :mod:`proposal_nlp.persist` saves wit
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import re
@@ -300,6 +301,8 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         self.classes_ = classes
         self.calibration_ = self._fit_calibration(D, Y, classes, lambda: _decision(pipe, feats))
         self.n_features_ = _n_features(pipe)
+        self.n_train_ = len(X)
+        self.data_sha256_ = _data_hash(X, y)
         self.__dict__.pop("_names", None)
         return self
 
@@ -478,6 +481,17 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         for k, c in enumerate(self.classes_):
             frame[f"score_{c}"] = P[:, k]
         return pd.DataFrame(frame, index=index)
+
+
+def _data_hash(X, y) -> str:
+    """SHA-256 of the training texts and labels, in order (recorded in model cards)."""
+    h = hashlib.sha256()
+    for text, label in zip(X, y):
+        h.update(text.encode("utf-8", "surrogatepass"))
+        h.update(b"\x1f")
+        h.update(repr(tuple(label) if isinstance(label, (list, tuple)) else _py(label)).encode("utf-8", "surrogatepass"))
+        h.update(b"\x1e")
+    return h.hexdigest()
 
 
 def _py(value):

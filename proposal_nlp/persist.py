@@ -90,6 +90,8 @@ def _text_state(clf) -> tuple[dict, dict]:
     state = {"pipeline": clf.pipeline_, "classes": np.asarray(clf.classes_),
              "calibration": np.asarray(clf.calibration_, dtype=np.float64)}
     meta = {"params": params, "classes": [_jsonable(c) for c in clf.classes_],
+            "training_data": {"n_texts": getattr(clf, "n_train_", None),
+                              "sha256": getattr(clf, "data_sha256_", None)},
             "segmenter": {"backend": clf.backend, "hmm": True, "default_lexicon": True,
                           "max_chars": clf.max_chars}}
     return state, meta
@@ -104,6 +106,8 @@ def _text_from_state(state: dict, meta: dict):
     clf.classes_ = np.asarray(state["classes"])
     clf.calibration_ = np.asarray(state["calibration"])
     clf.n_features_ = _n_features(clf.pipeline_)
+    clf.n_train_ = meta.get("training_data", {}).get("n_texts")
+    clf.data_sha256_ = meta.get("training_data", {}).get("sha256")
     return clf
 
 
@@ -140,6 +144,8 @@ def save_classifier(clf, path, *, card: dict | None = None) -> Path:
         text, meta = _text_state(clf)
         obj = {"format": FORMAT, "kind": "text", "text": text}
         meta = {"kind": "text", **meta}
+        if not (card or {}).get("data_sha256"):
+            meta["data_sha256"] = meta["training_data"]["sha256"]
     else:
         raise ModelError(f"cannot save a {type(clf).__name__}; give a TextClassifier or an "
                          "EmergencyClassifier", code="PN321")

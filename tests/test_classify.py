@@ -101,6 +101,8 @@ def test_deterministic_for_a_seed():
     probe = ["楼道充电", "学校收费", "公交线路", "不相关的句子"]
     np.testing.assert_array_equal(a.predict_proba(probe), b.predict_proba(probe))
     np.testing.assert_array_equal(a.calibration_, b.calibration_)
+    assert a.data_sha256_ == b.data_sha256_
+    assert TextClassifier(**SMALL).fit(X, Y[::-1]).data_sha256_ != a.data_sha256_
 
 
 @pytest.mark.parametrize("model", ["svm", "logreg"])

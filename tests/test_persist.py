@@ -58,6 +58,8 @@ def test_round_trip_text_model(tmp_path, text_model):
                 "metrics", "classes"):
         assert key in card
     assert card["segmenter"]["backend"] == "rjieba"
+    assert card["data_sha256"] == text_model.data_sha256_ == loaded.data_sha256_
+    assert card["training_data"]["n_texts"] == len(X)
     assert [r["label"] for r in card["sample_predictions"]] == ["fire", "edu"]
     assert loaded.card_["metrics"] == {"acc": 1.0}
 
