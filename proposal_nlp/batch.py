@@ -460,6 +460,13 @@ def _run_chunk(engine: _Engine, chunk: pd.DataFrame) -> dict:
             except Exception as exc:
                 errors.append({"row": rows[k], "id": ids[k], "stage": "parse", "message": _short(exc)})
         timings["parse"] = time.perf_counter() - t0
+    elif "match" in steps:  # no extraction: each row's text is one ask (a table of asks)
+        for k in range(n):
+            if texts[k].strip():
+                suggestions.append({"row": rows[k], "id": ids[k], "suggestion_id": f"{rows[k]}.1", "ask_index": 1,
+                                    "start": 0, "end": len(texts[k]), "text": texts[k], "action": None,
+                                    "object": None, "source": "row", "section": None, "score": None})
+            n_asks[k] = 1 if texts[k].strip() else 0
     out["n_asks"] = n_asks
     for f in ("number", "session", "kind", "proposers", "title"):
         out[f"parsed_{f}"] = [_value(p, f) for p in parsed]
@@ -713,8 +720,8 @@ def _make_config(steps, classifier, policy, top_k, extractor=None, parser=None, 
     clauses = load_policy(policy) if "match" in steps else None
     if "match" in steps and clauses is None:
         log.info("no policy given: asks are extracted but not matched to measures")
-    if "match" in steps and "extract" not in steps:
-        raise InputError("the match step needs the extract step (asks are what is matched)", code="PN112")
+    if "match" in steps and clauses is None and "extract" not in steps:
+        raise InputError("the match step needs a policy (policy=... / --policy FILE)", code="PN112")
     return _Config(steps=steps, classifier=classifier, clauses=clauses, top_k=top_k, extractor=extractor,
                    parser=parser, matcher=matcher)
 
@@ -812,7 +819,8 @@ def process_table(df: pd.DataFrame, *, text_col=None, id_col=None, title_col=Non
     policy : path, list of clauses or DataFrame, optional
         The measures asks are matched to (``clause_id``, ``text``, optional ``group``). Without
         it asks are extracted but not matched.
-    steps : subset of ("classify", "extract", "match")
+    steps : subset of ("classify", "extract", "match"); "match" without "extract" matches each
+        row's whole text as one ask (for a table of asks).
     classifier : "default", a model path, or an object with ``predict_frame``
     extractor, parser : callables replacing :func:`proposal_nlp.extract_suggestions` and
         :func:`proposal_nlp.parse_proposal` (``text -> list of suggestions`` / ``text -> fields``).

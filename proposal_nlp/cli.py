@@ -185,6 +185,62 @@ def extract(
     _note(f"wrote {output}: {len(result.proposals)} rows, {len(result.suggestions)} asks")
 
 
+@app.command("match")
+def match_cmd(
+    input: Path = typer.Argument(..., help="Table of asks (one ask per row) or of proposals with --extract."),
+    policy: Path = typer.Option(..., "--policy", help="Measures: clause table (CSV/XLSX/JSONL) or policy text (.txt)."),
+    output: Path = typer.Option(..., "-o", "--output", help="OUT.xlsx or a folder of CSV files."),
+    extract_asks: bool = typer.Option(False, "--extract", help="Extract the asks of each row first."),
+    text_col: Optional[str] = typer.Option(None, "--text-col"),
+    id_col: Optional[str] = typer.Option(None, "--id-col"),
+    top_k: int = typer.Option(3, "--top-k", min=1, help="Measures listed per ask."),
+    encoding: Optional[str] = typer.Option(None, "--encoding"),
+    force: bool = typer.Option(False, "--force", "-f"),
+):
+    """Match asks to the measures of a policy: the mapping, the measures table, the uncovered asks."""
+    from .batch import process_file
+
+    try:
+        result = process_file(input, out=output, force=force, stream=True, encoding=encoding, text_col=text_col,
+                              id_col=id_col, policy=policy, top_k=top_k,
+                              steps=("extract", "match") if extract_asks else ("match",), progress=_progress())
+    except ProposalNLPError as exc:
+        _fail(exc)
+    _note(f"wrote {output}: {len(result.suggestions)} asks, {len(result.uncovered)} uncovered")
+
+
+@app.command()
+def segment(
+    input: Optional[Path] = typer.Argument(None, help="Text file, one text per line (default: standard input)."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write here instead of standard output."),
+    encoding: Optional[str] = typer.Option(None, "--encoding"),
+    force: bool = typer.Option(False, "--force", "-f"),
+):
+    """Segment text into words, one line in, one line of space-separated words out."""
+    from .segment import Segmenter
+
+    try:
+        if input is not None:
+            from .io import detect_encoding
+
+            if not input.is_file():
+                raise ProposalNLPError(f"{input} not found; check the path", code="PN100")
+            lines = input.read_text(encoding=encoding or detect_encoding(input)).lstrip("\ufeff").splitlines()
+        else:
+            lines = sys.stdin.read().splitlines()
+        if output is not None and output.exists() and not force:
+            raise ProposalNLPError(f"{output} already exists; choose another output or pass --force", code="PN150")
+    except ProposalNLPError as exc:
+        _fail(exc)
+    seg = Segmenter(backend="rjieba")
+    text = "\n".join(" ".join(t for t in seg.cut(line) if t.strip()) for line in lines) + ("\n" if lines else "")
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+        _note(f"wrote {output}")
+    else:
+        sys.stdout.write(text)
+
+
 def main(argv=None) -> None:
     """Console entry point ``proposal-nlp``."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s", stream=sys.stderr)

@@ -174,3 +174,29 @@ def test_train_then_run_with_the_trained_model(tmp_path):
     res = invoke("run", inp, "-o", out, "--steps", "classify", "--model", model)
     assert res.exit_code == 0, res.output
     assert len(read_result(out).proposals) == 2
+
+
+def test_match_command_on_a_table_of_asks(standins, tmp_path):
+    asks = tmp_path / "asks.csv"
+    pd.DataFrame({"编号": ["A1", "A2", "A3"], "内容": ["建设韧性安全城市体系", "完全无关的事情", ""]}).to_csv(asks, index=False)
+    fw = tmp_path / "fw.csv"
+    bs.FRAMEWORK.to_csv(fw, index=False)
+    out = tmp_path / "m.xlsx"
+    res = invoke("match", asks, "--policy", fw, "-o", out)
+    assert res.exit_code == 0, res.output
+    back = read_result(out)
+    assert back.suggestions["id"].tolist() == ["A1", "A2"]  # one ask per non-empty row
+    assert back.suggestions["coverage"].tolist()[0] == "covered"
+    assert back.measures["clause_id"].tolist() == bs.FRAMEWORK["clause_id"].tolist()
+    assert back.proposals["n_asks"].tolist() == [1, 1, 0]
+
+
+def test_segment_command(tmp_path):
+    pytest.importorskip("rjieba")
+    src = tmp_path / "in.txt"
+    src.write_text("加强消防安全管理\n\n韧性城市建设\n", encoding="gb18030")
+    res = invoke("segment", src)
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.splitlines()
+    assert len(lines) == 3 and "".join(lines[0].split()) == "加强消防安全管理" and lines[1] == ""
+    assert invoke("segment", tmp_path / "nope.txt").exit_code == 1
