@@ -8,7 +8,6 @@ split. ``python -m proposal_nlp.train_default`` retrains and rewrites the model 
 """
 from __future__ import annotations
 
-import csv
 import gzip
 import json
 import logging

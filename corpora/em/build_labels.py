@@ -8,7 +8,6 @@ never the texts.
 from __future__ import annotations
 
 import argparse
-import csv
 import random
 import re
 import sys
