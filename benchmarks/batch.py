@@ -69,7 +69,8 @@ def one_run(args) -> None:
     _, policy = demo_files()
     t0 = time.perf_counter()
     res = process_file(args.input, policy=policy, steps=tuple(args.steps.split("+")), jobs=args.jobs,
-                       chunk_size=args.chunk_size, classifier=args.model or "default")
+                       chunk_size=args.chunk_size, classifier=args.model or "default",
+                       out=args.out, stream=args.out is not None, force=True)
     secs = time.perf_counter() - t0
     stage = {}
     for kv in res.meta["timings"].split(", "):
@@ -86,9 +87,9 @@ def one_run(args) -> None:
                       "in_order": p["row"].tolist() == list(range(1, len(p) + 1))}))
 
 
-def measure(input_path: Path, *, jobs: int, steps: str, chunk_size: int, model) -> dict:
+def measure(input_path: Path, *, jobs: int, steps: str, chunk_size: int, model, out=None) -> dict:
     cmd = [sys.executable, __file__, "--one", "--input", str(input_path), "--jobs", str(jobs), "--steps", steps,
-           "--chunk-size", str(chunk_size), "--model", model or "default"]
+           "--chunk-size", str(chunk_size), "--model", model or "default"] + (["--out", str(out)] if out else [])
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     ps = psutil.Process(proc.pid)
     peak = 0
@@ -133,6 +134,10 @@ def main():
     ap.add_argument("--jobs", type=int, default=1, help=argparse.SUPPRESS)
     ap.add_argument("--steps", default="classify+extract+match", help=argparse.SUPPRESS)
     ap.add_argument("--model", default="default", help=argparse.SUPPRESS)
+    ap.add_argument("--out", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--stream-xlsx", action="store_true",
+                    help="also time what `proposal-nlp run --jobs 2 -o out.xlsx` does: stream the tables to a workbook")
+    ap.add_argument("--skip-memory", action="store_true", help="only the streamed run (with --stream-xlsx)")
     args = ap.parse_args()
     if args.one:
         return one_run(args)
@@ -146,8 +151,9 @@ def main():
         path = build_input(args.rows, Path(tmp))
         print(f"input: {args.rows:,} messages ({path.stat().st_size / 2**20:.0f} MB CSV), steps {'+'.join(steps)}",
               file=sys.stderr, flush=True)
-        if not args.skip_single:
-            r = measure(path, jobs=1, steps="+".join(steps), chunk_size=args.chunk_size, model=model)
+        kw = dict(steps="+".join(steps), chunk_size=args.chunk_size, model=model)
+        if not (args.skip_single or args.skip_memory):
+            r = measure(path, jobs=1, **kw)
             total = sum(r["stage_seconds"].values()) or 1.0
             out.update(seconds=round(r["seconds"], 1), rows_per_s=round(args.rows / r["seconds"], 1),
                        cpu_seconds=round(r["cpu_seconds"], 1), peak_rss_mb=round(r["peak_rss_mb"]),
@@ -155,13 +161,19 @@ def main():
                        stage_seconds={k: round(v, 1) for k, v in r["stage_seconds"].items()},
                        stage_share={k: round(v / total, 3) for k, v in r["stage_seconds"].items()})
             runs.append(("1 process", r))
-        r2 = measure(path, jobs=2, steps="+".join(steps), chunk_size=args.chunk_size, model=model)
-        out.update(seconds_jobs2=round(r2["seconds"], 1), rows_per_s_jobs2=round(args.rows / r2["seconds"], 1),
-                   cpu_seconds_jobs2=round(r2["cpu_seconds"], 1), peak_rss_mb_jobs2=round(r2["peak_rss_mb"]),
-                   rows_out_jobs2=r2["rows_out"],
-                   no_row_lost=bool(r2["rows_out"] == args.rows and r2["in_order"]
-                                    and all(r["rows_out"] == args.rows for _, r in runs)))
-        runs.append(("2 processes", r2))
+        if not args.skip_memory:
+            r = measure(path, jobs=2, **kw)
+            out.update(seconds_jobs2=round(r["seconds"], 1), rows_per_s_jobs2=round(args.rows / r["seconds"], 1),
+                       cpu_seconds_jobs2=round(r["cpu_seconds"], 1), peak_rss_mb_jobs2=round(r["peak_rss_mb"]),
+                       rows_out_jobs2=r["rows_out"])
+            runs.append(("2 processes", r))
+        if args.stream_xlsx:
+            r = measure(path, jobs=2, out=Path(tmp) / "result.xlsx", **kw)
+            out.update(seconds_jobs2_stream_xlsx=round(r["seconds"], 1),
+                       cpu_seconds_jobs2_stream_xlsx=round(r["cpu_seconds"], 1),
+                       peak_rss_mb_jobs2_stream_xlsx=round(r["peak_rss_mb"]), rows_out_stream_xlsx=r["rows_out"])
+            runs.append(("2 proc.+xlsx", r))
+    out["no_row_lost"] = all(r["rows_out"] == args.rows and r["in_order"] for _, r in runs)
     print(f"{'run':<14}{'seconds':>10}{'rows/s':>10}{'CPU s':>10}{'peak MB':>10}{'rows out':>10}")
     for name, r in runs:
         print(f"{name:<14}{r['seconds']:>10.1f}{args.rows / r['seconds']:>10.0f}{r['cpu_seconds']:>10.0f}"
