@@ -401,7 +401,11 @@ def display_names() -> dict:
     return json.loads(read_package_text("display_names.json"))
 
 
-def column_label(col: str) -> str:
+def column_label(col: str, table: str | None = None) -> str:
+    """The Chinese header of a column (``table`` picks a table's own name where it has one)."""
+    own = display_names().get("table_columns", {}).get(table or "", {})
+    if col in own:
+        return own[col]
     names = display_names()["columns"]
     if col in names:
         return names[col]
@@ -415,8 +419,9 @@ def topic_label(topic: str) -> str:
     return display_names()["topics"].get(topic, topic)
 
 
-def _inverse_columns() -> dict[str, str]:
+def _inverse_columns(table: str | None = None) -> dict[str, str]:
     inv = {v: k for k, v in display_names()["columns"].items()}
+    inv.update({v: k for k, v in display_names().get("table_columns", {}).get(table or "", {}).items()})
     prefix = display_names()["columns"].get("score_", "得分_")
     for t, label in display_names()["topics"].items():
         inv[prefix + label] = f"score_{t}"
@@ -499,10 +504,10 @@ def _result_tables(result) -> dict[str, pd.DataFrame]:
     return result.tables()
 
 
-def _labelled(df: pd.DataFrame, id_header: str | None) -> pd.DataFrame:
+def _labelled(df: pd.DataFrame, id_header: str | None, table: str | None = None) -> pd.DataFrame:
     cols = {}
     for c in df.columns:
-        label = id_header if (c == "id" and id_header) else column_label(c)
+        label = id_header if (c == "id" and id_header) else column_label(c, table)
         cols[c] = label
     return df.rename(columns=cols)
 
@@ -555,7 +560,7 @@ class ResultWriter:
         if name == "errors":
             raise ValueError("errors are written by close()")
         prepared = _prepare(name, df, limit=self.limit, errors=self.changed)
-        self._append(name, _labelled(prepared, self.id_header))
+        self._append(name, _labelled(prepared, self.id_header, name))
 
     def _append(self, name: str, df: pd.DataFrame, *, final: bool = False) -> None:
         if name not in self._started:
@@ -748,10 +753,10 @@ def read_result(path):
     meta = {}
     if about is not None and {"key", "value"} <= set(about.columns):
         meta = dict(zip(about["key"], about["value"]))
-    inv = _inverse_columns()
     id_header = meta.get("id_col")
     tables = {}
     for name, df in raw.items():
+        inv = _inverse_columns(name)
         df = df.rename(columns={c: ("id" if (id_header and c == id_header) else inv.get(c, c)) for c in df.columns})
         df = df.apply(lambda s: s.map(unescape_cell)) if len(df) else df
         tables[name] = _restore_types(name, df)

@@ -125,12 +125,12 @@ def charts(result) -> list[str]:
     return out
 
 
-def _table(df: pd.DataFrame, columns: list[str], *, limit: int | None = None) -> str:
+def _table(df: pd.DataFrame, columns: list[str], *, limit: int | None = None, table: str | None = None) -> str:
     from .io import column_label
 
     cols = [c for c in columns if c in df.columns]
     shown = df if limit is None else df.head(limit)
-    head = "".join(f"<th>{_e(column_label(c))}</th>" for c in cols)
+    head = "".join(f"<th>{_e(column_label(c, table))}</th>" for c in cols)
     body = []
     for rec in shown[cols].itertuples(index=False, name=None):
         cells = []
@@ -171,7 +171,7 @@ def render_html(result, *, title: str = "建议提案批量处理报告") -> str
     charts_html = "".join(f"<div>{c}</div>" for c in charts(result))
     unc = result.uncovered
     unc_html = (_table(unc, ["id", "title", "suggestion_id", "text", "best_clause_id", "best_score"],
-                       limit=MAX_UNCOVERED_ROWS) if len(unc) else "<p>没有未覆盖的具体建议。</p>")
+                       limit=MAX_UNCOVERED_ROWS, table="uncovered") if len(unc) else "<p>没有未覆盖的具体建议。</p>")
     ms = getattr(result, "measures", None)
     measures_html = ""
     if ms is not None and len(ms):
