@@ -50,7 +50,6 @@ TOPIC_IDS = (
     "flood_disaster", "work_safety", "grassroots_capacity", "public_education", "smart_emergency",
 )
 
-TOKEN_PATTERN = r"(?u)[^ ]+"
 #: tokens of the word block (words and word n-grams joined by "+") and of the character
 #: block (character n-grams, marked "#"); both are space-separated in one feature string
 WORD_PATTERN = r"(?<!\S)[^#\s]\S*"
@@ -220,6 +219,24 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
             out.append(text_features(t, seg, **kw))
         return out
 
+    def _token_pairs(self, texts: list, offset: int = 0) -> list:
+        """:func:`feature_tokens` of each text (``([], [])`` for a wordless one); a non-str
+        raises a ``TypeError`` naming its index (``offset`` + position)."""
+        seg = self._segmenter()
+        kw = self._feature_kw()
+        out = []
+        for i, t in enumerate(texts):
+            if not isinstance(t, str):
+                raise TypeError(f"[PN001] texts[{offset + i}] must be a str, got {type(t).__name__}; "
+                                "convert it or use predict_frame, which accepts missing values")
+            out.append(feature_tokens(t, seg, **kw) or ([], []))
+        return out
+
+    def _decisions(self, X) -> list[np.ndarray]:
+        X = _as_list(X)
+        return [_decision_tokens(self.pipeline_, self._token_pairs(X[s:s + _CHUNK], s))
+                for s in range(0, len(X), _CHUNK)]
+
     def _build_pipeline(self) -> Pipeline:
         if self.model not in MODELS:
             raise ModelError(f"unknown model {self.model!r}; choose one of {MODELS}", code="PN301")
@@ -380,14 +397,16 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
     def decision_function(self, X) -> np.ndarray:
         """Raw decision values of the linear model (one column per class; 1-D for binary)."""
         check_is_fitted(self, "pipeline_")
-        return self._decision_from_features(self.features(X))
+        out = self._decisions(X)
+        if not out:
+            return np.zeros((0,) if len(self.classes_) == 2 and not self.multilabel else (0, len(self.classes_)))
+        return np.concatenate(out)
 
     def predict_proba(self, X) -> np.ndarray:
         """Calibrated probabilities, columns in the order of ``classes_`` (multi-label:
         independent per label)."""
         check_is_fitted(self, "pipeline_")
-        out = [self._proba_from_decision(self._decision_from_features(self.features(chunk)))
-               for chunk in _chunks(_as_list(X))]
+        out = [self._proba_from_decision(D) for D in self._decisions(X)]
         return np.vstack(out) if out else np.zeros((0, len(self.classes_)))
 
     def _labels_from_proba(self, P: np.ndarray):
@@ -518,11 +537,6 @@ def _as_list(X) -> list:
     if isinstance(X, np.ndarray):
         return X.ravel().tolist() if X.ndim <= 1 or X.shape[1] == 1 else list(X)
     return list(X)
-
-
-def _chunks(items: list, size: int = _CHUNK):
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
 
 
 def _frame_tokens(texts: Sequence, seg, kw: dict) -> list:

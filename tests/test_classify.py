@@ -253,6 +253,10 @@ def test_predict_frame_wrong_type_names_the_row(fitted):
         fitted.predict(["学校", None])
     with pytest.raises(TypeError, match="single str"):
         fitted.predict("学校")
+    with pytest.raises(TypeError, match=r"texts\[1203\]"):  # the index counts across chunks
+        fitted.predict_proba(["学校"] * 1203 + [b"bytes"])
+    assert fitted.predict_proba([]).shape == (0, 3)
+    assert fitted.predict(["", "   "]).shape == (2,)
 
 
 # ------------------------------------------------------------------ train_classifier
