@@ -4,6 +4,13 @@ Texts are segmented with a :class:`~proposal_nlp.segment.Segmenter` *before* the
 the fitted scikit-learn pipeline sees space-joined tokens only and holds nothing but
 scikit-learn / numpy / scipy objects (what :mod:`proposal_nlp.persist` saves with skops).
 
+The features are words, word bigrams and character bigrams of the words run together (robust
+to segmentation differences and to training sets that lost their stopwords), hashed into
+two TF-IDF blocks; only the hash columns seen in training reach the linear model (a linear
+SVM or logistic regression), whose decision values are calibrated with one cross-validated
+sigmoid per class. Prediction builds the token lists with C-level loops and hashes them once
+per chunk of texts, shared by the models of an :class:`EmergencyClassifier`.
+
 - :class:`TextClassifier` - a scikit-learn estimator (``clone``, ``GridSearchCV``,
   ``Pipeline``) for multi-class or multi-label tables, with calibrated probabilities and
   per-prediction explanations.
@@ -41,7 +48,7 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "TextClassifier", "EmergencyClassifier", "train_classifier", "load_classifier",
-    "TOPIC_IDS", "text_features",
+    "TOPIC_IDS", "text_features", "feature_tokens",
 ]
 
 #: the ten topic ids of the default taxonomy (``../shared/spec/taxonomy.md``), in order
