@@ -157,8 +157,9 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
     char_weight : float
         Weight of the character block against the word block (each block is L2-normalised).
     n_features : int
-        Hash buckets per block (word, character). Only the buckets seen in training get a
-        weight, and weights are stored sparse, which keeps model files small.
+        Hash buckets per block (word, character). Only the buckets seen in training reach the
+        model, which keeps files small (Teddy's 7,600 texts: 13.8 MB at 2**18, the same
+        accuracy as 2**20 at 22.9 MB); lower it for smaller files.
     sublinear_tf : bool
         Use 1 + log(tf) instead of raw counts.
     max_chars : int
@@ -171,7 +172,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(self, *, backend="rjieba", multilabel=False, model="svm", C=0.5,
                  class_weight=None, word_ngram_range=(1, 2), char_ngram_range=(2, 2),
-                 char_weight=1.0, n_features=2**20, sublinear_tf=True, max_chars=20000,
+                 char_weight=1.0, n_features=2**18, sublinear_tf=True, max_chars=20000,
                  cv=3, random_state=0):
         self.backend = backend
         self.multilabel = multilabel
