@@ -27,6 +27,7 @@ from .resources import read_package_text
 log = logging.getLogger(__name__)
 
 XLSX_CELL_MAX = 32_767
+XLSX_ROWS_MAX = 1_048_575  # data rows of a sheet (1,048,576 minus the header)
 TABLE_ORDER = ("proposals", "suggestions", "matches", "measures", "uncovered", "summary", "errors")
 # a leading character that makes a spreadsheet treat a cell as a formula
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -517,7 +518,12 @@ class ResultWriter:
 
     ``write(name, df)`` appends rows to a table (call it once per chunk); ``close(errors, meta)``
     adds the errors table (with a record of every cell changed while writing) and the
-    ``about`` table, and moves the finished output into place. Memory stays that of one chunk.
+    ``about`` table, and moves the finished output into place.
+
+    A CSV folder is written row by row (memory of one chunk, fastest). An XLSX workbook keeps
+    its table of distinct cell texts in memory until it is saved (that is how openpyxl writes
+    workbooks) and a sheet holds at most 1,048,575 rows (rows beyond are left out and
+    recorded in the errors table): for hundreds of thousands of rows, write a CSV folder.
     """
 
     def __init__(self, path, *, force: bool = False, id_header: str | None = None, fmt: str | None = None,
@@ -541,6 +547,7 @@ class ResultWriter:
             self.order.append("errors")
         self._started: dict[str, int] = {}
         self._pending: dict[str, list[str]] = {}
+        self._overflow: dict[str, int] = {}  # rows left out of a full XLSX sheet
         if self.fmt == "xlsx":
             from openpyxl import Workbook
 
@@ -570,6 +577,10 @@ class ResultWriter:
             self._start(name, df)
         if self.fmt == "xlsx":
             ws = self._sheets[name]
+            room = max(XLSX_ROWS_MAX - self._started[name], 0)
+            if len(df) > room:
+                self._overflow[name] = self._overflow.get(name, 0) + len(df) - room
+                df = df.iloc[:room]
             for rec in df.itertuples(index=False, name=None):
                 ws.append([_xlsx_value(ws, v) for v in rec])
         else:
@@ -616,6 +627,11 @@ class ResultWriter:
             if name not in self._started:
                 self._append(name, pd.DataFrame(columns=cols), final=True)
         err = errors if errors is not None else pd.DataFrame(columns=["row", "id", "stage", "message"])
+        for name, n in self._overflow.items():
+            self.changed.append({"row": None, "id": None, "stage": "write", "message": (
+                f"{name}: {n:,} rows left out: an XLSX sheet holds {XLSX_ROWS_MAX:,} rows; "
+                "write a CSV folder (-o FOLDER) to keep every row")})
+            log.warning("%s: %d rows did not fit in the XLSX sheet", name, n)
         if self.changed:
             extra = pd.DataFrame(self.changed)
             extra = extra.iloc[pd.to_numeric(extra["row"], errors="coerce").argsort(kind="stable")]

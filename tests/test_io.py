@@ -251,3 +251,16 @@ def test_intake_csv_and_xlsx_round_trip(tmp_path_factory, texts):
         p = base / name
         writer(p)
         assert read_table(p)["内容"].tolist() == texts
+
+
+def test_sheet_row_limit_is_recorded_not_silent(tmp_path, monkeypatch):
+    import proposal_nlp.io as pio
+
+    monkeypatch.setattr(pio, "XLSX_ROWS_MAX", 3)
+    out = write_result(_tables(list("甲乙丙丁戊")), tmp_path / "out.xlsx")
+    back = read_result(out)
+    assert back.proposals["title"].tolist() == list("甲乙丙")
+    msg = back.errors.loc[back.errors["stage"] == "write", "message"].tolist()
+    assert any("2 rows left out" in m and "CSV" in m for m in msg)
+    # CSV keeps them all
+    assert len(read_result(write_result(_tables(list("甲乙丙丁戊")), tmp_path / "csv")).proposals) == 5
