@@ -45,6 +45,7 @@ _EXPORTS = {
     "process_table": "proposal_nlp.batch",
     "BatchResult": "proposal_nlp.batch",
     "process_file": "proposal_nlp.batch",
+    "process_dask": "proposal_nlp.dask",
     "read_table": "proposal_nlp.io",
     "write_result": "proposal_nlp.io",
     "render_report": "proposal_nlp.report",
