@@ -197,7 +197,6 @@ def part_demo(calibrate: bool, dense: bool = False) -> dict:
 
 
 def _demo_figures(m, texts, gid, calibrate: bool, suffix: str) -> dict:
-    gold = texts
     res = m.match(texts, top_k=3)
     top = res[res["rank"] == 1].reset_index(drop=True)
     answered = np.array([g is not None for g in gid])
@@ -214,9 +213,9 @@ def _demo_figures(m, texts, gid, calibrate: bool, suffix: str) -> dict:
     }
     out = {k + suffix: v for k, v in fig.items()}
     if not suffix:
-        out = {"demo_asks": len(gold), **out}
+        out = {"demo_asks": len(texts), **out}
     label = f"dense (weight {m.dense_weight})" if suffix else "lexical"
-    print(f"demo gold, {label}: {len(gold)} asks ({int((~answered).sum())} answered by no clause); "
+    print(f"demo gold, {label}: {len(texts)} asks ({int((~answered).sum())} answered by no clause); "
           f"P@1 {fig['demo_p1']:.3f}, in top 3 {fig['demo_r3']:.3f}; 'uncovered' recall "
           f"{fig['demo_uncovered_recall']:.3f}, precision {fig['demo_uncovered_precision']:.3f}")
     if not suffix:
