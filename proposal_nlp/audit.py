@@ -14,34 +14,14 @@ import pandas as pd
 
 from .errors import InputError, check_text
 from .normalize import normalize
+from .policy import cn_number
 
 KINDS = {"建议": "人大代表建议", "代表建议": "人大代表建议", "人大代表建议": "人大代表建议",
          "市人大代表建议": "人大代表建议", "议案": "议案",
          "提案": "政协提案", "政协提案": "政协提案", "委员提案": "政协提案", "政协委员提案": "政协提案"}
 FIGURE_COLUMNS = ["kind", "subset", "handling", "count", "start", "end", "evidence"]
 
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
-              "六": 6, "七": 7, "八": 8, "九": 9}
 _NUM = r"(\d+|[零〇一二两三四五六七八九十百]+)"
-
-
-def cn_number(s: str) -> int:
-    """Parse ``57``, ``五十七``, ``一百零三`` (numbers below 1,000) into an int."""
-    if s.isdigit():
-        return int(s)
-    total, current = 0, 0
-    for ch in s:
-        if ch in _CN_DIGITS:
-            current = _CN_DIGITS[ch]
-        elif ch == "十":
-            total += (current or 1) * 10
-            current = 0
-        elif ch == "百":
-            total += (current or 1) * 100
-            current = 0
-        else:
-            raise ValueError(f"[PN004] not a number: {s!r}")
-    return total + current
 
 
 _KIND_WORDS = "|".join(sorted(KINDS, key=len, reverse=True))
