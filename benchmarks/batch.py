@@ -135,9 +135,10 @@ def main():
     ap.add_argument("--steps", default="classify+extract+match", help=argparse.SUPPRESS)
     ap.add_argument("--model", default="default", help=argparse.SUPPRESS)
     ap.add_argument("--out", default=None, help=argparse.SUPPRESS)
-    ap.add_argument("--stream-xlsx", action="store_true",
-                    help="also time what `proposal-nlp run --jobs 2 -o out.xlsx` does: stream the tables to a workbook")
-    ap.add_argument("--skip-memory", action="store_true", help="only the streamed run (with --stream-xlsx)")
+    ap.add_argument("--stream", choices=("xlsx", "csv"), action="append", default=[],
+                    help="also time what `proposal-nlp run --jobs 2 -o OUT` does: stream the tables to a workbook "
+                         "(xlsx) or a CSV folder (csv); may be given twice")
+    ap.add_argument("--skip-memory", action="store_true", help="only the streamed runs (with --stream)")
     args = ap.parse_args()
     if args.one:
         return one_run(args)
@@ -167,12 +168,13 @@ def main():
                        cpu_seconds_jobs2=round(r["cpu_seconds"], 1), peak_rss_mb_jobs2=round(r["peak_rss_mb"]),
                        rows_out_jobs2=r["rows_out"])
             runs.append(("2 processes", r))
-        if args.stream_xlsx:
-            r = measure(path, jobs=2, out=Path(tmp) / "result.xlsx", **kw)
-            out.update(seconds_jobs2_stream_xlsx=round(r["seconds"], 1),
-                       cpu_seconds_jobs2_stream_xlsx=round(r["cpu_seconds"], 1),
-                       peak_rss_mb_jobs2_stream_xlsx=round(r["peak_rss_mb"]), rows_out_stream_xlsx=r["rows_out"])
-            runs.append(("2 proc.+xlsx", r))
+        for fmt in args.stream:
+            r = measure(path, jobs=2, out=Path(tmp) / ("result.xlsx" if fmt == "xlsx" else "result"), **kw)
+            out.update({f"seconds_jobs2_stream_{fmt}": round(r["seconds"], 1),
+                        f"cpu_seconds_jobs2_stream_{fmt}": round(r["cpu_seconds"], 1),
+                        f"peak_rss_mb_jobs2_stream_{fmt}": round(r["peak_rss_mb"]),
+                        f"rows_out_stream_{fmt}": r["rows_out"]})
+            runs.append((f"2 proc.+{fmt}", r))
     out["no_row_lost"] = all(r["rows_out"] == args.rows and r["in_order"] for _, r in runs)
     print(f"{'run':<14}{'seconds':>10}{'rows/s':>10}{'CPU s':>10}{'peak MB':>10}{'rows out':>10}")
     for name, r in runs:
