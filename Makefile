@@ -26,4 +26,4 @@ bench: $(VENV)/.installed-test
 	for b in benchmarks/*.py; do $(PY) $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) demo_output.xlsx demo_output
+	rm -rf $(VENV) demo_output.xlsx demo_output.html demo_output

@@ -241,6 +241,46 @@ def segment(
         sys.stdout.write(text)
 
 
+@app.command()
+def audit(
+    summary: Path = typer.Argument(..., help="A handling summary (办理情况总结) as a UTF-8 text file."),
+    against: Optional[Path] = typer.Option(None, "--against",
+                                           help="A result written by `proposal-nlp run`: compare its counts with the stated ones."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write the figures (and comparison) to this CSV."),
+    force: bool = typer.Option(False, "--force", "-f", help="Overwrite an existing output."),
+):
+    """Read the counts a handling summary states, check that they add up, compare them with a batch."""
+    from .audit import audit_summary, compare_figures, figures_from_table
+
+    try:
+        if not summary.is_file():
+            raise ProposalNLPError(f"summary file {str(summary)!r} not found; pass the path of a .txt file", code="PN180")
+        try:
+            text = summary.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ProposalNLPError(f"{summary} is not UTF-8; save it as UTF-8 text first", code="PN181") from exc
+        figures, checks = audit_summary(text)
+        table = figures.drop(columns=["evidence"])
+        if against is not None:
+            from .io import read_result
+
+            result = read_result(against)
+            table = compare_figures(figures, figures_from_table(result.proposals, kind_col="kind",
+                                                                handling_col="handling"))
+        if output is not None:
+            if output.exists() and not force:
+                raise ProposalNLPError(f"{output} exists; pass --force to overwrite it", code="PN150")
+            table.to_csv(output, index=False, encoding="utf-8-sig")
+    except ProposalNLPError as exc:
+        _fail(exc)
+    typer.echo(table.to_string(index=False))
+    if not checks.empty:
+        typer.echo("")
+        typer.echo(checks.to_string(index=False))
+    bad = int((~checks["ok"]).sum()) if not checks.empty else 0
+    _note(f"{len(figures)} figures, {len(checks)} checks, {bad} failed")
+
+
 def main(argv=None) -> None:
     """Console entry point ``proposal-nlp``."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s", stream=sys.stderr)

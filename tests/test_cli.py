@@ -200,3 +200,45 @@ def test_segment_command(tmp_path):
     lines = res.stdout.splitlines()
     assert len(lines) == 3 and "".join(lines[0].split()) == "加强消防安全管理" and lines[1] == ""
     assert invoke("segment", tmp_path / "nope.txt").exit_code == 1
+
+
+AUDIT_TEXT = ("今年我局共承办建议提案5件。包括人大代表建议3件（主办1件，会办2件），其中消防事项2件（主办1件，会办1件）；"
+              "政协提案2件（主办1件，会办1件）。")
+
+
+def test_audit_reads_and_checks_a_summary(tmp_path):
+    path = tmp_path / "summary.txt"
+    path.write_text(AUDIT_TEXT, encoding="utf-8")
+    out = tmp_path / "figures.csv"
+    res = CliRunner().invoke(app, ["audit", str(path), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "人大代表建议 all: 主办 + 会办" in res.output
+    figures = pd.read_csv(out, encoding="utf-8-sig")
+    assert set(figures["count"]) == {5, 3, 1, 2}
+    # refuses to overwrite without --force
+    res = CliRunner().invoke(app, ["audit", str(path), "-o", str(out)])
+    assert res.exit_code == 1 and "--force" in res.output
+
+
+def test_audit_flags_a_sum_that_does_not_hold(tmp_path):
+    path = tmp_path / "summary.txt"
+    path.write_text(AUDIT_TEXT.replace("会办2件", "会办4件"), encoding="utf-8")
+    res = CliRunner().invoke(app, ["audit", str(path)])
+    assert res.exit_code == 0
+    assert "False" in res.output
+
+
+def test_audit_missing_file(tmp_path):
+    res = CliRunner().invoke(app, ["audit", str(tmp_path / "none.txt")])
+    assert res.exit_code == 1 and "PN180" in res.output
+
+
+def test_audit_against_a_result(tmp_path, standins, files):
+    inp, fw = files
+    out = tmp_path / "out"
+    assert CliRunner().invoke(app, ["run", str(inp), "-o", str(out), "--policy", str(fw)]).exit_code == 0
+    path = tmp_path / "summary.txt"
+    path.write_text(AUDIT_TEXT, encoding="utf-8")
+    res = CliRunner().invoke(app, ["audit", str(path), "--against", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "stated" in res.output and "computed" in res.output
