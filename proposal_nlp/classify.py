@@ -27,6 +27,7 @@ import re
 import unicodedata
 import warnings
 from collections.abc import Iterable, Sequence
+from itertools import repeat
 
 import numpy as np
 import pandas as pd
@@ -48,7 +49,7 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "TextClassifier", "EmergencyClassifier", "train_classifier", "load_classifier",
-    "TOPIC_IDS", "text_features", "feature_tokens",
+    "TOPIC_IDS", "text_features", "feature_tokens", "passage_tokens",
 ]
 
 #: the ten topic ids of the default taxonomy (``../shared/spec/taxonomy.md``), in order
@@ -65,6 +66,12 @@ CHAR_PATTERN = r"#\S+"  # "#" never occurs inside a word: non-word characters be
 _PATTERNS = {"word": (WORD_PATTERN,), "char": (CHAR_PATTERN, r"(?<!\S)#\S+")}
 MODELS = ("svm", "logreg")
 _NON_WORD = re.compile(r"[^\w]+")
+# passage marks (see passage_tokens): the sentence and clause ends of proposal_nlp.normalize
+_SENT_ENDS = "。！？!?；;\n…"
+_CLAUSE_ENDS = "，,：:、"
+_SENT_MARK = re.compile(rf"[^\w]*[{re.escape(_SENT_ENDS)}][^\w]*")
+_CLAUSE_MARK = re.compile(rf"[^\w\n]*[{re.escape(_CLAUSE_ENDS)}][^\w\n]*")
+_OTHER_MARK = re.compile(r"[^\w\n\t]+")
 _CHUNK = 500  # texts per predict chunk: bounds memory on very large batches
 
 
@@ -98,6 +105,11 @@ def feature_tokens(text: str, segmenter, *, max_chars: int = 20000, word_ngram_r
     toks = " ".join(segmenter.cut(text.lower())).split()
     if not toks:
         return None
+    return _pair_from_tokens(toks, word_ngram_range, char_ngram_range)
+
+
+def _pair_from_tokens(toks: list[str], word_ngram_range, char_ngram_range) -> tuple[list[str], list[str]]:
+    """``(words, chars)`` of :func:`feature_tokens` from the segmented words ``toks``."""
     lo, hi = word_ngram_range
     words = list(toks) if lo <= 1 else []
     for n in range(max(lo, 2), hi + 1):
@@ -109,6 +121,108 @@ def feature_tokens(text: str, segmenter, *, max_chars: int = 20000, word_ngram_r
             grams = run if n == 1 else map("".join, zip(*(run[i:] for i in range(n))))
             chars.extend(map("#".__add__, grams))
     return words, chars
+
+
+def _marked_text(text: str) -> str:
+    """``text`` cleaned as :func:`feature_tokens` cleans it, but a run of non-word characters
+    that holds a sentence end becomes a newline and one that holds a clause end a tab."""
+    text = _SENT_MARK.sub("\n", text)
+    text = _CLAUSE_MARK.sub("\t", text)
+    text = _OTHER_MARK.sub(" ", text)
+    norm = unicodedata.normalize("NFKC", text)
+    if norm != text:
+        text = _OTHER_MARK.sub(" ", _CLAUSE_MARK.sub("\t", _SENT_MARK.sub("\n", norm)))
+    return text
+
+
+def _passage_groups(text: str, segmenter, passage_chars: int, max_chars: int):
+    """The words of the text and their grouping into passages (lists of words)."""
+    if len(text) > max_chars:
+        text = text[:max_chars]
+    joined = " ".join(segmenter.cut(_marked_text(text).lower()))
+    groups: list[list[str]] = []
+    cur: list[str] = []
+    size = 0
+    for sent in joined.split("\n"):
+        units = sent.split("\t") if len(sent) > 2 * passage_chars else (sent,)
+        for unit in units:
+            words = unit.split()
+            if not words:
+                continue
+            cur.extend(words)
+            size += sum(map(len, words))
+            if size >= passage_chars:
+                groups.append(cur)
+                cur, size = [], 0
+    if cur:
+        groups.append(cur)
+    return groups
+
+
+def _split_grams(grams_by_n: dict, bounds: list[int], total: int) -> tuple[list[list], list]:
+    """Cut the n-gram lists of a whole sequence (``n -> grams at positions 0..``) into the
+    grams inside each passage ``[bounds[k], bounds[k+1])`` and those crossing a boundary."""
+    edges = [0, *bounds, total]
+    inside: list[list] = [[] for _ in range(len(edges) - 1)]
+    crossing: list = []
+    for n, grams in grams_by_n.items():
+        for k in range(len(edges) - 1):
+            a, e = edges[k], edges[k + 1]
+            inside[k].extend(grams[a:max(a, e - n + 1)])
+            if k:  # grams that start before this passage and reach into it
+                crossing.extend(grams[max(edges[k - 1], a - n + 1):a])
+    return inside, crossing
+
+
+def _passage_parts(text: str, segmenter, *, passage_chars: int = 150, max_chars: int = 20000,
+                   word_ngram_range=(1, 2), char_ngram_range=(2, 2)):
+    """``(passages, bridge)``: the feature pairs of the passages of a text and the pair of
+    the n-grams that cross passage boundaries, so that the whole text's counts are the sum
+    of all of them (no token is hashed twice). ``passages`` has one pair for a text of one
+    passage (``bridge`` is then empty) and none for a text without words."""
+    groups = _passage_groups(text, segmenter, passage_chars, max_chars)
+    if len(groups) < 2:
+        return [_pair_from_tokens(g, word_ngram_range, char_ngram_range) for g in groups], ([], [])
+    toks = [w for g in groups for w in g]
+    bounds, cbounds, pos, cpos = [], [], 0, 0
+    for g in groups[:-1]:
+        pos += len(g)
+        cpos += sum(map(len, g))
+        bounds.append(pos)
+        cbounds.append(cpos)
+    lo, hi = word_ngram_range
+    wgrams = {n: (toks if n == 1 else list(map("+".join, zip(*(toks[i:] for i in range(n))))))
+              for n in range(max(lo, 1), hi + 1)}
+    words, wcross = _split_grams(wgrams, bounds, len(toks))
+    chars, ccross = [[] for _ in groups], []
+    if char_ngram_range:
+        run = "".join(toks)
+        cgrams = {n: list(map("#".__add__, run if n == 1 else map("".join, zip(*(run[i:] for i in range(n))))))
+                  for n in range(char_ngram_range[0], char_ngram_range[1] + 1)}
+        chars, ccross = _split_grams(cgrams, cbounds, len(run))
+    return list(zip(words, chars)), (wcross, ccross)
+
+
+def passage_tokens(text: str, segmenter, *, passage_chars: int = 150, max_chars: int = 20000,
+                   word_ngram_range=(1, 2), char_ngram_range=(2, 2)):
+    """The features of a whole text and of its passages, segmenting the text once.
+
+    Passages follow the sentence ends of :func:`proposal_nlp.normalize.split_sentences`
+    (a sentence longer than twice ``passage_chars`` is cut at its clause ends, as
+    :func:`~proposal_nlp.normalize.split_clauses` cuts): consecutive sentences are grouped
+    into passages of at least ``passage_chars`` word characters (the last may be shorter).
+    The marks only change which whitespace the segmenter sees between words, so the
+    whole-text pair equals :func:`feature_tokens`. Returns ``(whole, passages)``: ``whole``
+    is a pair or None (no word), ``passages`` a list of pairs (empty when the text makes one
+    passage at most).
+    """
+    groups = _passage_groups(text, segmenter, passage_chars, max_chars)
+    if not groups:
+        return None, []
+    whole = _pair_from_tokens([w for g in groups for w in g], word_ngram_range, char_ngram_range)
+    if len(groups) < 2:
+        return whole, []
+    return whole, [_pair_from_tokens(g, word_ngram_range, char_ngram_range) for g in groups]
 
 
 def text_features(text: str, segmenter, **kw) -> str:
@@ -547,8 +661,26 @@ def _as_list(X) -> list:
     return list(X)
 
 
-def _frame_tokens(texts: Sequence, seg, kw: dict) -> list:
-    """Token pairs for predict_frame: missing or wordless texts give None (an empty row)."""
+class _Passages:
+    """Tokens of a long text for passage scoring: the passages' pairs and the pair of the
+    n-grams crossing their boundaries (together: the whole text's tokens, each once)."""
+
+    __slots__ = ("pairs", "bridge")
+
+    def __init__(self, pairs, bridge):
+        self.pairs, self.bridge = pairs, bridge
+
+    def whole(self) -> tuple[list[str], list[str]]:
+        words = [w for p in self.pairs for w in p[0]] + self.bridge[0]
+        chars = [c for p in self.pairs for c in p[1]] + self.bridge[1]
+        return words, chars
+
+
+def _frame_tokens(texts: Sequence, seg, kw: dict, passages: dict | None = None) -> list:
+    """Token pairs for predict_frame: missing or wordless texts give None (an empty row).
+
+    With ``passages`` (``{"passage_chars", "min_chars"}``) a text longer than ``min_chars``
+    that makes two passages or more gives a :class:`_Passages` (one segmentation)."""
     out = []
     for i, t in enumerate(texts):
         if _is_missing(t):
@@ -557,8 +689,71 @@ def _frame_tokens(texts: Sequence, seg, kw: dict) -> list:
         if not isinstance(t, str):
             raise TypeError(f"[PN001] texts[{i}] must be a str, got {type(t).__name__}; "
                             "convert the column to text (e.g. df[col].astype(str)) or drop that row")
-        out.append(feature_tokens(t, seg, **kw) if t.strip() else None)
+        if not t.strip():
+            out.append(None)
+        elif passages is not None and len(t) > passages["min_chars"]:
+            pairs, bridge = _passage_parts(t, seg, passage_chars=passages["passage_chars"], **kw)
+            out.append(None if not pairs else pairs[0] if len(pairs) == 1 else _Passages(pairs, bridge))
+        else:
+            out.append(feature_tokens(t, seg, **kw))
     return out
+
+
+def _hash_rows(hasher, token_lists):
+    """The counts ``hasher`` gives for token lists, hashed in C: each token is fed as the
+    pair ``(token, 1)`` (what ``input_type="string"`` means) without a Python loop."""
+    from sklearn.feature_extraction import FeatureHasher
+
+    return FeatureHasher(n_features=hasher.n_features, input_type="pair", dtype=hasher.dtype,
+                         alternate_sign=hasher.alternate_sign).transform(zip(t, repeat(1)) for t in token_lists)
+
+
+def _hashed(pipes, rows: list) -> dict | None:
+    """Hashed counts of token pairs for every hasher of ``pipes`` (key -> matrix), or None
+    when a pipeline does not take the fast path."""
+    out = {}
+    for pipe in pipes:
+        for name, block in pipe.named_steps["features"].transformer_list:
+            hasher = block.named_steps["hash"]
+            key = _hasher_key(name, hasher)
+            if key is None:
+                return None
+            if key not in out:
+                part = 0 if name == "word" else 1
+                out[key] = _hash_rows(hasher, (r[part] for r in rows))
+    return out
+
+
+def _passage_counts(pipes, sub: list):
+    """For a chunk with :class:`_Passages`: hashed counts of the whole texts and of the
+    passages (key -> matrix each, the whole rows summed from the passage and bridge rows, so
+    every token is hashed once) and the position in ``sub`` of each passage row; None when
+    the fast path does not apply."""
+    rows, owner, passage_rows, passage_owner = [], [], [], []
+    for k, item in enumerate(sub):
+        if isinstance(item, _Passages):
+            for p in item.pairs:
+                passage_rows.append(len(rows))
+                passage_owner.append(k)
+                rows.append(p)
+                owner.append(k)
+            rows.append(item.bridge)
+            owner.append(k)
+        else:
+            rows.append(item)
+            owner.append(k)
+    H = _hashed(pipes, rows)
+    if H is None:
+        return None
+    W = sparse.csr_matrix((np.ones(len(rows), dtype=np.float32), (np.asarray(owner), np.arange(len(rows)))),
+                          shape=(len(sub), len(rows)))
+    whole, parts = {}, {}
+    for key, M in H.items():
+        S = (W @ M).tocsr()
+        S.sort_indices()  # as hashing the whole text gives: the same numbers to the last bit
+        whole[key] = S
+        parts[key] = M[np.asarray(passage_rows)]
+    return whole, parts, np.asarray(passage_owner, dtype=int)
 
 
 def _decision(pipe: Pipeline, feats) -> np.ndarray:
@@ -578,8 +773,6 @@ def _decision_tokens(pipe: Pipeline, pairs: list, cache: dict | None = None) -> 
     """Decision values from :func:`feature_tokens` pairs: the same numbers as
     ``_decision(pipe, strings)``, without re-splitting the strings by regular expression.
     Hashed counts are shared through ``cache`` between models with the same hashers."""
-    from sklearn.feature_extraction import FeatureHasher
-
     union = pipe.named_steps["features"]
     cache = {} if cache is None else cache
     blocks = []
@@ -591,8 +784,7 @@ def _decision_tokens(pipe: Pipeline, pairs: list, cache: dict | None = None) -> 
         counts = cache.get(key)
         if counts is None:
             part = 0 if name == "word" else 1
-            counts = FeatureHasher(n_features=hasher.n_features, input_type="string", dtype=hasher.dtype,
-                                   alternate_sign=hasher.alternate_sign).transform(p[part] for p in pairs)
+            counts = _hash_rows(hasher, (p[part] for p in pairs))
             cache[key] = counts
         X = block.named_steps["tfidf"].transform(counts)
         weight = (union.transformer_weights or {}).get(name)
@@ -722,11 +914,20 @@ class EmergencyClassifier:
     fire_threshold : float
         Probability at or above which ``fire_relevant`` is true.
     fire_label : the label of ``fire`` that means fire-relevant (default True).
+    fire_passages : bool
+        Score a text longer than ``passage_min_chars`` for fire as the highest fire
+        probability of the whole text and of its passages of about ``passage_chars``
+        characters (sentences grouped, see :func:`passage_tokens`), so that a fire concern
+        inside a long message about other matters is not drowned by the rest. Topics are
+        scored on the whole text. Stored in the model card.
+    passage_chars, passage_min_chars : int
+        Passage size and the text length above which passages are scored (150 and 300).
     """
 
     def __init__(self, topics: TextClassifier, fire: TextClassifier, *, topic_thresholds=None,
                  fire_threshold: float = 0.5, fire_label=True, topic_ids: Iterable[str] = TOPIC_IDS,
-                 name: str = "emergency"):
+                 name: str = "emergency", fire_passages: bool = False, passage_chars: int = 150,
+                 passage_min_chars: int = 300):
         check_is_fitted(topics, "pipeline_")
         check_is_fitted(fire, "pipeline_")
         if not topics.multilabel:
@@ -747,9 +948,16 @@ class EmergencyClassifier:
         self.fire_threshold = float(fire_threshold)
         self.fire_label = fire_label
         self.name = name
+        self.fire_passages = bool(fire_passages)
+        self.passage_chars = int(passage_chars)
+        self.passage_min_chars = int(passage_min_chars)
+        if self.passage_chars < 1 or self.passage_min_chars < 0:
+            raise ModelError(f"passage_chars must be >= 1 and passage_min_chars >= 0; got "
+                             f"{passage_chars}, {passage_min_chars}", code="PN314")
 
     def __repr__(self) -> str:
-        return f"EmergencyClassifier(name={self.name!r}, topics={len(self.topics.classes_)}, fire_threshold={self.fire_threshold})"
+        return (f"EmergencyClassifier(name={self.name!r}, topics={len(self.topics.classes_)}, "
+                f"fire_threshold={self.fire_threshold}, fire_passages={self.fire_passages})")
 
     @property
     def classes_(self):
@@ -773,20 +981,47 @@ class EmergencyClassifier:
         same_features = (self.fire._feature_kw() == self.topics._feature_kw()
                          and self.fire.backend == self.topics.backend)
         fseg = seg if same_features else self.fire._segmenter()
+        passages = ({"passage_chars": self.passage_chars, "min_chars": self.passage_min_chars}
+                    if self.fire_passages else None)
         for start in range(0, n, _CHUNK):  # chunks bound the memory of big batches
-            pairs = _frame_tokens(texts[start:start + _CHUNK], seg, kw)
+            chunk = texts[start:start + _CHUNK]
+            pairs = _frame_tokens(chunk, seg, kw, passages if same_features else None)
             idx = [i for i, f in enumerate(pairs) if f is not None]
             if not idx:
                 continue
             sub = [pairs[i] for i in idx]
             rows = np.asarray(idx) + start
-            cache: dict = {}  # both models hash the same tokens once
+            split, slow = None, []
+            if any(isinstance(p, _Passages) for p in sub):
+                split = _passage_counts((self.topics.pipeline_, self.fire.pipeline_), sub)
+                if split is None:  # not the fast path: whole texts from their parts
+                    slow = [(k, q) for k, p in enumerate(sub) if isinstance(p, _Passages) for q in p.pairs]
+                    sub = [p.whole() if isinstance(p, _Passages) else p for p in sub]
+            # both models hash the same tokens once
+            cache: dict = {} if split is None else dict(split[0])
             Pt = self.topics._proba_from_decision(_decision_tokens(self.topics.pipeline_, sub, cache))
             T[np.ix_(rows, cols)] = Pt
             if not same_features:
-                sub = [feature_tokens(texts[r], fseg, **self.fire._feature_kw()) or ([], []) for r in rows]
-                cache = {}
+                sub = _frame_tokens([chunk[i] for i in idx], fseg, self.fire._feature_kw(), passages)
+                keep = [k for k, p in enumerate(sub) if p is not None]
+                sub = [p if p is not None else ([], []) for p in sub]
+                split, slow = None, []
+                if keep and any(isinstance(p, _Passages) for p in sub):
+                    split = _passage_counts((self.fire.pipeline_,), sub)
+                    if split is None:
+                        slow = [(k, q) for k, p in enumerate(sub) if isinstance(p, _Passages) for q in p.pairs]
+                        sub = [p.whole() if isinstance(p, _Passages) else p for p in sub]
+                cache = {} if split is None else dict(split[0])
             F[rows] = self.fire._proba_from_decision(_decision_tokens(self.fire.pipeline_, sub, cache))[:, fcol]
+            if split is not None and len(split[2]):
+                # a long text's fire score: the highest of the whole text and its passages
+                Fp = self.fire._proba_from_decision(
+                    _decision_tokens(self.fire.pipeline_, [], dict(split[1])))[:, fcol]
+                np.maximum.at(F, rows[split[2]], Fp)
+            elif slow:
+                Fp = self.fire._proba_from_decision(
+                    _decision_tokens(self.fire.pipeline_, [q for _, q in slow]))[:, fcol]
+                np.maximum.at(F, rows[[k for k, _ in slow]], Fp)
         thr = np.array([self.topic_thresholds[t] for t in self.topic_ids])
         ids = np.asarray(self.topic_ids, dtype=object)
         frame = {

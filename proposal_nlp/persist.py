@@ -139,7 +139,9 @@ def save_classifier(clf, path, *, card: dict | None = None) -> Path:
         obj = {"format": FORMAT, "kind": "emergency", "topics": topics, "fire": fire}
         meta = {"kind": "emergency", "topic_ids": list(clf.topic_ids), "topics": tmeta, "fire": fmeta,
                 "topic_thresholds": clf.topic_thresholds, "fire_threshold": clf.fire_threshold,
-                "fire_label": _jsonable(clf.fire_label), "name": clf.name}
+                "fire_label": _jsonable(clf.fire_label), "name": clf.name,
+                "fire_passages": clf.fire_passages, "passage_chars": clf.passage_chars,
+                "passage_min_chars": clf.passage_min_chars}
     elif isinstance(clf, TextClassifier):
         text, meta = _text_state(clf)
         obj = {"format": FORMAT, "kind": "text", "text": text}
@@ -239,7 +241,10 @@ def load_classifier(name_or_path="default", *, trusted: list[str] | tuple = ()):
         fire = _text_from_state(obj["fire"], card["fire"])
         clf = EmergencyClassifier(topics, fire, topic_thresholds=card["topic_thresholds"],
                                   fire_threshold=card["fire_threshold"], fire_label=card["fire_label"],
-                                  topic_ids=card["topic_ids"], name=card.get("name", path.stem))
+                                  topic_ids=card["topic_ids"], name=card.get("name", path.stem),
+                                  fire_passages=card.get("fire_passages", False),
+                                  passage_chars=card.get("passage_chars", 150),
+                                  passage_min_chars=card.get("passage_min_chars", 300))
     else:  # pragma: no cover
         raise ModelError(f"{path.name}: unknown model kind {obj['kind']!r}", code="PN327")
     clf.card_ = card

@@ -13,7 +13,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 
-from proposal_nlp import InputError, Segmenter, TextClassifier, train_classifier
+from proposal_nlp import InputError, ModelError, Segmenter, TextClassifier, train_classifier
 from proposal_nlp.classify import TOPIC_IDS, WORD_PATTERN, EmergencyClassifier, text_features
 
 FIRE = [
@@ -345,6 +345,69 @@ def test_emergency_refuses_wrong_models(fitted, multilabel):
         EmergencyClassifier(fitted, fitted)
     with pytest.raises(ModelError, match="binary"):
         EmergencyClassifier(multilabel, fitted)
+
+
+# ------------------------------------------------------------------ passages of long texts
+_PIECES = st.sampled_from(["消防通道被占用", "电动车充电", "学校收费", "公交线路", "abc", "12",
+                           "。", "！", "；", "，", "、", " ", "\n", "…", "（", "）", "Ａ"])
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(_PIECES, max_size=60), st.integers(1, 40), st.sampled_from([(1, 2), (1, 3), (2, 2)]),
+       st.sampled_from([(2, 2), (1, 3), None]))
+def test_passage_parts_add_up_to_the_whole_text(pieces, size, words, chars):
+    from collections import Counter
+
+    from proposal_nlp.classify import _passage_parts, feature_tokens, passage_tokens
+
+    text = "".join(pieces)
+    kw = dict(word_ngram_range=words, char_ngram_range=chars)
+    want = feature_tokens(text, _SEG, **kw)
+    whole, passages = passage_tokens(text, _SEG, passage_chars=size, **kw)
+    assert whole == want  # one segmentation gives the same whole-text features
+    parts, bridge = _passage_parts(text, _SEG, passage_chars=size, **kw)
+    if want is None:
+        assert parts == [] and passages == []
+        return
+    assert passages == (parts if len(parts) > 1 else [])
+    w, c = Counter(bridge[0]), Counter(bridge[1])
+    for p in parts:
+        w.update(p[0])
+        c.update(p[1])
+    assert w == Counter(want[0]) and c == Counter(want[1])
+
+
+def test_passages_follow_sentences():
+    from proposal_nlp.classify import passage_tokens
+
+    text = "学校收费太高。" * 30 + "楼道电动车充电起火！" + "公交线路不合理；" * 30
+    whole, passages = passage_tokens(text, _SEG, passage_chars=40)
+    assert len(passages) >= 3
+    assert any("起火" in p[0] for p in passages)
+    for p in passages:  # a sentence is never split: passages hold whole sentences
+        assert p[0].count("学校") == p[0].count("太高")
+        assert sum("公交" in w for w in p[0] if "+" not in w) == p[0].count("不合理")
+    assert sum(len([w for w in p[0] if "+" not in w]) for p in passages) == len([w for w in whole[0] if "+" not in w])
+
+
+def test_emergency_fire_passages(emergency):
+    long = "学校收费太高，孩子上学难，幼儿园学位不足，教师编制不足。" * 12 + "楼道电动车充电起火。"
+    texts = [long, "电动自行车楼道充电起火", "学校收费太高" * 80, "", None]
+    plain = emergency.predict_frame(texts)
+    on = EmergencyClassifier(emergency.topics, emergency.fire, fire_passages=True, passage_chars=40,
+                             passage_min_chars=100)
+    frame = on.predict_frame(texts)
+    assert frame["fire_score"][0] > plain["fire_score"][0]  # the passage with the fire counts
+    assert frame["fire_score"][1] == plain["fire_score"][1]  # short texts: the whole text only
+    assert (frame["fire_score"] >= plain["fire_score"] - 1e-12).all()
+    for t in TOPIC_IDS:  # topics are scored on the whole text either way
+        np.testing.assert_allclose(frame[f"score_{t}"], plain[f"score_{t}"], atol=1e-9)
+    assert frame["fire_score"][3] == 0.0 and frame["fire_score"][4] == 0.0
+    # the same scores in any batch: one text alone or among others
+    alone = on.predict_frame([long])
+    assert alone["fire_score"][0] == pytest.approx(frame["fire_score"][0], abs=1e-9)
+    with pytest.raises(ModelError, match="passage_chars"):
+        EmergencyClassifier(emergency.topics, emergency.fire, passage_chars=0)
 
 
 @pytest.mark.slow

@@ -70,10 +70,22 @@ def test_round_trip_emergency(tmp_path, em_model):
     loaded = load_classifier(str(path))
     assert isinstance(loaded, EmergencyClassifier)
     assert loaded.fire_threshold == 0.4 and loaded.topic_thresholds["e_bikes"] == 0.3
+    assert loaded.fire_passages is False
     a, b = em_model.predict_frame(PROBE), loaded.predict_frame(PROBE)
     assert a.equals(b)
     assert list(b.columns)[:3] == ["topics", "fire_relevant", "fire_score"]
     assert len([c for c in b.columns if c.startswith("score_")]) == len(TOPIC_IDS)
+
+
+def test_round_trip_keeps_passage_options(tmp_path, em_model):
+    clf = EmergencyClassifier(em_model.topics, em_model.fire, fire_passages=True, passage_chars=20,
+                              passage_min_chars=30)
+    path = save_classifier(clf, tmp_path / "em.skops")
+    loaded = load_classifier(str(path))
+    assert (loaded.fire_passages, loaded.passage_chars, loaded.passage_min_chars) == (True, 20, 30)
+    assert loaded.card_["fire_passages"] is True
+    probe = PROBE + ["学校收费太高，孩子上学难。" * 5 + "楼道电动车充电起火。"]
+    assert clf.predict_frame(probe).equals(loaded.predict_frame(probe))
 
 
 def test_card_embedded_when_side_file_missing(tmp_path, text_model):
