@@ -136,7 +136,7 @@ def _marked_text(text: str) -> str:
 
 
 def _passage_groups(text: str, segmenter, passage_chars: int, max_chars: int):
-    """The words of the text and their grouping into passages (lists of words)."""
+    """The words of the text (cut at ``max_chars``) grouped into passages: lists of words."""
     if len(text) > max_chars:
         text = text[:max_chars]
     joined = " ".join(segmenter.cut(_marked_text(text).lower()))
