@@ -410,6 +410,21 @@ def test_emergency_fire_passages(emergency):
         EmergencyClassifier(emergency.topics, emergency.fire, passage_chars=0)
 
 
+def test_emergency_fire_passages_with_other_fire_features(emergency):
+    from proposal_nlp.classify import _decision_tokens, passage_tokens
+
+    fire = TextClassifier(char_ngram_range=(2, 3), **SMALL).fit(X, [y == "fire" for y in Y])
+    clf = EmergencyClassifier(emergency.topics, fire, fire_passages=True, passage_chars=40, passage_min_chars=100)
+    long = "学校收费太高，孩子上学难，幼儿园学位不足，教师编制不足。" * 12 + "楼道电动车充电起火。"
+    frame = clf.predict_frame([long, "学校收费太高", None])
+    _, passages = passage_tokens(long, fire._segmenter(), passage_chars=40, **fire._feature_kw())
+    best = max(fire.predict_proba([long])[0, 1],
+               fire._proba_from_decision(_decision_tokens(fire.pipeline_, passages))[:, 1].max())
+    assert frame["fire_score"][0] == pytest.approx(best, abs=1e-9)
+    assert frame["fire_score"][1] == pytest.approx(fire.predict_proba(["学校收费太高"])[0, 1], abs=1e-9)
+    assert frame["fire_score"][2] == 0.0
+
+
 @pytest.mark.slow
 def test_teddy_accuracy_on_shared_data():
     from proposal_nlp import data_dir
