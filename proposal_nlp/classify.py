@@ -85,14 +85,15 @@ def _is_missing(value) -> bool:
 
 
 def feature_tokens(text: str, segmenter, *, max_chars: int = 20000, word_ngram_range=(1, 2),
-                   char_ngram_range=(2, 2)) -> tuple[list[str], list[str]] | None:
+                   char_ngram_range=(2, 2), stopwords=None) -> tuple[list[str], list[str]] | None:
     """The features of one raw text as two token lists: ``(words, chars)``, or None when
     the text has no word at all.
 
     The text is cut at ``max_chars``; everything that is not a word character becomes a
     space; it is NFKC-normalised and lower-cased; the rest is segmented. ``words`` holds the words and
     word n-grams joined by ``+`` (e.g. ``消防+通道``); ``chars`` the character n-grams of the
-    words run together, marked ``#`` (e.g. ``#消防``). All loops run in C
+    words run together, marked ``#`` (e.g. ``#消防``). Words in ``stopwords`` (a set of
+    lower-case words) are dropped before the n-grams are built. All loops run in C
     (``map``/``zip``/``join``), which keeps the predict path fast.
     """
     if len(text) > max_chars:
@@ -103,6 +104,8 @@ def feature_tokens(text: str, segmenter, *, max_chars: int = 20000, word_ngram_r
     if norm != text:
         text = _NON_WORD.sub(" ", norm)
     toks = " ".join(segmenter.cut(text.lower())).split()
+    if stopwords:
+        toks = [w for w in toks if w not in stopwords]
     if not toks:
         return None
     return _pair_from_tokens(toks, word_ngram_range, char_ngram_range)
@@ -135,7 +138,7 @@ def _marked_text(text: str) -> str:
     return text
 
 
-def _passage_groups(text: str, segmenter, passage_chars: int, max_chars: int):
+def _passage_groups(text: str, segmenter, passage_chars: int, max_chars: int, stopwords=None):
     """The words of the text (cut at ``max_chars``) grouped into passages: lists of words."""
     if len(text) > max_chars:
         text = text[:max_chars]
@@ -147,6 +150,8 @@ def _passage_groups(text: str, segmenter, passage_chars: int, max_chars: int):
         units = sent.split("\t") if len(sent) > 2 * passage_chars else (sent,)
         for unit in units:
             words = unit.split()
+            if stopwords:
+                words = [w for w in words if w not in stopwords]
             if not words:
                 continue
             cur.extend(words)
@@ -175,12 +180,12 @@ def _split_grams(grams_by_n: dict, bounds: list[int], total: int) -> tuple[list[
 
 
 def _passage_parts(text: str, segmenter, *, passage_chars: int = 150, max_chars: int = 20000,
-                   word_ngram_range=(1, 2), char_ngram_range=(2, 2)):
+                   word_ngram_range=(1, 2), char_ngram_range=(2, 2), stopwords=None):
     """``(passages, bridge)``: the feature pairs of the passages of a text and the pair of
     the n-grams that cross passage boundaries, so that the whole text's counts are the sum
     of all of them (no token is hashed twice). ``passages`` has one pair for a text of one
     passage (``bridge`` is then empty) and none for a text without words."""
-    groups = _passage_groups(text, segmenter, passage_chars, max_chars)
+    groups = _passage_groups(text, segmenter, passage_chars, max_chars, stopwords)
     if len(groups) < 2:
         return [_pair_from_tokens(g, word_ngram_range, char_ngram_range) for g in groups], ([], [])
     toks = [w for g in groups for w in g]
@@ -204,7 +209,7 @@ def _passage_parts(text: str, segmenter, *, passage_chars: int = 150, max_chars:
 
 
 def passage_tokens(text: str, segmenter, *, passage_chars: int = 150, max_chars: int = 20000,
-                   word_ngram_range=(1, 2), char_ngram_range=(2, 2)):
+                   word_ngram_range=(1, 2), char_ngram_range=(2, 2), stopwords=None):
     """The features of a whole text and of its passages, segmenting the text once.
 
     Passages follow the sentence ends of :func:`proposal_nlp.normalize.split_sentences`
@@ -216,7 +221,7 @@ def passage_tokens(text: str, segmenter, *, passage_chars: int = 150, max_chars:
     is a pair or None (no word), ``passages`` a list of pairs (empty when the text makes one
     passage at most).
     """
-    groups = _passage_groups(text, segmenter, passage_chars, max_chars)
+    groups = _passage_groups(text, segmenter, passage_chars, max_chars, stopwords)
     if not groups:
         return None, []
     whole = _pair_from_tokens([w for g in groups for w in g], word_ngram_range, char_ngram_range)
@@ -282,12 +287,18 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         Folds of the cross-validated sigmoid calibration of the probabilities.
     random_state : int
         Seed; a fixed seed gives identical models.
+    stopwords : list of str, optional
+        Words dropped after segmentation, in training and in prediction. Use it when the
+        training texts lost their stopwords (a corpus shipped segmented and cleaned) but the
+        texts to classify are raw: the same words then leave both sides.
     """
+
+    stopwords = None  # models saved before the option existed load without it
 
     def __init__(self, *, backend="rjieba", multilabel=False, model="svm", C=0.5,
                  class_weight=None, word_ngram_range=(1, 2), char_ngram_range=(2, 2),
                  char_weight=1.0, n_features=2**18, sublinear_tf=True, max_chars=20000,
-                 cv=3, random_state=0):
+                 cv=3, random_state=0, stopwords=None):
         self.backend = backend
         self.multilabel = multilabel
         self.model = model
@@ -301,6 +312,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         self.max_chars = max_chars
         self.cv = cv
         self.random_state = random_state
+        self.stopwords = stopwords
 
     # ------------------------------------------------------------------ helpers
     def __sklearn_tags__(self):
@@ -319,8 +331,11 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         return seg
 
     def _feature_kw(self) -> dict:
-        return {"max_chars": self.max_chars, "word_ngram_range": tuple(self.word_ngram_range),
-                "char_ngram_range": tuple(self.char_ngram_range) if self.char_ngram_range else None}
+        kw = {"max_chars": self.max_chars, "word_ngram_range": tuple(self.word_ngram_range),
+              "char_ngram_range": tuple(self.char_ngram_range) if self.char_ngram_range else None}
+        if self.stopwords:
+            kw["stopwords"] = frozenset(str(w).lower() for w in self.stopwords)
+        return kw
 
     def __getstate__(self):
         state = self.__dict__.copy()

@@ -130,6 +130,21 @@ def test_pipeline_holds_only_sklearn_numpy_scipy(fitted):
     assert blocks["word"].named_steps["hash"].token_pattern == WORD_PATTERN
 
 
+def test_stopwords_leave_training_and_prediction(tmp_path):
+    from proposal_nlp import load_classifier, save_classifier
+
+    clf = TextClassifier(stopwords=["的", "了", "请"], **SMALL)
+    assert clf.features(["请清理楼道的杂物了"]) == TextClassifier(**SMALL).features(["清理 楼道 杂物"])
+    assert clone(clf).get_params()["stopwords"] == ["的", "了", "请"]
+    clf.fit(X, Y)
+    assert clf.predict(["楼道的电动车充电起火了"])[0] == "fire"
+    path = save_classifier(clf, tmp_path / "m.skops")
+    again = load_classifier(path)
+    assert list(again.stopwords) == clf.stopwords
+    np.testing.assert_allclose(again.predict_proba(X), clf.predict_proba(X))
+    assert TextClassifier.stopwords is None  # older model files load without the option
+
+
 def test_text_features():
     from proposal_nlp import Segmenter
 
@@ -354,14 +369,14 @@ _PIECES = st.sampled_from(["消防通道被占用", "电动车充电", "学校�
 
 @settings(max_examples=80, deadline=None)
 @given(st.lists(_PIECES, max_size=60), st.integers(1, 40), st.sampled_from([(1, 2), (1, 3), (2, 2)]),
-       st.sampled_from([(2, 2), (1, 3), None]))
-def test_passage_parts_add_up_to_the_whole_text(pieces, size, words, chars):
+       st.sampled_from([(2, 2), (1, 3), None]), st.sampled_from([None, frozenset({"的", "了", "消防"})]))
+def test_passage_parts_add_up_to_the_whole_text(pieces, size, words, chars, stop):
     from collections import Counter
 
     from proposal_nlp.classify import _passage_parts, feature_tokens, passage_tokens
 
     text = "".join(pieces)
-    kw = dict(word_ngram_range=words, char_ngram_range=chars)
+    kw = dict(word_ngram_range=words, char_ngram_range=chars, stopwords=stop)
     want = feature_tokens(text, _SEG, **kw)
     whole, passages = passage_tokens(text, _SEG, passage_chars=size, **kw)
     assert whole == want  # one segmentation gives the same whole-text features
