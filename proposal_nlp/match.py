@@ -48,6 +48,13 @@ more often (0.78 → 0.81) while P@1 moves within noise (0.51 → 0.49, two asks
 (measured on 2 busy cores: about 5 texts/s at 128 characters, 3 at 256 — fine for a policy's
 clauses and a batch of asks, hours for all law articles), and the coverage verdict keeps
 resting on literal support so that it reads the same with or without embeddings.
+
+Hubness (``match(hubness=True)``, for a batch of queries against one clause collection): CSLS
+lowers clauses that are close to every query (generic replies, boilerplate clauses).
+``hubness_channels=True`` corrects each channel on its own before fusing them linearly
+(``weights``, ``dense_weight``) and the fused score once more; ``channel_scores`` gives the
+channels. On the Teddy reply pairs (hubness_k 2 and dense weight 0.4 chosen on the even ids)
+P@1 0.73 → 0.76 and MRR@10 0.78 → 0.81 on all and on the odd ids; lexical alone 0.69 → 0.72.
 """
 from __future__ import annotations
 
@@ -216,6 +223,16 @@ class ClauseMatcher:
         Characters of each text (after dropping a leading salutation) that are embedded.
     dense_batch_size : int
         Texts embedded per call.
+    hubness_k : int
+        Neighbours on each side in the hubness correction (CSLS) of ``match(hubness=True)``:
+        a clause's score is lowered by its mean score with its ``hubness_k`` closest queries of
+        the batch, a query's by its mean with its ``hubness_k`` closest clauses.
+    hubness_channels : bool
+        With ``match(hubness=True)``: correct each channel (BM25, TF-IDF, char bigrams, dense)
+        for hubness on its own, fuse them linearly with ``weights`` (and ``dense_weight``), then
+        correct the fused score once more. On the Teddy reply pairs (hubness_k 2-3, chosen on
+        half of the messages) this lifts P@1 from 0.73 to 0.76 over a single correction of the
+        fused score. Default False (one correction of the fused score).
 
     Learned attributes: ``clause_ids_``, ``texts_``, ``vocab_``, ``n_clauses_``, ``thresholds_``,
     ``dense_`` (whether the dense channel is used) and ``clause_embeddings_`` (when it is).
@@ -228,7 +245,7 @@ class ClauseMatcher:
                  char_idf_power: float = 1.5, max_df: float = 0.2, max_query_terms: int | None = None,
                  chunk_size: int = 256, n_jobs: int = 1, dense=False,
                  dense_weight: float = DEFAULT_DENSE_WEIGHT, dense_max_chars: int = DENSE_MAX_CHARS,
-                 dense_batch_size: int = 32):
+                 dense_batch_size: int = 32, hubness_k: int = 10, hubness_channels: bool = False):
         self.segmenter = segmenter
         self.synonyms = synonyms
         self.method = method
@@ -245,6 +262,8 @@ class ClauseMatcher:
         self.dense_weight = dense_weight
         self.dense_max_chars = dense_max_chars
         self.dense_batch_size = dense_batch_size
+        self.hubness_k = hubness_k
+        self.hubness_channels = hubness_channels
 
     # sklearn-style parameter access (so clone / grid search work)
     def get_params(self, deep: bool = True) -> dict:
@@ -252,7 +271,7 @@ class ClauseMatcher:
                                               "thresholds", "k1", "b", "char_idf_power",
                                               "max_df", "max_query_terms", "chunk_size", "n_jobs",
                                               "dense", "dense_weight", "dense_max_chars",
-                                              "dense_batch_size")}
+                                              "dense_batch_size", "hubness_k", "hubness_channels")}
 
     def set_params(self, **params):
         for k, v in params.items():
@@ -503,6 +522,42 @@ class ClauseMatcher:
         Q, _, _ = self._query_matrix(texts)
         return self._fuse(Q @ self.index_t_, texts)
 
+    def channel_scores(self, texts) -> dict:
+        """Each channel's own scores as full arrays (queries × clauses): ``bm25`` (normalised
+        by the query's best possible score), ``tfidf`` and ``char`` (cosines), and ``dense``
+        when the matcher has the dense channel. A channel with weight 0 scores 0 everywhere."""
+        self._check_fitted()
+        texts = _query_texts(texts)
+        return self._channels(self._query_matrix(texts)[0], texts)
+
+    def _channels(self, Q, texts: list[str], D=None) -> dict:
+        nb = self.word_index_.shape[1]
+        nc = self.char_index_.shape[1]
+        Qc, It = Q.tocsc(), self.index_t_
+        out = {}
+        for name, (a, b) in (("bm25", (0, nb)), ("tfidf", (nb, 2 * nb)), ("char", (2 * nb, 2 * nb + nc))):
+            w = self.weights_[name]
+            part = (Qc[:, a:b].tocsr() @ It[a:b]).toarray().astype(np.float64)
+            out[name] = part / (w * w) if w > 0 else part  # query and index parts each carry w
+        if getattr(self, "dense_", False):
+            out["dense"] = self.dense_scores(texts) if D is None else D
+        return out
+
+    def _hub_scores(self, Q, texts: list[str], S: np.ndarray, D=None, C=None) -> np.ndarray:
+        """Scores corrected for hub clauses (CSLS), for ranking only (``C``: the channels of
+        ``texts`` when already computed)."""
+        k = int(self.hubness_k)
+        if k < 1:
+            raise InputError(f"hubness_k must be at least 1, got {self.hubness_k!r}", code="PN450")
+        if not self.hubness_channels:
+            return _csls(S, k)
+        C = self._channels(Q, texts, D) if C is None else C
+        R = sum(self.weights_[c] * _csls(C[c], k) for c in ("bm25", "tfidf", "char") if self.weights_[c] > 0)
+        if "dense" in C:
+            w = float(self.dense_weight)
+            R = (1.0 - w) * R + w * _csls(C["dense"], k)
+        return _csls(R, k)
+
     # ------------------------------------------------------------------ dense channel
     def _get_embedder(self):
         emb = getattr(self, "_embedder", None)
@@ -549,12 +604,13 @@ class ClauseMatcher:
             return np.zeros((len(texts), C.shape[0]))
         return _dense_map(self._embed(texts, query=True) @ C.T)
 
-    def _fuse(self, L, texts: list[str]) -> np.ndarray:
-        """Full fused scores from the sparse lexical product ``L`` of ``texts``."""
+    def _fuse(self, L, texts: list[str], D=None) -> np.ndarray:
+        """Full fused scores from the sparse lexical product ``L`` of ``texts`` (``D``: their
+        dense scores when already computed)."""
         S = np.asarray(L.toarray(), dtype=np.float64)
         if getattr(self, "dense_", False):
             w = float(self.dense_weight)
-            S = (1.0 - w) * S + w * self.dense_scores(texts)
+            S = (1.0 - w) * S + w * (self.dense_scores(texts) if D is None else D)
         return S
 
     def _support(self, Qc, Qw, idx: np.ndarray) -> np.ndarray:
@@ -580,8 +636,9 @@ class ClauseMatcher:
         dense = getattr(self, "dense_", False)
         if hubness or one_to_one:
             Q, Qc, words = self._query_matrix(texts)
-            S = self._fuse(Q @ self.index_t_, texts)
-            R = _csls(S) if hubness else S.copy()
+            D = self.dense_scores(texts) if dense else None
+            S = self._fuse(Q @ self.index_t_, texts, D)
+            R = self._hub_scores(Q, texts, S, D) if hubness else S.copy()
             if one_to_one:
                 from scipy.optimize import linear_sum_assignment
 

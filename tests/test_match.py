@@ -183,6 +183,27 @@ def test_method_variants_and_hubness(clauses):
     assert one["clause_id"].is_unique
 
 
+def test_channel_scores_rebuild_the_fused_score_and_per_channel_hubness(clauses):
+    asks = ["危化品运输监管", "电动车充电", "消防通道", "应急科普宣传"]
+    m = ClauseMatcher(weights={"bm25": 0.2, "tfidf": 0.3, "char": 0.5}).fit(clauses)
+    C = m.channel_scores(asks)
+    assert set(C) == {"bm25", "tfidf", "char"}
+    assert all(v.shape == (len(asks), len(clauses)) for v in C.values())
+    w = m.weights_
+    # query and index parts each carry their channel's weight
+    np.testing.assert_allclose(sum(w[c] ** 2 * C[c] for c in C), m.score_matrix(asks), atol=1e-5)
+    assert ((C["tfidf"] >= -1e-6) & (C["tfidf"] <= 1 + 1e-5)).all()
+    plain = m.match(asks, top_k=2, hubness=True)
+    m.set_params(hubness_channels=True, hubness_k=2)
+    res = m.match(asks, top_k=2, hubness=True)
+    assert len(res) == len(plain) == 8 and res.groupby("query_id")["coverage"].nunique().eq(1).all()
+    # ranking only: without hubness the option changes nothing
+    pd.testing.assert_frame_equal(m.match(asks, top_k=2), ClauseMatcher(
+        weights={"bm25": 0.2, "tfidf": 0.3, "char": 0.5}).fit(clauses).match(asks, top_k=2))
+    with pytest.raises(InputError, match="hubness_k"):
+        m.set_params(hubness_k=0).match(asks, hubness=True)
+
+
 def test_calibrate_sets_thresholds(clauses):
     m = ClauseMatcher().fit(clauses)
     texts = ["电动自行车集中充电设施", "危险化学品运输监管", "地下空间积水内涝", "图书馆开放时间", "公交线路调整"]
@@ -346,6 +367,15 @@ def test_dense_channel_with_a_given_embedder():
     np.testing.assert_allclose(S, 0.4 * lexical + 0.6 * D, atol=1e-6)
     # the hubness path fuses the same scores
     assert len(m.match(asks, top_k=2, hubness=True)) == 6
+    # per-channel hubness embeds the queries once and keeps the reported raw scores
+    emb.calls.clear()
+    m.set_params(hubness_channels=True, hubness_k=2)
+    res_c = m.match(asks, top_k=2, hubness=True)
+    assert {k for k, _ in emb.calls} == {"query"} and sum(len(b) for _, b in emb.calls) == len(asks)
+    assert set(m.channel_scores(asks)) == {"bm25", "tfidf", "char", "dense"}
+    top = res_c[res_c["rank"] == 1]
+    np.testing.assert_allclose(top["score"], S[np.arange(3), [list(m.clause_ids_).index(c) for c in top["clause_id"]]],
+                               atol=1e-6)
 
 
 def test_dense_weight_zero_is_lexical_and_pickling_keeps_embeddings():
