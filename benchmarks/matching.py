@@ -290,8 +290,9 @@ def part_reply(dense: bool = False, cache: Path | None = CACHE) -> dict:
     return out
 
 
-HUB_K_GRID = [1, 2, 3, 5, 10]
-CHANNEL_DENSE_GRID = [round(x, 2) for x in np.arange(0.15, 0.5001, 0.05)]
+HUB_K_GRID = [2, 3, 5]
+HUB_ROUNDS_GRID = [1, 2, 3]
+CHANNEL_DENSE_GRID = [0.25, 0.3, 0.35, 0.4, 0.45]
 
 
 def _reply_channels(m, Q, messages, replies, S, D, label: str) -> dict:
@@ -301,32 +302,33 @@ def _reply_channels(m, Q, messages, replies, S, D, label: str) -> dict:
     n = len(messages)
     even = np.arange(n) % 2 == 0
     C = m._channels(Q, messages, D)
-    grid = [(k, w) for k in HUB_K_GRID for w in (CHANNEL_DENSE_GRID if D is not None else [m.dense_weight])]
+    grid = [(k, rd, w) for k in HUB_K_GRID for rd in HUB_ROUNDS_GRID
+            for w in (CHANNEL_DENSE_GRID if D is not None else [m.dense_weight])]
     print(f"  per-channel hubness ({label}), chosen on even ids:")
-    print(f"  {'k':>3} {'w':>5} {'P@1 even':>9} {'MRR even':>9} {'P@1 odd':>8} {'MRR odd':>8}")
+    print(f"  {'k':>3} {'rounds':>6} {'w':>5} {'P@1 even':>9} {'MRR even':>9} {'P@1 odd':>8} {'MRR odd':>8}")
     best, best_key = grid[0], (-1.0, -1.0)
-    for k, w in grid:
-        m.set_params(hubness_channels=True, hubness_k=k, dense_weight=w)
+    for k, rd, w in grid:
+        m.set_params(hubness_channels=True, hubness_k=k, hubness_rounds=rd, dense_weight=w)
         r = _ranks(m._hub_scores(Q, messages, S, D, C), replies)
         pe, me = _p1_mrr(r[even])
         po, mo = _p1_mrr(r[~even])
-        if D is None or w in (0.25, 0.35):
-            print(f"  {k:3d} {w:5.2f} {pe:9.3f} {me:9.3f} {po:8.3f} {mo:8.3f}")
+        if D is None or w == 0.35:
+            print(f"  {k:3d} {rd:6d} {w:5.2f} {pe:9.3f} {me:9.3f} {po:8.3f} {mo:8.3f}")
         if (pe + me, me) > best_key:
-            best, best_key = (k, w), (pe + me, me)
-    k, w = best
-    m.set_params(hubness_channels=True, hubness_k=k, dense_weight=w)
+            best, best_key = (k, rd, w), (pe + me, me)
+    k, rd, w = best
+    m.set_params(hubness_channels=True, hubness_k=k, hubness_rounds=rd, dense_weight=w)
     S_used = S if D is None else (1 - w) * S + w * D
     r = _ranks(m._hub_scores(Q, messages, S_used, D, C), replies)
-    m.set_params(hubness_channels=False, hubness_k=10)
+    m.set_params(hubness_channels=False, hubness_k=10, hubness_rounds=1)
     p1, mrr = _p1_mrr(r)
     po, mo = _p1_mrr(r[~even])
-    print(f"  chosen hubness_k = {k}" + (f", dense weight {w}" if D is not None else "") +
+    print(f"  chosen hubness_k = {k}, hubness_rounds = {rd}" + (f", dense weight {w}" if D is not None else "") +
           f": all P@1 {p1:.3f} MRR@10 {mrr:.3f}; held-out odd ids P@1 {po:.3f} MRR@10 {mo:.3f}")
     tag = f"channels_{label}"
     out = {f"reply_p1_{tag}": round(p1, 4), f"reply_mrr10_{tag}": round(mrr, 4),
            f"reply_p1_{tag}_heldout": round(po, 4), f"reply_mrr10_{tag}_heldout": round(mo, 4),
-           f"hubness_k_{label}": k}
+           f"hubness_k_{label}": k, f"hubness_rounds_{label}": rd}
     if D is not None:
         out[f"dense_weight_{tag}"] = w
     return out

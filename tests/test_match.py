@@ -200,8 +200,12 @@ def test_channel_scores_rebuild_the_fused_score_and_per_channel_hubness(clauses)
     # ranking only: without hubness the option changes nothing
     pd.testing.assert_frame_equal(m.match(asks, top_k=2), ClauseMatcher(
         weights={"bm25": 0.2, "tfidf": 0.3, "char": 0.5}).fit(clauses).match(asks, top_k=2))
+    two = m.set_params(hubness_rounds=2).match(asks, top_k=2, hubness=True)
+    assert len(two) == 8 and two["clause_id"].isin(m.clause_ids_).all()
     with pytest.raises(InputError, match="hubness_k"):
         m.set_params(hubness_k=0).match(asks, hubness=True)
+    with pytest.raises(InputError, match="hubness_rounds"):
+        m.set_params(hubness_k=2, hubness_rounds=0).match(asks, hubness=True)
 
 
 def test_calibrate_sets_thresholds(clauses):
