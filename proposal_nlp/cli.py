@@ -47,6 +47,14 @@ def _progress() -> bool:
         return False
 
 
+def _refuse_overwrite(*targets) -> None:
+    """Raise PN150 for the first target that exists (the caller checks ``--force``)."""
+    for target in targets:
+        if target is not None and Path(target).exists():
+            raise ProposalNLPError(f"{target} already exists; choose another output or pass --force to overwrite",
+                                   code="PN150")
+
+
 def _steps(value: str) -> tuple[str, ...]:
     from .batch import STEPS
 
@@ -94,10 +102,8 @@ def run(
                 report = output.with_suffix(".html")
         if output is None:
             output = Path(f"{Path(input).stem}_result.xlsx")
-        for target in (output, report):
-            if target is not None and target.exists() and not force:
-                raise ProposalNLPError(f"{target} already exists; choose another output or pass --force to overwrite",
-                                       code="PN150")
+        if not force:
+            _refuse_overwrite(output, report)
         sheet_arg = int(sheet) if sheet is not None and sheet.isdigit() else sheet
         result = process_file(input, out=output, force=force, stream=True, encoding=encoding, sheet=sheet_arg,
                               text_col=text_col, id_col=id_col, title_col=title_col, policy=policy,
@@ -149,8 +155,8 @@ def train(
     from .io import read_table
 
     try:
-        if output.exists() and not force:
-            raise ProposalNLPError(f"{output} already exists; choose another output or pass --force", code="PN150")
+        if not force:
+            _refuse_overwrite(output)
         df = read_table(table, encoding=encoding)
         from .batch import _require
 
@@ -228,8 +234,8 @@ def segment(
             lines = input.read_text(encoding=encoding or detect_encoding(input)).lstrip("\ufeff").splitlines()
         else:
             lines = sys.stdin.read().splitlines()
-        if output is not None and output.exists() and not force:
-            raise ProposalNLPError(f"{output} already exists; choose another output or pass --force", code="PN150")
+        if not force:
+            _refuse_overwrite(output)
     except ProposalNLPError as exc:
         _fail(exc)
     seg = Segmenter(backend="rjieba")
@@ -268,8 +274,8 @@ def audit(
             table = compare_figures(figures, figures_from_table(result.proposals, kind_col="kind",
                                                                 handling_col="handling"))
         if output is not None:
-            if output.exists() and not force:
-                raise ProposalNLPError(f"{output} exists; pass --force to overwrite it", code="PN150")
+            if not force:
+                _refuse_overwrite(output)
             table.to_csv(output, index=False, encoding="utf-8-sig")
     except ProposalNLPError as exc:
         _fail(exc)

@@ -72,6 +72,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import DataWarning, InputError, ModelError, ResourceError, check_text
+from .policy import check_clause_ids
 from .normalize import normalize
 
 logger = logging.getLogger(__name__)
@@ -888,19 +889,7 @@ def _frame_inputs(df):
     import pandas as pd
 
     what = "clause DataFrame"
-    missing = [c for c in ("clause_id", "text") if c not in df.columns]
-    if missing:
-        raise InputError(f"{what} lacks column(s) {missing}; it needs clause_id and text "
-                         f"(found {list(df.columns)[:10]})", code="PN413")
-    if len(df) == 0:
-        raise InputError(f"{what} has no clauses; give at least one row with clause_id and text",
-                         code="PN414")
-    raw = df["clause_id"]
-    ids = raw.astype(str).str.strip()
-    bad = raw.isna() | (ids == "")
-    if bad.any():
-        raise InputError(f"{what} has empty clause_id in rows {list(df.index[bad][:5])}; give every "
-                         "clause an id", code="PN415")
+    ids = check_clause_ids(df, what=what)
     texts = df["text"].where(df["text"].notna(), "")
     nonstr = ~texts.map(lambda x: isinstance(x, str))
     if nonstr.any():

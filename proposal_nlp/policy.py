@@ -27,7 +27,7 @@ from .normalize import normalize
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Clause", "parse_policy", "load_clauses", "clauses_frame", "cn_number"]
+__all__ = ["Clause", "parse_policy", "load_clauses", "clauses_frame", "check_clause_ids", "cn_number"]
 
 STRUCTURES = ("auto", "framework", "articles", "outline", "paragraphs")
 
@@ -451,8 +451,9 @@ def load_clauses(path, *, sheet_name=0, encoding: str = "utf-8-sig") -> list[Cla
     return clauses_from_frame(df, what=str(path))
 
 
-def clauses_from_frame(df, *, what: str = "clause table") -> list[Clause]:
-    """Clauses from a DataFrame with ``clause_id`` and ``text`` (see ``load_clauses``)."""
+def check_clause_ids(df, *, what: str = "clause table"):
+    """The stripped ``clause_id`` column of a clause table, after checking that the table has
+    ``clause_id`` and ``text`` columns, at least one row and no empty id (PN413–PN415)."""
     missing = [c for c in _TABLE_COLS if c not in df.columns]
     if missing:
         raise InputError(f"{what} lacks column(s) {missing}; it needs clause_id and text "
@@ -460,11 +461,18 @@ def clauses_from_frame(df, *, what: str = "clause table") -> list[Clause]:
     if len(df) == 0:
         raise InputError(f"{what} has no clauses; give at least one row with clause_id and text",
                          code="PN414")
-    ids = df["clause_id"].astype(str).str.strip()
-    if (ids == "").any() or df["clause_id"].isna().any():
-        rows = list(df.index[(ids == "") | df["clause_id"].isna()][:5])
-        raise InputError(f"{what} has empty clause_id in rows {rows}; give every clause an id",
-                         code="PN415")
+    raw = df["clause_id"]
+    ids = raw.astype(str).str.strip()
+    bad = raw.isna() | (ids == "")
+    if bad.any():
+        raise InputError(f"{what} has empty clause_id in rows {list(df.index[bad][:5])}; give every "
+                         "clause an id", code="PN415")
+    return ids
+
+
+def clauses_from_frame(df, *, what: str = "clause table") -> list[Clause]:
+    """Clauses from a DataFrame with ``clause_id`` and ``text`` (see ``load_clauses``)."""
+    ids = check_clause_ids(df, what=what)
     dup = ids[ids.duplicated(keep=False)]
     if len(dup):
         shown = ", ".join(sorted(set(dup))[:5])

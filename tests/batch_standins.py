@@ -7,9 +7,10 @@ matcher=)``. They live in a module of their own so that worker processes can imp
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 import pandas as pd
+
+from proposal_nlp.suggest import Suggestion
 
 TOPICS = ("fire_safety", "e_bikes", "flood_disaster")
 
@@ -35,18 +36,6 @@ class KeywordClassifier:
         return pd.DataFrame(rows, columns=["topics", "fire_relevant", "fire_score", *[f"score_{k}" for k in TOPICS]])
 
 
-@dataclass
-class Ask:
-    start: int
-    end: int
-    text: str
-    action: str | None
-    object: str | None
-    source: str
-    section: str | None
-    score: float
-
-
 _ASK = re.compile(r"(建议|加快|加强|完善)[^。；;\n]*")
 
 
@@ -56,7 +45,7 @@ def extract_asks(text, *, kind=None):
         raise ValueError("stand-in extractor failure")
     out = []
     for m in _ASK.finditer(text):
-        out.append(Ask(m.start(), m.end(), m.group(), m.group(1), m.group()[2:6] or None, "cue sentence", None, 0.8))
+        out.append(Suggestion(m.start(), m.end(), m.group(), m.group(1), m.group()[2:6] or None, "cue sentence", None, 0.8))
     return out
 
 
