@@ -442,7 +442,12 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         """The embeddings the dense model reads: title view and opening view of each text,
         side by side (one row per text)."""
         emb = _dense_embedder(self.dense)
-        views = [dense_views(t) for t in _as_list(texts)]
+        texts = _as_list(texts)
+        for i, t in enumerate(texts):
+            if not isinstance(t, str):
+                raise TypeError(f"[PN001] texts[{i}] must be a str, got {type(t).__name__}; "
+                                "convert it or use predict_frame, which accepts missing values")
+        views = [dense_views(t) for t in texts]
         if not views:
             return np.zeros((0, 0))
         T = np.asarray(emb.query([v[0] for v in views]), dtype=np.float64)

@@ -515,6 +515,8 @@ def test_dense_blends_probabilities():
     assert frame.filter(like="score_").iloc[1:].to_numpy().sum() == 0
     assert isinstance(clone(clf).get_params()["dense"], _HashEmbedder)
     assert clf.explain(FIRE[0])  # explanations stay lexical
+    with pytest.raises(TypeError, match=r"texts\[1\]"):
+        clf.dense_features(["学校", 3])
 
 
 def test_dense_errors_before_training():
