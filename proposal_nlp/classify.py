@@ -139,6 +139,16 @@ def _dense_embedder(dense):
                      f"got {dense!r}", code="PN117")
 
 
+def _only_str(texts: list, offset: int = 0) -> list:
+    """``texts`` unchanged when every item is a str; else a ``TypeError`` naming the first
+    other item by its index (``offset`` + position)."""
+    for i, t in enumerate(texts):
+        if not isinstance(t, str):
+            raise TypeError(f"[PN001] texts[{offset + i}] must be a str, got {type(t).__name__}; "
+                            "convert it or use predict_frame, which accepts missing values")
+    return texts
+
+
 def _is_missing(value) -> bool:
     if value is None:
         return True
@@ -430,24 +440,13 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         ``TypeError`` naming its index."""
         seg = self._segmenter()
         kw = self._feature_kw()
-        out = []
-        for i, t in enumerate(_as_list(texts)):
-            if not isinstance(t, str):
-                raise TypeError(f"[PN001] texts[{i}] must be a str, got {type(t).__name__}; "
-                                "convert it or use predict_frame, which accepts missing values")
-            out.append(text_features(t, seg, **kw))
-        return out
+        return [text_features(t, seg, **kw) for t in _only_str(_as_list(texts))]
 
     def dense_features(self, texts) -> np.ndarray:
         """The embeddings the dense model reads: title view and opening view of each text,
         side by side (one row per text)."""
         emb = _dense_embedder(self.dense)
-        texts = _as_list(texts)
-        for i, t in enumerate(texts):
-            if not isinstance(t, str):
-                raise TypeError(f"[PN001] texts[{i}] must be a str, got {type(t).__name__}; "
-                                "convert it or use predict_frame, which accepts missing values")
-        views = [dense_views(t) for t in texts]
+        views = [dense_views(t) for t in _only_str(_as_list(texts))]
         if not views:
             return np.zeros((0, 0))
         T = np.asarray(emb.query([v[0] for v in views]), dtype=np.float64)
@@ -467,13 +466,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         raises a ``TypeError`` naming its index (``offset`` + position)."""
         seg = self._segmenter()
         kw = self._feature_kw()
-        out = []
-        for i, t in enumerate(texts):
-            if not isinstance(t, str):
-                raise TypeError(f"[PN001] texts[{offset + i}] must be a str, got {type(t).__name__}; "
-                                "convert it or use predict_frame, which accepts missing values")
-            out.append(feature_tokens(t, seg, **kw) or ([], []))
-        return out
+        return [feature_tokens(t, seg, **kw) or ([], []) for t in _only_str(texts, offset)]
 
     def _decisions(self, X) -> list[np.ndarray]:
         X = _as_list(X)
