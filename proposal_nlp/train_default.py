@@ -23,6 +23,8 @@ TOPICS = (
     "flood_disaster", "work_safety", "grassroots_capacity", "public_education", "smart_emergency",
 )
 LABELS_RELPATH = Path("corpora") / "em" / "labels.csv"
+#: intake-like training texts the project wrote itself, beside the labels file
+WRITTEN_FILE = "written.csv"
 
 # source name -> (file under the data folder, what row_id means)
 SOURCES = {
@@ -188,12 +190,30 @@ def read_labels(labels=None):
     return df
 
 
-def load_em_dataset(data_dir=None, *, labels=None):
+def read_written(labels=None):
+    """The texts the project wrote itself (``written.csv`` beside the labels file: ``id, topics,
+    fire, text``), as rows of :func:`load_em_dataset` (source ``written``, training split
+    only); an empty frame when the file is absent."""
+    import pandas as pd
+
+    path = _labels_path(labels).parent / WRITTEN_FILE
+    cols = ["source", "row_id", "start", "end", "text", "topics", "fire", "method", "split", "group"]
+    if not path.exists():
+        return pd.DataFrame(columns=cols)
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return pd.DataFrame({"source": "written", "row_id": df["id"], "start": "", "end": "", "text": df["text"],
+                         "topics": [[t for t in x.split("|") if t] for x in df["topics"]],
+                         "fire": df["fire"].eq("1"), "method": "written", "split": "train",
+                         "group": "written:" + df["id"]}, columns=cols)
+
+
+def load_em_dataset(data_dir=None, *, labels=None, written: bool = True):
     """The labelled emergency-management set with its texts resolved from the shared data.
 
     Returns a DataFrame with columns ``source, row_id, start, end, text, topics`` (list of
     taxonomy ids, empty for none), ``fire`` (bool), ``method``, ``split`` (train / dev) and
-    ``group`` (document key that never spans both splits), in the order of the labels file.
+    ``group`` (document key that never spans both splits), in the order of the labels file,
+    followed (``written=True``) by the training texts the project wrote (:func:`read_written`).
     """
     import pandas as pd
 
@@ -221,8 +241,11 @@ def load_em_dataset(data_dir=None, *, labels=None):
                     "method": r.method, "split": r.split, "group": r.group})
     if missing:
         logger.warning("%d labelled rows did not resolve in %s", missing, root)
-    return pd.DataFrame(out, columns=["source", "row_id", "start", "end", "text", "topics", "fire",
-                                      "method", "split", "group"])
+    frame = pd.DataFrame(out, columns=["source", "row_id", "start", "end", "text", "topics", "fire",
+                                       "method", "split", "group"])
+    if written:
+        frame = pd.concat([frame, read_written(labels)], ignore_index=True)
+    return frame
 
 
 # ---------------------------------------------------------------------- training and evaluation
@@ -333,28 +356,31 @@ THRESHOLD_GRID = tuple(round(0.2 + 0.05 * i, 2) for i in range(11))  # 0.20 .. 0
 
 
 def _best_threshold(y_true, scores, grid=THRESHOLD_GRID, default=0.5) -> float:
+    """The grid threshold with the best F1 of ``scores`` against ``y_true``; ``scores`` may be
+    a list of score arrays (repeated cross-validation), then the F1 is averaged over them,
+    which steadies the choice when positives are few. Ties go to the threshold nearest 0.5."""
     import numpy as np
 
     y = np.asarray(y_true, dtype=bool)
-    s = np.asarray(scores, dtype=float)
+    several = isinstance(scores, (list, tuple)) and len(scores) > 0 and np.ndim(scores[0]) == 1
+    runs = [np.asarray(s, dtype=float) for s in (scores if several else [scores])]
     if y.sum() == 0:
         return default
     best, best_f1 = default, -1.0
     for thr in grid:
-        p = s >= thr
-        tp, fp, fn = int((p & y).sum()), int((p & ~y).sum()), int((~p & y).sum())
-        f1 = _f1(tp, fp, fn)
+        f1 = 0.0
+        for s in runs:
+            p = s >= thr
+            f1 += _f1(int((p & y).sum()), int((p & ~y).sum()), int((~p & y).sum())) / len(runs)
         if f1 > best_f1 + 1e-9 or (abs(f1 - best_f1) <= 1e-9 and abs(thr - 0.5) < abs(best - 0.5)):
             best, best_f1 = thr, f1
     return float(best)
 
 
-def cv_thresholds(train, *, seed: int = 0, folds: int = 3, passages: dict | None = None) -> dict:
-    """Decision thresholds from grouped cross-validation on the *training* split only:
-    per topic the one with the best F1 over all training texts, for fire the one with the
-    best F1 over the intake-like texts (messages, proposals). The held-out texts are scored
-    as the shipped model scores them (``passages``: the passage options of
-    :class:`~proposal_nlp.classify.EmergencyClassifier`). The dev split is not used."""
+def cv_scores(train, *, seed: int = 0, folds: int = 3, passages: dict | None = None):
+    """Topic and fire scores of every training text from grouped cross-validation (each text
+    scored by models that never saw its document, the way the shipped model scores it with
+    ``passages``): ``(T, F)``, T of shape (texts, topics) in :data:`TOPICS` order."""
     import numpy as np
     from sklearn.model_selection import GroupKFold
 
@@ -380,9 +406,27 @@ def cv_thresholds(train, *, seed: int = 0, folds: int = 3, passages: dict | None
         for i, t in enumerate(TOPICS):
             T[b, i] = frame[f"score_{t}"].to_numpy()
         F[b] = frame["fire_score"].to_numpy()
-    topic_thr = {t: _best_threshold([t in g for g in train["topics"]], T[:, i]) for i, t in enumerate(TOPICS)}
-    fam = train["source"].str.replace(r"_.*", "", regex=True).isin(TARGET_FAMILIES).to_numpy()
-    fire_thr = _best_threshold(train["fire"].to_numpy()[fam], F[fam])
+    return T, F
+
+
+def intake_like(train):
+    """Boolean mask of the rows whose source family is like the intake (:data:`TARGET_FAMILIES`)."""
+    return train["source"].str.replace(r"_.*", "", regex=True).isin(TARGET_FAMILIES).to_numpy()
+
+
+def cv_thresholds(train, *, seed: int = 0, folds: int = 3, repeats: int = 3,
+                  passages: dict | None = None) -> dict:
+    """Decision thresholds from grouped cross-validation on the *training* split only
+    (:func:`cv_scores`, repeated ``repeats`` times with seeds ``seed``, ``seed + 1`` ...; the
+    F1 of each threshold is averaged over the repeats): per topic the best over all training
+    texts, for fire the best over the intake-like texts (messages, proposals), whose fire
+    positives are few enough that one partition into folds can move the choice by 0.2. The
+    dev split is not used."""
+    runs = [cv_scores(train, seed=seed + r, folds=folds, passages=passages) for r in range(max(1, repeats))]
+    topic_thr = {t: _best_threshold([t in g for g in train["topics"]], [T[:, i] for T, _ in runs])
+                 for i, t in enumerate(TOPICS)}
+    fam = intake_like(train)
+    fire_thr = _best_threshold(train["fire"].to_numpy()[fam], [F[fam] for _, F in runs])
     return {"topics": topic_thr, "fire": fire_thr}
 
 
@@ -426,12 +470,16 @@ def train_default_model(out_dir=None, *, data_dir=None, seed: int = 0, labels=No
             "training_command": "python -m proposal_nlp.train_default",
             "labels_file": str(LABELS_RELPATH).replace("\\", "/"),
             "labels_sha256": _sha256_file(lab_path),
+            "written_file": str(LABELS_RELPATH.parent / WRITTEN_FILE).replace("\\", "/"),
+            "written_sha256": (_sha256_file(lab_path.parent / WRITTEN_FILE)
+                               if (lab_path.parent / WRITTEN_FILE).exists() else None),
             "data_sources": sorted(set(data["source"])),
             "n_train": int(len(train)), "n_dev": int(len(dev)),
             "train_seconds": round(seconds, 1),
             "params": {"topics": TOPIC_PARAMS, "fire": FIRE_PARAMS, "passages": PASSAGE_PARAMS},
-            "thresholds": {"how": "grouped 3-fold CV on the train split, held-out texts scored with the "
-                                  "shipped passage options; fire: best F1 on messages and proposals",
+            "thresholds": {"how": "grouped 3-fold CV on the train split repeated 3 times (F1 averaged), "
+                                  "held-out texts scored with the shipped passage options; fire: best F1 "
+                                  "on messages and proposals",
                            **thresholds},
             "metrics": metrics,
             "sample_texts": list(SAMPLE_TEXTS),

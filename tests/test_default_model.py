@@ -11,7 +11,7 @@ import pytest
 
 from proposal_nlp import data_dir
 from proposal_nlp.train_default import (
-    LABELS_RELPATH, MODEL_FILE, MODEL_ID, SOURCES, TOPICS, em_metrics, read_labels,
+    LABELS_RELPATH, MODEL_FILE, MODEL_ID, SOURCES, TOPICS, em_metrics, read_labels, read_written,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,9 +72,32 @@ def test_every_topic_has_enough_positives_and_none_is_common():
 def test_every_label_resolves_to_its_text():
     from proposal_nlp.train_default import load_em_dataset
 
-    data = load_em_dataset()
+    data = load_em_dataset(written=False)
     assert len(data) == len(read_labels())
     assert data["text"].str.len().min() > 0
+    both = load_em_dataset()
+    assert len(both) == len(data) + len(read_written())
+    assert both.iloc[:len(data)].equals(data)
+
+
+def test_written_texts_are_training_rows_with_valid_labels():
+    written = read_written()
+    assert 40 <= len(written) <= 500
+    assert not written["row_id"].duplicated().any()
+    assert set(written["split"]) == {"train"}  # the dev split holds real texts only
+    assert written["text"].str.len().min() >= 20
+    assert all(t in TOPICS for ts in written["topics"] for t in ts)
+    assert written["fire"].dtype == bool and 0 < written["fire"].sum() < len(written)
+    # both sides of the gas convention: hazards are fire matters, fees and prices are not
+    gas = written[written["text"].str.contains("燃气|液化气|煤气")]
+    assert gas["fire"].any() and not gas["fire"].all()
+    assert not set(written["group"]) & set(read_labels()["group"])
+
+
+def test_written_file_absent_gives_no_rows(tmp_path):
+    labels = tmp_path / "labels.csv"
+    labels.write_text("source,row_id,start,end,group,topics,fire,method,split\n", encoding="utf-8")
+    assert read_written(labels).empty
 
 
 @needs_data
@@ -93,6 +116,18 @@ def test_em_metrics_counts():
     assert m["per_topic_f1"]["fire_safety"] == pytest.approx(2 / 3, abs=1e-4)
     assert m["fire_dev_f1"] == pytest.approx(2 / 3, abs=1e-4)
     assert m["none_accuracy"] == 0.0
+
+
+def test_best_threshold_averages_repeated_cv_runs():
+    from proposal_nlp.train_default import _best_threshold
+
+    y = [True, True, False, False]
+    one = [0.65, 0.65, 0.25, 0.25]  # every threshold in 0.30-0.65 is perfect: ties go to 0.5
+    other = [0.45, 0.45, 0.40, 0.10]  # only 0.45 is perfect
+    assert _best_threshold(y, one) == 0.5
+    assert _best_threshold(y, other) == 0.45
+    assert _best_threshold(y, [one, other]) == 0.45  # the best mean F1 over both runs
+    assert _best_threshold([False] * 4, [one, other], default=0.5) == 0.5
 
 
 # ---------------------------------------------------------------------- the shipped model

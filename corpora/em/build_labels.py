@@ -103,6 +103,12 @@ def rule_labels(text: str, title: str = "") -> tuple[set, bool]:
     return topics, fire
 
 
+# gas regulations (燃气管理条例): by the labelling convention a gas-supply, gas-cylinder or
+# gas-pipe hazard is work_safety + fire; their other articles (fees, licences) keep the rules' labels
+GAS_LAW = "燃气"
+GAS_HAZARD = re.compile(r"泄漏|泄露|爆炸|燃烧|火灾|明火|起火|消防|事故|隐患|抢险|抢修|气瓶|钢瓶|瓶装|安全(距离|间距|保护|检查)")
+
+
 def law_title_labels(title: str):
     for key, topics, fire in LAW_TITLE_TOPICS:
         if key in title:
@@ -116,6 +122,11 @@ def weak_label(source: str, rec: dict) -> tuple[set, bool, str]:
     title = meta.get("title") or ""
     if source in ("law_articles", "law_subset"):
         topics, fire = rule_labels(text)
+        if GAS_LAW in title:
+            if GAS_HAZARD.search(text):
+                topics.add("work_safety")
+                fire = True
+            return topics, fire, "weak"
         by_title = law_title_labels(title)
         if by_title is not None:
             t_topics, t_fire = by_title
@@ -252,7 +263,23 @@ def select(df, *, seed=SEED):
     take(law & df.fire & ~df.index.isin(keep), 25)
     take(law & ~pos & df.text.str.contains(HARD_NEG), 250)
     take(law & ~pos, 300)
+    keep.update(select_gas_articles(df, seed=seed))
     return df.loc[sorted(keep)].reset_index(drop=True)
+
+
+def select_gas_articles(df, *, seed=SEED, hazard=80, other=30) -> set:
+    """Articles of the gas regulations (added after the first build, so drawn with their own
+    random stream): the intake's gas-cylinder and gas-pipe hazards had almost no training
+    examples. Returns row indices of ``df``."""
+    rng = random.Random(seed + 1)
+    gas = df.source.eq("law_articles") & df.title.str.contains(GAS_LAW)
+    pos = df.fire.astype(bool)
+    keep = set()
+    for mask, n in ((gas & pos, hazard), (gas & ~pos, other)):
+        idx = sorted(df.index[mask])
+        rng.shuffle(idx)
+        keep.update(idx[:n])
+    return keep
 
 
 def kappa(a, b) -> float:
@@ -337,6 +364,7 @@ def build(root: Path, *, out=HERE / "labels.csv", manual_path=HERE / "manual.csv
         sel = select(cands)
     else:  # later builds keep the same units (labels and rules may change, the set does not)
         sel = cands.merge(old[key], on=key)
+        sel = pd.concat([sel, cands.loc[sorted(select_gas_articles(cands))]])
     # manual labels override weak ones (and manually read units always enter the set)
     sel = pd.concat([sel, cands.merge(manual[key], on=key)]).drop_duplicates(key).reset_index(drop=True)
     man = manual.set_index(key)
