@@ -130,6 +130,22 @@ def test_best_threshold_averages_repeated_cv_runs():
     assert _best_threshold([False] * 4, [one, other], default=0.5) == 0.5
 
 
+def test_plateau_threshold_picks_inside_the_flat_part_by_the_second_set():
+    from proposal_nlp.train_default import _best_threshold, _plateau_threshold
+
+    y1 = [True, True, False, False]
+    s1 = [0.65, 0.65, 0.25, 0.25]  # perfect anywhere in 0.30-0.65: flat
+    y2 = [True, False, True, False]
+    s2 = [0.62, 0.50, 0.61, 0.20]  # perfect only from 0.55 to 0.60
+    assert _best_threshold(y1, s1) == 0.5
+    assert _plateau_threshold(y1, s1, y2, s2, tolerance=0.0) in (0.55, 0.6)
+    # a threshold outside the first set's plateau is never taken, however good on the second
+    s2_low = [0.22, 0.10, 0.21, 0.05]
+    assert _plateau_threshold(y1, s1, y2, s2_low, tolerance=0.0) >= 0.3
+    # no positives in the first set: the second decides alone
+    assert _plateau_threshold([False] * 4, s1, y2, s2, tolerance=0.0) == _best_threshold(y2, s2)
+
+
 # ---------------------------------------------------------------------- the shipped model
 @needs_model
 def test_model_file_is_small_and_has_no_untrusted_types():
