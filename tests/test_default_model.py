@@ -144,6 +144,8 @@ def test_plateau_threshold_picks_inside_the_flat_part_by_the_second_set():
     assert _plateau_threshold(y1, s1, y2, s2_low, tolerance=0.0) >= 0.3
     # no positives in the first set: the second decides alone
     assert _plateau_threshold([False] * 4, s1, y2, s2, tolerance=0.0) == _best_threshold(y2, s2)
+    # no positives in the second set: the first decides alone (its best, not just its plateau)
+    assert _plateau_threshold(y2, s2, [False] * 4, s1, tolerance=0.5) == _best_threshold(y2, s2)
 
 
 # ---------------------------------------------------------------------- the shipped model
