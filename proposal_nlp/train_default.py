@@ -25,6 +25,8 @@ TOPICS = (
 LABELS_RELPATH = Path("corpora") / "em" / "labels.csv"
 #: intake-like training texts the project wrote itself, beside the labels file
 WRITTEN_FILE = "written.csv"
+#: columns of :func:`load_em_dataset`
+DATASET_COLUMNS = ["source", "row_id", "start", "end", "text", "topics", "fire", "method", "split", "group"]
 
 # source name -> (file under the data folder, what row_id means)
 SOURCES = {
@@ -197,14 +199,13 @@ def read_written(labels=None):
     import pandas as pd
 
     path = _labels_path(labels).parent / WRITTEN_FILE
-    cols = ["source", "row_id", "start", "end", "text", "topics", "fire", "method", "split", "group"]
     if not path.exists():
-        return pd.DataFrame(columns=cols)
+        return pd.DataFrame(columns=DATASET_COLUMNS)
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
     return pd.DataFrame({"source": "written", "row_id": df["id"], "start": "", "end": "", "text": df["text"],
                          "topics": [[t for t in x.split("|") if t] for x in df["topics"]],
                          "fire": df["fire"].eq("1"), "method": "written", "split": "train",
-                         "group": "written:" + df["id"]}, columns=cols)
+                         "group": "written:" + df["id"]}, columns=DATASET_COLUMNS)
 
 
 def load_em_dataset(data_dir=None, *, labels=None, written: bool = True):
@@ -241,8 +242,7 @@ def load_em_dataset(data_dir=None, *, labels=None, written: bool = True):
                     "method": r.method, "split": r.split, "group": r.group})
     if missing:
         logger.warning("%d labelled rows did not resolve in %s", missing, root)
-    frame = pd.DataFrame(out, columns=["source", "row_id", "start", "end", "text", "topics", "fire",
-                                       "method", "split", "group"])
+    frame = pd.DataFrame(out, columns=DATASET_COLUMNS)
     if written:
         frame = pd.concat([frame, read_written(labels)], ignore_index=True)
     return frame
@@ -382,9 +382,16 @@ def _best_threshold(y_true, scores, grid=THRESHOLD_GRID, default=0.5) -> float:
     threshold nearest 0.5."""
     if not any(bool(v) for v in y_true):
         return default
-    curve = _f1_curve(y_true, scores, grid)
+    return _argbest(grid, _f1_curve(y_true, scores, grid), default)
+
+
+def _argbest(grid, curve, default, allowed=None) -> float:
+    """The threshold of ``grid`` with the highest ``curve`` value among ``allowed`` (a mask;
+    all when None), ties going to the one nearest 0.5."""
     best, best_f1 = default, -1.0
-    for thr, f1 in zip(grid, curve):
+    for k, (thr, f1) in enumerate(zip(grid, curve)):
+        if allowed is not None and not allowed[k]:
+            continue
         if f1 > best_f1 + 1e-9 or (abs(f1 - best_f1) <= 1e-9 and abs(thr - 0.5) < abs(best - 0.5)):
             best, best_f1 = thr, f1
     return float(best)
@@ -400,15 +407,8 @@ def _plateau_threshold(y_first, scores_first, y_then, scores_then, *, tolerance:
     if not any(bool(v) for v in y_then):
         return _best_threshold(y_first, scores_first, grid, default)
     first = _f1_curve(y_first, scores_first, grid)
-    then = _f1_curve(y_then, scores_then, grid)
-    top = max(first)
-    best, best_f1 = default, -1.0
-    for thr, f1a, f1b in zip(grid, first, then):
-        if f1a < top - tolerance - 1e-9:
-            continue
-        if f1b > best_f1 + 1e-9 or (abs(f1b - best_f1) <= 1e-9 and abs(thr - 0.5) < abs(best - 0.5)):
-            best, best_f1 = thr, f1b
-    return float(best)
+    plateau = [f1 >= max(first) - tolerance - 1e-9 for f1 in first]
+    return _argbest(grid, _f1_curve(y_then, scores_then, grid), default, plateau)
 
 
 def cv_scores(train, *, seed: int = 0, folds: int = 3, passages: dict | None = None):
