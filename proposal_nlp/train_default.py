@@ -202,6 +202,21 @@ def read_written(labels=None):
     if not path.exists():
         return pd.DataFrame(columns=DATASET_COLUMNS)
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    from .errors import ResourceError
+
+    missing = {"id", "topics", "fire", "text"} - set(df.columns)
+    if missing:
+        raise ResourceError(f"[PN404] {path} lacks the column(s) {sorted(missing)}; it needs id, topics, "
+                            "fire, text (topics: taxonomy ids joined by |, fire: 0 or 1)")
+    for i, r in enumerate(df.itertuples(index=False)):
+        bad = [t for t in r.topics.split("|") if t and t not in TOPICS]
+        if bad or r.fire not in ("0", "1") or not r.text.strip() or not r.id.strip():
+            raise ResourceError(f"[PN404] {path} row {i + 2} (id {r.id!r}) is not usable: topics must be "
+                                f"taxonomy ids joined by | ({bad or 'ok'}), fire 0 or 1 ({r.fire!r}), id and "
+                                "text not empty")
+    if df["id"].duplicated().any():
+        raise ResourceError(f"[PN404] {path} repeats the id(s) {sorted(set(df['id'][df['id'].duplicated()]))}; "
+                            "give each written text its own id")
     return pd.DataFrame({"source": "written", "row_id": df["id"], "start": "", "end": "", "text": df["text"],
                          "topics": [[t for t in x.split("|") if t] for x in df["topics"]],
                          "fire": df["fire"].eq("1"), "method": "written", "split": "train",

@@ -94,6 +94,24 @@ def test_written_texts_are_training_rows_with_valid_labels():
     assert not set(written["group"]) & set(read_labels()["group"])
 
 
+@pytest.mark.parametrize("body, needle", [
+    ("id,topics,text\nw1,,一段文字\n", "lacks the column(s) ['fire']"),
+    ("id,topics,fire,text\nw1,fires,0,一段文字\n", "row 2 (id 'w1')"),
+    ("id,topics,fire,text\nw1,,yes,一段文字\n", "fire 0 or 1 ('yes')"),
+    ("id,topics,fire,text\nw1,,0,  \n", "text not empty"),
+    ("id,topics,fire,text\nw1,,0,一段文字\nw1,,1,另一段\n", "repeats the id(s) ['w1']"),
+])
+def test_broken_written_file_names_the_problem(tmp_path, body, needle):
+    from proposal_nlp.errors import ResourceError
+
+    labels = tmp_path / "labels.csv"
+    labels.write_text("source,row_id,start,end,group,topics,fire,method,split\n", encoding="utf-8")
+    (tmp_path / "written.csv").write_text(body, encoding="utf-8")
+    with pytest.raises(ResourceError, match="PN404") as err:
+        read_written(labels)
+    assert needle in str(err.value)
+
+
 def test_written_file_absent_gives_no_rows(tmp_path):
     labels = tmp_path / "labels.csv"
     labels.write_text("source,row_id,start,end,group,topics,fire,method,split\n", encoding="utf-8")
