@@ -195,9 +195,14 @@ def _pair_from_tokens(toks: list[str], word_ngram_range, char_ngram_range) -> tu
     if char_ngram_range:
         run = "".join(toks)
         for n in range(char_ngram_range[0], char_ngram_range[1] + 1):
-            grams = run if n == 1 else map("".join, zip(*(run[i:] for i in range(n))))
-            chars.extend(map("#".__add__, grams))
+            chars.extend(_char_grams(run, n))
     return words, chars
+
+
+def _char_grams(run: str, n: int):
+    """The character n-grams of ``run``, each marked ``#`` (``#消防``): one join per gram, the
+    mark zipped in as a first character (faster than adding it afterwards)."""
+    return map("".join, zip("#" * len(run), *(run[i:] for i in range(n))))
 
 
 def _marked_text(text: str) -> str:
@@ -276,8 +281,7 @@ def _passage_parts(text: str, segmenter, *, passage_chars: int = 150, max_chars:
     chars, ccross = [[] for _ in groups], []
     if char_ngram_range:
         run = "".join(toks)
-        cgrams = {n: list(map("#".__add__, run if n == 1 else map("".join, zip(*(run[i:] for i in range(n))))))
-                  for n in range(char_ngram_range[0], char_ngram_range[1] + 1)}
+        cgrams = {n: list(_char_grams(run, n)) for n in range(char_ngram_range[0], char_ngram_range[1] + 1)}
         chars, ccross = _split_grams(cgrams, cbounds, len(run))
     return list(zip(words, chars)), (wcross, ccross)
 
