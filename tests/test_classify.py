@@ -553,3 +553,20 @@ def test_char_grams_are_the_marked_slices(run, n):
     from proposal_nlp.classify import _char_grams
 
     assert list(_char_grams(run, n)) == ["#" + run[i:i + n] for i in range(len(run) - n + 1)]
+
+
+def test_prediction_restores_the_garbage_collector_state(emergency):
+    import gc
+
+    assert gc.isenabled()
+    emergency.predict_frame(["楼道里电动车充电起火", None, ""])
+    assert gc.isenabled()
+    with pytest.raises(TypeError, match="texts\\[1\\]"):
+        emergency.predict_frame(["楼道里电动车充电起火", 3])
+    assert gc.isenabled()  # restored on the error path too
+    gc.disable()
+    try:
+        emergency.topics.predict(["消防通道被堵"])
+        assert not gc.isenabled()  # a caller's choice is left as it was
+    finally:
+        gc.enable()
