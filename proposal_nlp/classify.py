@@ -141,6 +141,22 @@ def _dense_embedder(dense):
                      f"got {dense!r}", code="PN117")
 
 
+@contextmanager
+def _gc_paused():
+    """Pause the cyclic garbage collector during a prediction (a context manager, or a
+    decorator of the predict methods): the millions of small strings,
+    lists and tuples that tokens and hashing make (none of them in a cycle) otherwise trigger
+    a collection every few hundred allocations, about 9% of the predict path. Reference
+    counting still frees them; the collector's previous state is restored."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def _only_str(texts: list, offset: int = 0) -> list:
     """``texts`` unchanged when every item is a str; else a ``TypeError`` naming the first
     other item by its index (``offset`` + position)."""
@@ -474,11 +490,11 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         kw = self._feature_kw()
         return [feature_tokens(t, seg, **kw) or ([], []) for t in _only_str(texts, offset)]
 
+    @_gc_paused()
     def _decisions(self, X) -> list[np.ndarray]:
         X = _as_list(X)
-        with _gc_paused():
-            return [_decision_tokens(self.pipeline_, self._token_pairs(X[s:s + _CHUNK], s))
-                    for s in range(0, len(X), _CHUNK)]
+        return [_decision_tokens(self.pipeline_, self._token_pairs(X[s:s + _CHUNK], s))
+                for s in range(0, len(X), _CHUNK)]
 
     def _build_pipeline(self) -> Pipeline:
         if self.model not in MODELS:
@@ -728,6 +744,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         return [(t, round(w, 6)) for t, w in ranked[:top]]
 
     # ------------------------------------------------------------------ tables
+    @_gc_paused()
     def predict_frame(self, texts) -> pd.DataFrame:
         """One row per input, in order: ``label`` (multi-class) or ``labels`` (a list,
         multi-label) and ``score_<label>`` per class. Missing, empty or whitespace-only
@@ -738,15 +755,14 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         P = np.zeros((len(texts), len(self.classes_)))
         empty = np.ones(len(texts), dtype=bool)
         seg, kw = self._segmenter(), self._feature_kw()
-        with _gc_paused():
-            for start in range(0, len(texts), _CHUNK):  # chunks bound the memory of big batches
-                pairs = _frame_tokens(texts[start:start + _CHUNK], seg, kw)
-                idx = [i for i, f in enumerate(pairs) if f is not None]
-                if idx:
-                    D = _decision_tokens(self.pipeline_, [pairs[i] for i in idx])
-                    P[np.asarray(idx) + start] = self._blend_dense(self._proba_from_decision(D),
-                                                                   [texts[start + i] for i in idx])
-                    empty[np.asarray(idx) + start] = False
+        for start in range(0, len(texts), _CHUNK):  # chunks bound the memory of big batches
+            pairs = _frame_tokens(texts[start:start + _CHUNK], seg, kw)
+            idx = [i for i, f in enumerate(pairs) if f is not None]
+            if idx:
+                D = _decision_tokens(self.pipeline_, [pairs[i] for i in idx])
+                P[np.asarray(idx) + start] = self._blend_dense(self._proba_from_decision(D),
+                                                               [texts[start + i] for i in idx])
+                empty[np.asarray(idx) + start] = False
         frame = {}
         if self.multilabel:
             labels = self._labels_from_proba(P)
@@ -810,21 +826,6 @@ class _Passages:
         words = [w for p in self.pairs for w in p[0]] + self.bridge[0]
         chars = [c for p in self.pairs for c in p[1]] + self.bridge[1]
         return words, chars
-
-
-@contextmanager
-def _gc_paused():
-    """Pause the cyclic garbage collector during a prediction: the millions of small strings,
-    lists and tuples that tokens and hashing make (none of them in a cycle) otherwise trigger
-    a collection every few hundred allocations, about 9% of the predict path. Reference
-    counting still frees them; the collector's previous state is restored."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def _frame_tokens(texts: Sequence, seg, kw: dict, passages: dict | None = None) -> list:
@@ -1120,14 +1121,11 @@ class EmergencyClassifier:
     def _fire_col(self) -> int:
         return [_py(c) for c in self.fire.classes_].index(self.fire_label)
 
+    @_gc_paused()
     def predict_frame(self, texts) -> pd.DataFrame:
         """One row per input in order: ``topics`` (list of ids, [] for none),
         ``fire_relevant`` (bool), ``fire_score`` (0..1), ``score_<topic_id>`` per topic.
         Missing / empty texts give an empty row; non-str values raise ``TypeError`` naming the row."""
-        with _gc_paused():
-            return self._frame(texts)
-
-    def _frame(self, texts) -> pd.DataFrame:
         texts, index = _as_list_and_index(texts)
         seg, kw = self.topics._segmenter(), self.topics._feature_kw()
         n = len(texts)
