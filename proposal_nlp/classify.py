@@ -144,10 +144,10 @@ def _dense_embedder(dense):
 @contextmanager
 def _gc_paused():
     """Pause the cyclic garbage collector during a prediction (a context manager, or a
-    decorator of the predict methods): the millions of small strings,
-    lists and tuples that tokens and hashing make (none of them in a cycle) otherwise trigger
-    a collection every few hundred allocations, about 9% of the predict path. Reference
-    counting still frees them; the collector's previous state is restored."""
+    decorator of the predict methods): the millions of small strings, lists and tuples that
+    tokens and hashing make (none of them in a cycle) otherwise trigger a collection every
+    few hundred allocations, about 7% of the predict path. Reference counting still frees
+    them; the collector's previous state is restored."""
     was = gc.isenabled()
     gc.disable()
     try:
