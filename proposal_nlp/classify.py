@@ -188,6 +188,15 @@ def feature_tokens(text: str, segmenter, *, max_chars: int = 20000, word_ngram_r
     lower-case words) are dropped before the n-grams are built. All loops run in C
     (``map``/``zip``/``join``), which keeps the predict path fast.
     """
+    triple = _feature_triple(text, segmenter, max_chars=max_chars, word_ngram_range=word_ngram_range,
+                             char_ngram_range=char_ngram_range, stopwords=stopwords)
+    return None if triple is None else _expand(triple)
+
+
+def _feature_triple(text: str, segmenter, *, max_chars: int = 20000, word_ngram_range=(1, 2),
+                    char_ngram_range=(2, 2), stopwords=None):
+    """:func:`feature_tokens` as the predict path takes it: ``(words, chars, singles)``
+    (:func:`_triple_from_tokens`), or None when the text has no word."""
     if len(text) > max_chars:
         text = text[:max_chars]
     # non-word characters out first: what is left is mostly NFKC already (a quick check)
@@ -200,21 +209,36 @@ def feature_tokens(text: str, segmenter, *, max_chars: int = 20000, word_ngram_r
         toks = [w for w in toks if w not in stopwords]
     if not toks:
         return None
-    return _pair_from_tokens(toks, word_ngram_range, char_ngram_range)
+    return _triple_from_tokens(toks, word_ngram_range, char_ngram_range)
 
 
-def _pair_from_tokens(toks: list[str], word_ngram_range, char_ngram_range) -> tuple[list[str], list[str]]:
-    """``(words, chars)`` of :func:`feature_tokens` from the segmented words ``toks``."""
+def _triple_from_tokens(toks: list[str], word_ngram_range, char_ngram_range) -> tuple[list[str], list[str], str]:
+    """``(words, chars, singles)`` from the segmented words ``toks``: the words and word
+    n-grams, the character n-grams of two characters or more, and (when the range starts at
+    one) the run of characters whose single characters are the remaining character
+    features. The predict path counts the single characters without building their ``#``
+    strings one by one (:func:`_single_counts`); :func:`_expand` gives the public pair."""
     lo, hi = word_ngram_range
     words = list(toks) if lo <= 1 else []
     for n in range(max(lo, 2), hi + 1):
         words.extend(map("+".join, zip(*(toks[i:] for i in range(n)))))
     chars: list[str] = []
+    singles = ""
     if char_ngram_range:
         run = "".join(toks)
-        for n in range(char_ngram_range[0], char_ngram_range[1] + 1):
+        if char_ngram_range[0] <= 1:
+            singles = run
+        for n in range(max(2, char_ngram_range[0]), char_ngram_range[1] + 1):
             chars.extend(_char_grams(run, n))
-    return words, chars
+    return words, chars, singles
+
+
+def _expand(triple) -> tuple[list[str], list[str]]:
+    """The ``(words, chars)`` pair of :func:`feature_tokens` from a token triple (a pair is
+    returned as it is): single characters first, then the longer n-grams."""
+    if len(triple) < 3 or not triple[2]:
+        return triple[0], triple[1]
+    return triple[0], list(_char_grams(triple[2], 1)) + triple[1]
 
 
 def _char_grams(run: str, n: int):
@@ -278,13 +302,14 @@ def _split_grams(grams_by_n: dict, bounds: list[int], total: int) -> tuple[list[
 
 def _passage_parts(text: str, segmenter, *, passage_chars: int = 150, max_chars: int = 20000,
                    word_ngram_range=(1, 2), char_ngram_range=(2, 2), stopwords=None):
-    """``(passages, bridge)``: the feature pairs of the passages of a text and the pair of
-    the n-grams that cross passage boundaries, so that the whole text's counts are the sum
-    of all of them (no token is hashed twice). ``passages`` has one pair for a text of one
-    passage (``bridge`` is then empty) and none for a text without words."""
+    """``(passages, bridge)``: the feature triples (:func:`_triple_from_tokens`) of the
+    passages of a text and the triple of the n-grams that cross passage boundaries, so that
+    the whole text's counts are the sum of all of them (no token is hashed twice).
+    ``passages`` has one triple for a text of one passage (``bridge`` is then empty) and
+    none for a text without words."""
     groups = _passage_groups(text, segmenter, passage_chars, max_chars, stopwords)
     if len(groups) < 2:
-        return [_pair_from_tokens(g, word_ngram_range, char_ngram_range) for g in groups], ([], [])
+        return [_triple_from_tokens(g, word_ngram_range, char_ngram_range) for g in groups], ([], [], "")
     toks = [w for g in groups for w in g]
     bounds, cbounds, pos, cpos = [], [], 0, 0
     for g in groups[:-1]:
@@ -297,11 +322,14 @@ def _passage_parts(text: str, segmenter, *, passage_chars: int = 150, max_chars:
               for n in range(max(lo, 1), hi + 1)}
     words, wcross = _split_grams(wgrams, bounds, len(toks))
     chars, ccross = [[] for _ in groups], []
+    singles = [""] * len(groups)
     if char_ngram_range:
         run = "".join(toks)
-        cgrams = {n: list(_char_grams(run, n)) for n in range(char_ngram_range[0], char_ngram_range[1] + 1)}
+        cgrams = {n: list(_char_grams(run, n)) for n in range(max(2, char_ngram_range[0]), char_ngram_range[1] + 1)}
         chars, ccross = _split_grams(cgrams, cbounds, len(run))
-    return list(zip(words, chars)), (wcross, ccross)
+        if char_ngram_range[0] <= 1:  # single characters never cross a boundary
+            singles = ["".join(g) for g in groups]
+    return list(zip(words, chars, singles)), (wcross, ccross, "")
 
 
 def passage_tokens(text: str, segmenter, *, passage_chars: int = 150, max_chars: int = 20000,
@@ -320,10 +348,10 @@ def passage_tokens(text: str, segmenter, *, passage_chars: int = 150, max_chars:
     groups = _passage_groups(text, segmenter, passage_chars, max_chars, stopwords)
     if not groups:
         return None, []
-    whole = _pair_from_tokens([w for g in groups for w in g], word_ngram_range, char_ngram_range)
+    whole = _expand(_triple_from_tokens([w for g in groups for w in g], word_ngram_range, char_ngram_range))
     if len(groups) < 2:
         return whole, []
-    return whole, [_pair_from_tokens(g, word_ngram_range, char_ngram_range) for g in groups]
+    return whole, [_expand(_triple_from_tokens(g, word_ngram_range, char_ngram_range)) for g in groups]
 
 
 def text_features(text: str, segmenter, **kw) -> str:
@@ -484,11 +512,11 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         return (1.0 - w) * P + w * lr.predict_proba(self.dense_features(texts))
 
     def _token_pairs(self, texts: list, offset: int = 0) -> list:
-        """:func:`feature_tokens` of each text (``([], [])`` for a wordless one); a non-str
-        raises a ``TypeError`` naming its index (``offset`` + position)."""
+        """Token triples (:func:`_feature_triple`) of each text (``([], [], "")`` for a
+        wordless one); a non-str raises a ``TypeError`` naming its index (``offset`` + position)."""
         seg = self._segmenter()
         kw = self._feature_kw()
-        return [feature_tokens(t, seg, **kw) or ([], []) for t in _only_str(texts, offset)]
+        return [_feature_triple(t, seg, **kw) or ([], [], "") for t in _only_str(texts, offset)]
 
     @_gc_paused()
     def _decisions(self, X) -> list[np.ndarray]:
@@ -822,14 +850,14 @@ class _Passages:
     def __init__(self, pairs, bridge):
         self.pairs, self.bridge = pairs, bridge
 
-    def whole(self) -> tuple[list[str], list[str]]:
+    def whole(self) -> tuple[list[str], list[str], str]:
         words = [w for p in self.pairs for w in p[0]] + self.bridge[0]
         chars = [c for p in self.pairs for c in p[1]] + self.bridge[1]
-        return words, chars
+        return words, chars, "".join(p[2] for p in self.pairs)
 
 
 def _frame_tokens(texts: Sequence, seg, kw: dict, passages: dict | None = None) -> list:
-    """Token pairs for predict_frame: missing or wordless texts give None (an empty row).
+    """Token triples for predict_frame: missing or wordless texts give None (an empty row).
 
     With ``passages`` (``{"passage_chars", "min_chars"}``) a text longer than ``min_chars``
     that makes two passages or more gives a :class:`_Passages` (one segmentation)."""
@@ -847,7 +875,7 @@ def _frame_tokens(texts: Sequence, seg, kw: dict, passages: dict | None = None) 
             pairs, bridge = _passage_parts(t, seg, passage_chars=passages["passage_chars"], **kw)
             out.append(None if not pairs else pairs[0] if len(pairs) == 1 else _Passages(pairs, bridge))
         else:
-            out.append(feature_tokens(t, seg, **kw))
+            out.append(_feature_triple(t, seg, **kw))
     return out
 
 
@@ -858,6 +886,42 @@ def _hash_rows(hasher, token_lists):
 
     return FeatureHasher(n_features=hasher.n_features, input_type="pair", dtype=hasher.dtype,
                          alternate_sign=hasher.alternate_sign).transform(zip(t, repeat(1)) for t in token_lists)
+
+
+def _single_counts(hasher, runs: list[str]):
+    """The counts ``hasher`` gives for the single characters of each run, each feature being
+    the character marked ``#`` (as :func:`_char_grams` with ``n=1`` makes it): every distinct
+    character is hashed once, and the rest is array work on the characters' code points."""
+    n = len(runs)
+    codes = np.frombuffer("".join(runs).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    if not codes.size:
+        return sparse.csr_matrix((n, hasher.n_features), dtype=hasher.dtype)
+    # the distinct code points and each character's rank among them, without sorting
+    seen = np.zeros(int(codes.max()) + 1, dtype=bool)
+    seen[codes] = True
+    uniq = np.flatnonzero(seen)
+    rank = np.empty(seen.size, dtype=np.intp)
+    rank[uniq] = np.arange(uniq.size)
+    inv = rank[codes]
+    H = _hash_rows(hasher, [["#" + chr(c)] for c in uniq.tolist()])  # one entry per row
+    rows = np.repeat(np.arange(n), np.fromiter(map(len, runs), dtype=np.int64, count=n))
+    M = sparse.csr_matrix((H.data[inv], (rows, H.indices[inv])), shape=(n, hasher.n_features),
+                          dtype=hasher.dtype)
+    M.sum_duplicates()
+    return M
+
+
+def _block_counts(name: str, hasher, rows: list):
+    """Hashed counts of one feature block for token pairs or triples: the words for the word
+    block; the character n-grams, plus the single characters of a triple, for the other."""
+    if name == "word":
+        return _hash_rows(hasher, (r[0] for r in rows))
+    M = _hash_rows(hasher, (r[1] for r in rows))
+    singles = [r[2] if len(r) > 2 else "" for r in rows]
+    if any(singles):
+        M = (M + _single_counts(hasher, singles)).tocsr()
+        M.sum_duplicates()  # canonical: sorted columns, as hashing all tokens at once gives
+    return M
 
 
 def _hashed(pipes, rows: list) -> dict | None:
@@ -871,8 +935,7 @@ def _hashed(pipes, rows: list) -> dict | None:
             if key is None:
                 return None
             if key not in out:
-                part = 0 if name == "word" else 1
-                out[key] = _hash_rows(hasher, (r[part] for r in rows))
+                out[key] = _block_counts(name, hasher, rows)
     return out
 
 
@@ -922,7 +985,7 @@ def _hasher_key(name: str, hasher) -> tuple | None:
 
 
 def _decision_tokens(pipe: Pipeline, pairs: list, cache: dict | None = None) -> np.ndarray:
-    """Decision values from :func:`feature_tokens` pairs: the same numbers as
+    """Decision values from :func:`feature_tokens` pairs (or token triples): the same numbers as
     ``_decision(pipe, strings)``, without re-splitting the strings by regular expression.
     Hashed counts are shared through ``cache`` between models with the same hashers."""
     union = pipe.named_steps["features"]
@@ -932,11 +995,10 @@ def _decision_tokens(pipe: Pipeline, pairs: list, cache: dict | None = None) -> 
         hasher = block.named_steps["hash"]
         key = _hasher_key(name, hasher)
         if key is None:  # a pipeline built otherwise: take the plain path
-            return _decision(pipe, [" ".join(w + c) for w, c in pairs])
+            return _decision(pipe, [" ".join(w + c) for w, c in map(_expand, pairs)])
         counts = cache.get(key)
         if counts is None:
-            part = 0 if name == "word" else 1
-            counts = _hash_rows(hasher, (p[part] for p in pairs))
+            counts = _block_counts(name, hasher, pairs)
             cache[key] = counts
         X = block.named_steps["tfidf"].transform(counts)
         weight = (union.transformer_weights or {}).get(name)
@@ -1160,7 +1222,7 @@ class EmergencyClassifier:
             if not same_features:
                 sub = _frame_tokens([chunk[i] for i in idx], fseg, self.fire._feature_kw(), passages)
                 keep = [k for k, p in enumerate(sub) if p is not None]
-                sub = [p if p is not None else ([], []) for p in sub]
+                sub = [p if p is not None else ([], [], "") for p in sub]
                 split, slow = None, []
                 if keep and any(isinstance(p, _Passages) for p in sub):
                     split = _passage_counts((self.fire.pipeline_,), sub)

@@ -373,7 +373,7 @@ _PIECES = st.sampled_from(["消防通道被占用", "电动车充电", "学校�
 def test_passage_parts_add_up_to_the_whole_text(pieces, size, words, chars, stop):
     from collections import Counter
 
-    from proposal_nlp.classify import _passage_parts, feature_tokens, passage_tokens
+    from proposal_nlp.classify import _expand, _passage_parts, feature_tokens, passage_tokens
 
     text = "".join(pieces)
     kw = dict(word_ngram_range=words, char_ngram_range=chars, stopwords=stop)
@@ -384,11 +384,12 @@ def test_passage_parts_add_up_to_the_whole_text(pieces, size, words, chars, stop
     if want is None:
         assert parts == [] and passages == []
         return
-    assert passages == (parts if len(parts) > 1 else [])
+    assert passages == ([_expand(p) for p in parts] if len(parts) > 1 else [])
+    assert bridge[2] == ""  # single characters never cross a passage boundary
     w, c = Counter(bridge[0]), Counter(bridge[1])
     for p in parts:
         w.update(p[0])
-        c.update(p[1])
+        c.update(_expand(p)[1])
     assert w == Counter(want[0]) and c == Counter(want[1])
 
 
@@ -570,3 +571,49 @@ def test_prediction_restores_the_garbage_collector_state(emergency):
         assert not gc.isenabled()  # a caller's choice is left as it was
     finally:
         gc.enable()
+
+
+# ------------------------------------------------------------------ single characters
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from("火灾消防电动车aZ9𠀀é"), max_size=30), min_size=1, max_size=8),
+       st.sampled_from([2**4, 2**10, 2**14]))
+def test_single_counts_equal_hashing_the_marked_characters(runs, n_features):
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    from proposal_nlp.classify import _char_grams, _hash_rows, _single_counts
+
+    hasher = HashingVectorizer(n_features=n_features, alternate_sign=False, norm=None, dtype=np.float32)
+    got = _single_counts(hasher, runs)
+    want = _hash_rows(hasher, [list(_char_grams(r, 1)) for r in runs])
+    assert got.shape == (len(runs), n_features) and got.dtype == np.float32
+    assert got.has_canonical_format
+    assert (got != want).nnz == 0
+
+
+def test_fast_predict_path_with_single_characters():
+    from proposal_nlp.classify import _decision, _decision_tokens, _feature_triple, feature_tokens
+
+    clf = TextClassifier(char_ngram_range=(1, 2), char_weight=2.0, **SMALL).fit(X, Y)
+    texts = X + ["hello 123 消防", "楼道电动车充电起火隐患很大", "火", "𠀀𠀀 火灾"]
+    seg, kw = clf._segmenter(), clf._feature_kw()
+    want = _decision(clf.pipeline_, clf.features(texts))
+    pairs = [feature_tokens(t, seg, **kw) for t in texts]
+    triples = [_feature_triple(t, seg, **kw) for t in texts]
+    assert all(len(p[1]) > len(t[1]) and t[2] for p, t in zip(pairs, triples))
+    np.testing.assert_array_equal(_decision_tokens(clf.pipeline_, pairs), want)
+    np.testing.assert_array_equal(_decision_tokens(clf.pipeline_, triples), want)
+
+
+def test_emergency_passages_with_single_characters():
+    topics = TextClassifier(multilabel=True, char_ngram_range=(1, 2), **SMALL).fit(
+        X, [["fire_safety"] if y == "fire" else [] for y in Y])
+    fire = TextClassifier(char_ngram_range=(1, 2), **SMALL).fit(X, [y == "fire" for y in Y])
+    long = "学校收费太高，孩子上学难，幼儿园学位不足，教师编制不足。" * 12 + "楼道电动车充电起火。"
+    texts = [long, "电动自行车楼道充电起火", "", None]
+    on = EmergencyClassifier(topics, fire, fire_passages=True, passage_chars=40, passage_min_chars=100)
+    frame = on.predict_frame(texts)
+    # topics read the whole text: counted from the passages, the same as from the text
+    np.testing.assert_allclose(frame["score_fire_safety"][:2], topics.predict_proba(texts[:2])[:, 0], atol=1e-12)
+    assert frame["fire_score"][0] >= fire.predict_proba([long])[0, 1] - 1e-12
+    assert frame["fire_score"][1] == pytest.approx(fire.predict_proba([texts[1]])[0, 1], abs=1e-12)
+    assert frame["fire_score"][2] == 0.0 and frame["fire_score"][3] == 0.0
