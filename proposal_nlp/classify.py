@@ -4,8 +4,9 @@ Texts are segmented with a :class:`~proposal_nlp.segment.Segmenter` *before* the
 the fitted scikit-learn pipeline sees space-joined tokens only and holds nothing but
 scikit-learn / numpy / scipy objects (what :mod:`proposal_nlp.persist` saves with skops).
 
-The features are words, word bigrams and character bigrams of the words run together (robust
-to segmentation differences and to training sets that lost their stopwords), hashed into
+The features are words, word bigrams and character n-grams of the words run together (bigrams
+by default; the default model also reads single characters), robust to segmentation
+differences and to training sets that lost their stopwords, hashed into
 two TF-IDF blocks; only the hash columns seen in training reach the linear model (a linear
 SVM or logistic regression), whose decision values are calibrated with one cross-validated
 sigmoid per class. Prediction builds the token lists with C-level loops and hashes them once

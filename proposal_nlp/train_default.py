@@ -283,8 +283,12 @@ SAMPLE_TEXTS = (
     "很多车辆停在消防车道和绿地上，希望物业重新规划车位并公开收费标准。以上问题请有关部门督促物业整改。",
 )
 
-TOPIC_PARAMS = dict(model="svm", C=0.5, class_weight=None, n_features=2**17, cv=3)
-FIRE_PARAMS = dict(model="svm", C=2.0, class_weight=None, n_features=2**17, cv=3)
+#: both parts read the same features (one segmentation): words and word bigrams, and single
+#: characters and character bigrams weighted twice the words (single characters carry 火, 燃, 爆
+#: whatever the segmenter makes of the words around them)
+FEATURE_PARAMS = dict(char_ngram_range=(1, 2), char_weight=2.0, n_features=2**17)
+TOPIC_PARAMS = dict(model="svm", C=0.5, class_weight=None, cv=3, **FEATURE_PARAMS)
+FIRE_PARAMS = dict(model="svm", C=2.0, class_weight=None, cv=3, **FEATURE_PARAMS)
 #: fire scoring of long texts: the highest fire probability of the whole text and of its
 #: passages of about 150 characters (a fire concern inside a long message is not drowned)
 PASSAGE_PARAMS = dict(fire_passages=True, passage_chars=150, passage_min_chars=300)
