@@ -148,7 +148,7 @@ def save_classifier(clf, path, *, card: dict | None = None) -> Path:
                 "topic_thresholds": clf.topic_thresholds, "fire_threshold": clf.fire_threshold,
                 "fire_label": _jsonable(clf.fire_label), "name": clf.name,
                 "fire_passages": clf.fire_passages, "passage_chars": clf.passage_chars,
-                "passage_min_chars": clf.passage_min_chars}
+                "passage_min_chars": clf.passage_min_chars, "fire_topic_weight": clf.fire_topic_weight}
     elif isinstance(clf, TextClassifier):
         text, meta = _text_state(clf)
         obj = {"format": FORMAT, "kind": "text", "text": text}
@@ -251,7 +251,8 @@ def load_classifier(name_or_path="default", *, trusted: list[str] | tuple = ()):
                                   topic_ids=card["topic_ids"], name=card.get("name", path.stem),
                                   fire_passages=card.get("fire_passages", False),
                                   passage_chars=card.get("passage_chars", 150),
-                                  passage_min_chars=card.get("passage_min_chars", 300))
+                                  passage_min_chars=card.get("passage_min_chars", 300),
+                                  fire_topic_weight=card.get("fire_topic_weight", 0.0))
     else:  # pragma: no cover
         raise ModelError(f"{path.name}: unknown model kind {obj['kind']!r}", code="PN327")
     clf.card_ = card

@@ -617,3 +617,25 @@ def test_emergency_passages_with_single_characters():
     assert frame["fire_score"][0] >= fire.predict_proba([long])[0, 1] - 1e-12
     assert frame["fire_score"][1] == pytest.approx(fire.predict_proba([texts[1]])[0, 1], abs=1e-12)
     assert frame["fire_score"][2] == 0.0 and frame["fire_score"][3] == 0.0
+
+
+def test_fire_score_blends_the_fire_safety_topic():
+    topics = TextClassifier(multilabel=True, **SMALL).fit(X, [["fire_safety"] if y == "fire" else [] for y in Y])
+    fire = TextClassifier(**SMALL).fit(X, [y == "fire" for y in Y])
+    texts = ["电动自行车楼道充电起火", "学校收费太高", "", None, "学校收费太高，孩子上学难。" * 30 + "楼道电动车充电起火。"]
+    plain = EmergencyClassifier(topics, fire, fire_passages=True, passage_chars=40, passage_min_chars=100)
+    base = plain.predict_frame(texts)
+    for w in (0.0, 0.5, 1.0):
+        blend = EmergencyClassifier(topics, fire, fire_passages=True, passage_chars=40, passage_min_chars=100,
+                                    fire_topic_weight=w, fire_threshold=0.5).predict_frame(texts)
+        want = (1 - w) * base["fire_score"] + w * base["score_fire_safety"]
+        np.testing.assert_allclose(blend["fire_score"], want, atol=1e-12)
+        assert (blend["fire_relevant"] == (want >= 0.5)).all()
+        assert blend["fire_score"].between(0, 1).all()
+        assert blend["fire_score"][2] == 0.0 and blend["fire_score"][3] == 0.0
+        pd.testing.assert_series_equal(blend["score_fire_safety"], base["score_fire_safety"])
+    with pytest.raises(ModelError, match="fire_topic_weight"):
+        EmergencyClassifier(topics, fire, fire_topic_weight=1.5)
+    no_fire_topic = TextClassifier(multilabel=True, **SMALL).fit(X, [["e_bikes"] if y == "fire" else [] for y in Y])
+    with pytest.raises(ModelError, match="fire_safety"):
+        EmergencyClassifier(no_fire_topic, fire, fire_topic_weight=0.5)

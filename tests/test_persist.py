@@ -79,10 +79,11 @@ def test_round_trip_emergency(tmp_path, em_model):
 
 def test_round_trip_keeps_passage_options(tmp_path, em_model):
     clf = EmergencyClassifier(em_model.topics, em_model.fire, fire_passages=True, passage_chars=20,
-                              passage_min_chars=30)
+                              passage_min_chars=30, fire_topic_weight=0.25)
     path = save_classifier(clf, tmp_path / "em.skops")
     loaded = load_classifier(str(path))
     assert (loaded.fire_passages, loaded.passage_chars, loaded.passage_min_chars) == (True, 20, 30)
+    assert loaded.fire_topic_weight == 0.25
     assert loaded.card_["fire_passages"] is True
     probe = PROBE + ["学校收费太高，孩子上学难。" * 5 + "楼道电动车充电起火。"]
     assert clf.predict_frame(probe).equals(loaded.predict_frame(probe))
