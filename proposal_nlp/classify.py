@@ -513,7 +513,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         w = float(self.dense_weight)
         return (1.0 - w) * P + w * lr.predict_proba(self.dense_features(texts))
 
-    def _token_pairs(self, texts: list, offset: int = 0) -> list:
+    def _token_triples(self, texts: list, offset: int = 0) -> list:
         """Token triples (:func:`_feature_triple`) of each text (``([], [], "")`` for a
         wordless one); a non-str raises a ``TypeError`` naming its index (``offset`` + position)."""
         seg = self._segmenter()
@@ -523,7 +523,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
     @_gc_paused()
     def _decisions(self, X) -> list[np.ndarray]:
         X = _as_list(X)
-        return [_decision_tokens(self.pipeline_, self._token_pairs(X[s:s + _CHUNK], s))
+        return [_decision_tokens(self.pipeline_, self._token_triples(X[s:s + _CHUNK], s))
                 for s in range(0, len(X), _CHUNK)]
 
     def _build_pipeline(self) -> Pipeline:
@@ -920,14 +920,13 @@ def _block_counts(name: str, hasher, rows: list):
         return _hash_rows(hasher, (r[0] for r in rows))
     M = _hash_rows(hasher, (r[1] for r in rows))
     singles = [r[2] if len(r) > 2 else "" for r in rows]
-    if any(singles):
-        M = (M + _single_counts(hasher, singles)).tocsr()
-        M.sum_duplicates()  # canonical: sorted columns, as hashing all tokens at once gives
+    if any(singles):  # both canonical, so is the sum: as hashing all tokens at once gives
+        M = M + _single_counts(hasher, singles)
     return M
 
 
 def _hashed(pipes, rows: list) -> dict | None:
-    """Hashed counts of token pairs for every hasher of ``pipes`` (key -> matrix), or None
+    """Hashed counts of token pairs or triples for every hasher of ``pipes`` (key -> matrix), or None
     when a pipeline does not take the fast path."""
     out = {}
     for pipe in pipes:
