@@ -178,6 +178,10 @@ def _labels_path(labels=None) -> Path:
     return Path(__file__).resolve().parent.parent / LABELS_RELPATH
 
 
+def _written_path(labels=None) -> Path:
+    return _labels_path(labels).parent / WRITTEN_FILE
+
+
 def read_labels(labels=None):
     """The annotation table (pointers and labels only, no text)."""
     import pandas as pd
@@ -198,7 +202,7 @@ def read_written(labels=None):
     only); an empty frame when the file is absent."""
     import pandas as pd
 
-    path = _labels_path(labels).parent / WRITTEN_FILE
+    path = _written_path(labels)
     if not path.exists():
         return pd.DataFrame(columns=DATASET_COLUMNS)
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -342,7 +346,7 @@ def _evaluate(clf, dev) -> dict:
     out = em_metrics(dev["topics"].tolist(), dev["fire"].tolist(), frame["topics"].tolist(),
                      frame["fire_relevant"].tolist())
     by_source = {}
-    fam = dev["source"].str.replace(r"_.*", "", regex=True).to_numpy()
+    fam = source_family(dev)
     for name in sorted(set(fam)):
         m = fam == name
         sub = em_metrics(dev["topics"][m].tolist(), dev["fire"][m].tolist(),
@@ -465,9 +469,16 @@ def cv_scores(train, *, seed: int = 0, folds: int = 3, scoring: dict | None = No
     return T, F
 
 
+def source_family(frame):
+    """The source family of each row (``teddy_fj2_921`` -> ``teddy``), as an array."""
+    return frame["source"].str.replace(r"_.*", "", regex=True).to_numpy()
+
+
 def intake_like(train):
     """Boolean mask of the rows whose source family is like the intake (:data:`TARGET_FAMILIES`)."""
-    return train["source"].str.replace(r"_.*", "", regex=True).isin(TARGET_FAMILIES).to_numpy()
+    import numpy as np
+
+    return np.isin(source_family(train), TARGET_FAMILIES)
 
 
 def cv_thresholds(train, *, seed: int = 0, folds: int = 3, repeats: int = 3,
@@ -541,8 +552,7 @@ def train_default_model(out_dir=None, *, data_dir=None, seed: int = 0, labels=No
             "labels_file": str(LABELS_RELPATH).replace("\\", "/"),
             "labels_sha256": _sha256_file(lab_path),
             "written_file": str(LABELS_RELPATH.parent / WRITTEN_FILE).replace("\\", "/"),
-            "written_sha256": (_sha256_file(lab_path.parent / WRITTEN_FILE)
-                               if (lab_path.parent / WRITTEN_FILE).exists() else None),
+            "written_sha256": _sha256_file(_written_path(labels)) if _written_path(labels).exists() else None,
             "data_sources": sorted(set(data["source"])),
             "n_train": int(len(train)), "n_dev": int(len(dev)),
             "train_seconds": round(seconds, 1),
