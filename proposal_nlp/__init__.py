@@ -26,9 +26,9 @@ _EXPORTS = {
     "data_dir": "proposal_nlp.resources",
     # classify
     "TextClassifier": "proposal_nlp.classify",
-    "load_classifier": "proposal_nlp.classify",
+    "load_classifier": "proposal_nlp.persist",
     "train_classifier": "proposal_nlp.classify",
-    "EmergencyClassifier": "proposal_nlp.classify",
+    "EmergencyClassifier": "proposal_nlp.emergency",
     "save_classifier": "proposal_nlp.persist",
     # suggest
     "Suggestion": "proposal_nlp.suggest",

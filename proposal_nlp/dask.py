@@ -19,9 +19,11 @@ import logging
 
 import pandas as pd
 
-from .batch import (DEFAULT_CHUNK_SIZE, STEPS, TOP_K, BatchResult, _assemble, _make_config, _meta,
-                    _preflight, _prepare_rows, get_engine)
+from .engine import (DEFAULT_CHUNK_SIZE, STEPS, TOP_K, assemble, batch_meta, get_engine, make_config, preflight,
+                     prepare_rows)
 from .errors import ProposalNLPError
+from .io import detect_columns
+from .results import BatchResult
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +50,7 @@ def _partition(part: pd.DataFrame, cfg, roles: dict, offsets: list[int], chunk_s
     for s in range(0, len(part), chunk_size):
         sub = part.iloc[s:s + chunk_size]
         errors: list[dict] = []
-        chunk = _prepare_rows(sub, roles, start + s, errors)
+        chunk = prepare_rows(sub, roles, start + s, errors)
         res = engine.run(chunk)
         res["errors"] = errors + res["errors"]
         pieces.append(res)
@@ -66,14 +68,12 @@ def process_dask(ddf, *, text_col=None, id_col=None, title_col=None, policy=None
     ``matcher`` objects must be picklable to reach the workers.
     """
     dask, dd = _require_dask()
-    from .io import detect_columns
-
     if not isinstance(ddf, dd.DataFrame):
         raise TypeError(f"[PN001] process_dask needs a dask DataFrame, got {type(ddf).__name__}; "
                         "use dask.dataframe.from_pandas or read_csv, or call process_table on pandas")
     roles = detect_columns(list(ddf.columns), text_col=text_col, id_col=id_col, title_col=title_col)
-    cfg = _make_config(steps, classifier, policy, top_k, extractor, parser, matcher)
-    _preflight(cfg, jobs=2)  # presence only: the workers load the models
+    cfg = make_config(steps, classifier, policy, top_k, extractor, parser, matcher)
+    preflight(cfg, jobs=2)  # presence only: the workers load the models
     lengths = ddf.map_partitions(len).compute()
     offsets = [0]
     for n in list(lengths)[:-1]:
@@ -84,7 +84,7 @@ def process_dask(ddf, *, text_col=None, id_col=None, title_col=None, policy=None
         parts_frame = ddf.map_partitions(_partition, cfg_d, roles, offsets, max(1, int(chunk_size)),
                                          meta=meta, enforce_metadata=False).compute()
     parts = [piece for pieces in parts_frame["part"] for piece in pieces]
-    return _assemble(parts, cfg, _meta(roles, cfg, 0, int(sum(lengths))) | {"engine": "dask"}, keep_text=keep_text)
+    return assemble(parts, cfg, batch_meta(roles, cfg, 0, int(sum(lengths))) | {"engine": "dask"}, keep_text=keep_text)
 
 
 __all__ = ["process_dask"]

@@ -104,7 +104,8 @@ def _text_state(clf) -> tuple[dict, dict]:
 
 
 def _text_from_state(state: dict, meta: dict):
-    from .classify import TextClassifier, _n_features
+    from .classify import TextClassifier
+    from .features import n_selected_features
 
     params = {k: (tuple(v) if isinstance(v, list) else v) for k, v in meta["params"].items()}
     clf = TextClassifier(**params)
@@ -112,7 +113,7 @@ def _text_from_state(state: dict, meta: dict):
     clf.classes_ = np.asarray(state["classes"])
     clf.calibration_ = np.asarray(state["calibration"])
     clf.dense_model_ = state.get("dense_model")
-    clf.n_features_ = _n_features(clf.pipeline_)
+    clf.n_features_ = n_selected_features(clf.pipeline_)
     clf.n_train_ = meta.get("training_data", {}).get("n_texts")
     clf.data_sha256_ = meta.get("training_data", {}).get("sha256")
     return clf
@@ -124,7 +125,7 @@ def _jsonable(v):
 
 def save_classifier(clf, path, *, card: dict | None = None) -> Path:
     """Save a fitted :class:`~proposal_nlp.classify.TextClassifier` or
-    :class:`~proposal_nlp.classify.EmergencyClassifier` to ``path`` (a ``.skops`` file) and
+    :class:`~proposal_nlp.emergency.EmergencyClassifier` to ``path`` (a ``.skops`` file) and
     its JSON card beside it (``<name>.card.json``; the card is also embedded in the file).
 
     ``card`` adds to the card, e.g. ``data_sha256``, ``seed``, ``training_command``,
@@ -135,7 +136,8 @@ def save_classifier(clf, path, *, card: dict | None = None) -> Path:
     """
     import skops.io as sio
 
-    from .classify import EmergencyClassifier, TextClassifier
+    from .classify import TextClassifier
+    from .emergency import EmergencyClassifier
 
     path = Path(path)
     if path.suffix != ".skops":
@@ -217,11 +219,11 @@ def load_classifier(name_or_path="default", *, trusted: list[str] | tuple = ()):
     you know where the file came from). A file written with other library or lexicon
     versions loads with a :class:`~proposal_nlp.errors.VersionMismatchWarning`.
     Returns a :class:`~proposal_nlp.classify.TextClassifier` or
-    :class:`~proposal_nlp.classify.EmergencyClassifier`.
+    :class:`~proposal_nlp.emergency.EmergencyClassifier`.
     """
     import skops.io as sio
 
-    from .classify import EmergencyClassifier
+    from .emergency import EmergencyClassifier
 
     path = model_path(name_or_path)
     try:

@@ -85,7 +85,7 @@ def stacked_chart(rows: list[tuple[str, list[tuple[str, float]]]], *, title: str
 
 def charts(result) -> list[str]:
     """The report's charts of a batch as inline SVG strings (topics, fire share, coverage, asks per proposal)."""
-    from .io import topic_label
+    from .resources import topic_label
 
     props, sugs = result.proposals, result.suggestions
     out = []
@@ -126,7 +126,7 @@ def charts(result) -> list[str]:
 
 
 def _table(df: pd.DataFrame, columns: list[str], *, limit: int | None = None, table: str | None = None) -> str:
-    from .io import column_label
+    from .resources import column_label
 
     cols = [c for c in columns if c in df.columns]
     shown = df if limit is None else df.head(limit)
@@ -215,7 +215,7 @@ def render_report(result_or_path, out_html, *, force: bool = True, title: str = 
 
     result = result_or_path
     if not hasattr(result, "proposals"):
-        from .io import read_result
+        from .results import read_result
 
         result = read_result(result_or_path)
     out = Path(out_html)

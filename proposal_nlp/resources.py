@@ -1,17 +1,25 @@
-"""Shipped resources (lexicon, display names, models) and the shared data folder."""
+"""Shipped resources (lexicon, display names, topic ids, models) and the shared data folder."""
 from __future__ import annotations
 
 import csv
 import hashlib
 import io
+import json
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources as _res
 from pathlib import Path
 
 from .errors import ResourceError
 
 LEXICON_NAME = "lexicon.tsv"
+
+#: the ten topic ids of the default taxonomy (``../shared/spec/taxonomy.md``), in order
+TOPIC_IDS = (
+    "resilient_city", "emergency_rescue", "hazardous_chemicals", "e_bikes", "fire_safety",
+    "flood_disaster", "work_safety", "grassroots_capacity", "public_education", "smart_emergency",
+)
 
 
 @dataclass(frozen=True)
@@ -134,3 +142,36 @@ def data_dir(path=None, *, required: bool = False) -> Path | None:
             "or place it at ../shared/data beside the checkout"
         )
     return None
+
+
+@lru_cache(maxsize=1)
+def display_names() -> dict:
+    """The shipped display names: ``{"tables": {...}, "columns": {...}, "topics": {...}}``."""
+    return json.loads(read_package_text("display_names.json"))
+
+
+def column_label(col: str, table: str | None = None) -> str:
+    """The Chinese header of a column (``table`` picks a table's own name where it has one)."""
+    own = display_names().get("table_columns", {}).get(table or "", {})
+    if col in own:
+        return own[col]
+    names = display_names()["columns"]
+    if col in names:
+        return names[col]
+    if col.startswith("score_"):
+        topic = col[len("score_"):]
+        return names.get("score_", "得分_") + display_names()["topics"].get(topic, topic)
+    return col
+
+
+def topic_label(topic: str) -> str:
+    return display_names()["topics"].get(topic, topic)
+
+
+def inverse_columns(table: str | None = None) -> dict[str, str]:
+    inv = {v: k for k, v in display_names()["columns"].items()}
+    inv.update({v: k for k, v in display_names().get("table_columns", {}).get(table or "", {}).items()})
+    prefix = display_names()["columns"].get("score_", "得分_")
+    for t, label in display_names()["topics"].items():
+        inv[prefix + label] = f"score_{t}"
+    return inv

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .resources import topic_label
+
 SUMMARY_COLUMNS = ["metric", "kind", "handling", "value", "label"]
 KIND_ORDER = ("人大代表建议", "政协提案", "议案")
 HANDLING_ORDER = ("主办", "会办")
@@ -20,8 +22,6 @@ def build_summary(proposals: pd.DataFrame, suggestions: pd.DataFrame | None = No
     ``topic:<id>``, ``asks``, ``asks_covered`` / ``asks_partial`` / ``asks_uncovered`` (when
     asks were matched), ``proposals_with_asks``, ``duplicate_ids``, ``rows_with_errors``.
     """
-    from .io import topic_label
-
     rows = []
     n = len(proposals)
     rows.append(_row("proposals", "all", "all", n, "建议提案总数"))

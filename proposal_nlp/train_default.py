@@ -14,14 +14,13 @@ import logging
 import sys
 from pathlib import Path
 
+from .resources import TOPIC_IDS
+
 logger = logging.getLogger(__name__)
 
 MODEL_ID = "em-v1"
 MODEL_FILE = f"{MODEL_ID}.skops"
-TOPICS = (
-    "resilient_city", "emergency_rescue", "hazardous_chemicals", "e_bikes", "fire_safety",
-    "flood_disaster", "work_safety", "grassroots_capacity", "public_education", "smart_emergency",
-)
+TOPICS = TOPIC_IDS  # the taxonomy's ids, in order
 LABELS_RELPATH = Path("corpora") / "em" / "labels.csv"
 #: intake-like training texts the project wrote itself, beside the labels file
 WRITTEN_FILE = "written.csv"
@@ -439,12 +438,13 @@ def _plateau_threshold(y_first, scores_first, y_then, scores_then, *, tolerance:
 def cv_scores(train, *, seed: int = 0, folds: int = 3, scoring: dict | None = None):
     """Topic and fire scores of every training text from grouped cross-validation (each text
     scored by models that never saw its document, the way the shipped model scores it with
-    the :class:`~proposal_nlp.classify.EmergencyClassifier` options ``scoring``, e.g.
+    the :class:`~proposal_nlp.emergency.EmergencyClassifier` options ``scoring``, e.g.
     :data:`SCORING_PARAMS`): ``(T, F)``, T of shape (texts, topics) in :data:`TOPICS` order."""
     import numpy as np
     from sklearn.model_selection import GroupKFold
 
-    from .classify import EmergencyClassifier, TextClassifier
+    from .classify import TextClassifier
+    from .emergency import EmergencyClassifier
 
     texts = train["text"].tolist()
     groups = train["group"].to_numpy()
@@ -521,7 +521,8 @@ def train_default_model(out_dir=None, *, data_dir=None, seed: int = 0, labels=No
     """
     import time
 
-    from .classify import EmergencyClassifier, TextClassifier
+    from .classify import TextClassifier
+    from .emergency import EmergencyClassifier
     from .persist import save_classifier
 
     data = load_em_dataset(data_dir, labels=labels)

@@ -165,14 +165,6 @@ def test_policy_forms(tmp_path):
         load_policy(FRAMEWORK.iloc[:0])
 
 
-def test_missing_module_is_a_clear_error(monkeypatch):
-    import sys
-
-    monkeypatch.setitem(sys.modules, "proposal_nlp.suggest", None)  # import of it fails
-    with pytest.raises(ProposalNLPError, match=r"PN163.*proposal_nlp.suggest"):
-        process_table(proposals_frame(2), classifier=KeywordClassifier(), steps=("classify", "extract"))
-
-
 @pytest.mark.parametrize("value, kind", [("建议", "人大代表建议"), ("市人大代表建议", "人大代表建议"), ("提案", "政协提案"),
                                          ("政协委员提案", "政协提案"), ("", "")])
 def test_normalize_kind(value, kind):

