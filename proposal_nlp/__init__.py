@@ -40,7 +40,7 @@ _EXPORTS = {
     "parse_policy": "proposal_nlp.policy",
     "load_clauses": "proposal_nlp.policy",
     "ClauseMatcher": "proposal_nlp.match",
-    "mapping_table": "proposal_nlp.match",
+    "mapping_table": "proposal_nlp.mapping",
     # batch / report
     "process_table": "proposal_nlp.batch",
     "BatchResult": "proposal_nlp.batch",

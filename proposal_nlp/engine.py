@@ -22,10 +22,12 @@ import pandas as pd
 
 from .errors import InputError, ProposalNLPError
 from .io import cell_str, detect_encoding
+from .mapping import measures_table
+from .normalize import is_missing, normalize_handling, normalize_kind
 from .policy import load_clauses, parse_policy
 from .resources import topic_label
 from .results import (ERROR_COLUMNS, MATCH_COLUMNS, MEASURE_COLUMNS, PROPOSAL_COLUMNS, SUGGESTION_COLUMNS,
-                      UNCOVERED_COLUMNS, BatchResult)
+                      UNCOVERED_COLUMNS, BatchResult, object_column)
 from .summary import build_summary
 
 log = logging.getLogger(__name__)
@@ -36,34 +38,6 @@ DEFAULT_CHUNK_SIZE = 1000
 TOP_K = 3
 # a proposal states its number, session, kind, proposers and title at its head
 PARSE_HEAD_CHARS = 500
-MAX_IDS_PER_MEASURE = 200
-_KINDS = {
-    "人大代表建议": "人大代表建议", "代表建议": "人大代表建议", "建议": "人大代表建议", "市人大代表建议": "人大代表建议",
-    "人大建议": "人大代表建议", "政协提案": "政协提案", "提案": "政协提案", "委员提案": "政协提案",
-    "政协委员提案": "政协提案", "市政协提案": "政协提案", "议案": "议案", "代表议案": "议案",
-}
-_HANDLING = {"主办": "主办", "会办": "会办", "协办": "会办", "独办": "主办", "单办": "主办"}
-
-
-def normalize_kind(value) -> str:
-    """人大代表建议 / 政协提案 / 议案 from common spellings; other values are kept stripped."""
-    v = str(value or "").strip()
-    if v in _KINDS:
-        return _KINDS[v]
-    if "提案" in v:
-        return "政协提案"
-    if "议案" in v:
-        return "议案"
-    if "建议" in v:
-        return "人大代表建议"
-    return v
-
-
-def normalize_handling(value) -> str:
-    v = str(value or "").strip()
-    return _HANDLING.get(v, v)
-
-
 def load_policy(policy) -> pd.DataFrame | None:
     """A clause table (``clause_id``, ``group``, ``text``) from a path, a clause list or a DataFrame.
 
@@ -288,7 +262,7 @@ def labels_of(frame: pd.DataFrame, n: int) -> list[list]:
         if col in frame.columns:
             return [list(t) if isinstance(t, (list, tuple, set)) else [] for t in frame[col]]
     if "label" in frame.columns:
-        return [[] if _missing(v) else [v] for v in frame["label"]]
+        return [[] if is_missing(v) else [v] for v in frame["label"]]
     return [[] for _ in range(n)]
 
 
@@ -319,8 +293,8 @@ def run_chunk(engine: Engine, chunk: pd.DataFrame) -> dict:
         failed = frame["_failed"].fillna(False).tolist() if "_failed" in frame.columns else [False] * n
         out["topics"] = labels_of(frame, n)
         if "fire_relevant" in frame.columns:  # the emergency-management model
-            out["fire_relevant"] = [pd.NA if f or _missing(v) else bool(v) for v, f in zip(frame["fire_relevant"], failed)]
-            out["fire_score"] = [float("nan") if _missing(v) else float(v) for v in frame["fire_score"]]
+            out["fire_relevant"] = [pd.NA if f or is_missing(v) else bool(v) for v, f in zip(frame["fire_relevant"], failed)]
+            out["fire_score"] = [float("nan") if is_missing(v) else float(v) for v in frame["fire_score"]]
         for c in frame.columns:
             if c.startswith("score_"):
                 out[c] = frame[c].astype(float).tolist()
@@ -456,15 +430,6 @@ def prepare_rows(df: pd.DataFrame, roles: dict, start_row: int, errors: list) ->
     })
 
 
-def _missing(v) -> bool:
-    return v is None or v is pd.NA or (isinstance(v, float) and v != v)
-
-
-def object_column(s: pd.Series) -> pd.Series:
-    """A text column as ``object`` with ``None`` for missing, whatever path built it."""
-    return pd.Series([None if _missing(v) else v for v in s], index=s.index, dtype=object)
-
-
 def assemble(parts: list[dict], cfg: EngineConfig, meta: dict, *, id_counts: dict | None = None, keep_text: bool = True,
               with_summary: bool = True) -> BatchResult:
     """Chunk results -> the six tidy tables (coverage joined, duplicates flagged, summary)."""
@@ -557,31 +522,6 @@ def assemble(parts: list[dict], cfg: EngineConfig, meta: dict, *, id_counts: dic
     measures = (measures_table(suggestions, cfg.clauses) if with_summary and "match" in cfg.steps
                 else pd.DataFrame(columns=MEASURE_COLUMNS))
     return BatchResult(proposals, suggestions, matches, uncovered, summary, err, meta, measures)
-
-
-def measures_table(suggestions: pd.DataFrame, clauses: pd.DataFrame | None) -> pd.DataFrame:
-    """Each measure (clause, in policy order) with the asks it answers best: counts of covered
-    and partly covered asks and their ``suggestion_id`` s (the first 200, then …)."""
-    if clauses is None:
-        return pd.DataFrame(columns=MEASURE_COLUMNS)
-    answered = pd.DataFrame(columns=["best_clause_id", "coverage", "suggestion_id"])
-    if len(suggestions) and "best_clause_id" in suggestions.columns:
-        answered = suggestions[suggestions["coverage"].isin(["covered", "partial"])]
-    groups = {str(k): g for k, g in answered.groupby("best_clause_id", sort=False)} if len(answered) else {}
-    rows = []
-    for cid, group, text in zip(clauses["clause_id"], clauses["group"], clauses["text"]):
-        g = groups.get(str(cid))
-        ids = [] if g is None else g["suggestion_id"].astype(str).tolist()
-        cov = 0 if g is None else int((g["coverage"] == "covered").sum())
-        shown = "|".join(ids[:MAX_IDS_PER_MEASURE]) + ("|…" if len(ids) > MAX_IDS_PER_MEASURE else "")
-        rows.append({"clause_id": str(cid), "clause_group": group, "clause_text": text, "n_asks": len(ids),
-                     "n_covered": cov, "n_partial": len(ids) - cov, "suggestion_ids": shown})
-    out = pd.DataFrame(rows, columns=MEASURE_COLUMNS)
-    for c in ("n_asks", "n_covered", "n_partial"):
-        out[c] = out[c].astype("Int64")
-    for c in ("clause_id", "clause_group", "clause_text", "suggestion_ids"):
-        out[c] = object_column(out[c])
-    return out
 
 
 def check_steps(steps) -> tuple:

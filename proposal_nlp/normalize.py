@@ -89,6 +89,52 @@ def split_clauses(text: str, *, strip: bool = True) -> list[Span]:
     return _split(text, _CLAUSE_RE, strip)
 
 
+#: common spellings of the three kinds of item, each mapped to its full name
+KIND_SPELLINGS = {
+    "人大代表建议": "人大代表建议", "代表建议": "人大代表建议", "建议": "人大代表建议", "市人大代表建议": "人大代表建议",
+    "人大建议": "人大代表建议", "政协提案": "政协提案", "提案": "政协提案", "委员提案": "政协提案",
+    "政协委员提案": "政协提案", "市政协提案": "政协提案", "议案": "议案", "代表议案": "议案",
+}
+#: how an item is handled: 主办 (lead) or 会办 (co-handler), from common spellings
+HANDLING_SPELLINGS = {"主办": "主办", "会办": "会办", "协办": "会办", "独办": "主办", "单办": "主办"}
+
+
+def normalize_kind(value) -> str:
+    """人大代表建议 / 政协提案 / 议案 from common spellings; other values are kept stripped."""
+    v = str(value or "").strip()
+    if v in KIND_SPELLINGS:
+        return KIND_SPELLINGS[v]
+    if "提案" in v:
+        return "政协提案"
+    if "议案" in v:
+        return "议案"
+    if "建议" in v:
+        return "人大代表建议"
+    return v
+
+
+def normalize_handling(value) -> str:
+    """主办 / 会办 from common spellings (协办 is 会办, 独办 and 单办 are 主办); others kept stripped."""
+    v = str(value or "").strip()
+    return HANDLING_SPELLINGS.get(v, v)
+
+
+def is_missing(value) -> bool:
+    """Whether a cell value is missing: None, NaN (float or numpy), ``pd.NA`` or ``pd.NaT``.
+
+    The one test of a missing value for the whole package (empty strings are not missing:
+    they are texts with no characters). Works without importing pandas.
+    """
+    if value is None:
+        return True
+    if isinstance(value, (str, bytes, list, tuple, dict, set, frozenset)):
+        return False
+    try:
+        return bool(value != value)  # NaN and NaT are not equal to themselves
+    except (TypeError, ValueError):  # pd.NA refuses bool(); arrays are not cell values
+        return type(value).__name__ == "NAType"
+
+
 class _CallableModule(types.ModuleType):
     """``proposal_nlp.normalize`` names both this module and its main function: once the
     module is imported, the package attribute is the module, so the module itself calls

@@ -495,3 +495,73 @@ def clauses_from_frame(df, *, what: str = "clause table") -> list[Clause]:
                           None if parent in (None, "nan") else str(parent),
                           None if doc in (None, "nan") else str(doc), 1, str(row.get("kind") or "item")))
     return out
+
+
+# ---------------------------------------------------------------------------- helpers
+def clause_inputs(clauses):
+    """(ids, texts, meta DataFrame) from clauses in any accepted form, validated."""
+    import pandas as pd
+
+    if isinstance(clauses, pd.DataFrame):
+        return _frame_inputs(clauses)
+    elif isinstance(clauses, (str, bytes)):
+        raise InputError("fit expects clauses (parse_policy's list or a DataFrame), not a str; "
+                         "call parse_policy(text) first", code="PN431")
+    clauses = list(clauses)
+    if not clauses:
+        raise InputError("no clauses to match against; give parse_policy's output or a table "
+                         "with clause_id and text", code="PN414")
+    rows = []
+    for i, c in enumerate(clauses):
+        if isinstance(c, dict):
+            get = c.get
+        elif isinstance(c, Clause) or hasattr(c, "clause_id"):
+            get = lambda k, _c=c: getattr(_c, k, None)  # noqa: E731
+        else:
+            raise InputError(f"clause {i} is a {type(c).__name__}; give Clause objects, dicts or a "
+                             "DataFrame with clause_id and text", code="PN432")
+        cid, text = get("clause_id"), get("text")
+        if cid is None or str(cid).strip() == "":
+            raise InputError(f"clause {i} has no clause_id; give every clause an id", code="PN415")
+        if text is None:
+            text = ""
+        check_text(text, what=f"text of clause {cid!r}")
+        rows.append({"clause_id": str(cid), "doc_id": get("doc_id"), "group": get("group") or "",
+                     "text": text})
+    meta = pd.DataFrame(rows)
+    ids = meta["clause_id"]
+    if ids.duplicated().any():
+        docs = meta["doc_id"].fillna("")
+        key = docs + "/" + ids
+        if (docs != "").all() and not key.duplicated().any():
+            meta["clause_id"] = key  # several documents: make ids unique with their doc_id
+        else:
+            dup = sorted(set(ids[ids.duplicated(keep=False)]))
+            raise InputError(f"duplicate clause_id {', '.join(dup[:5])}; ids must be unique "
+                             "(give each document a doc_id, or rename the clauses)", code="PN416")
+    return meta["clause_id"].tolist(), meta["text"].tolist(), meta
+
+
+def _frame_inputs(df):
+    """(ids, texts, meta) from a clause DataFrame, validated column-wise (fast for big tables)."""
+    import pandas as pd
+
+    what = "clause DataFrame"
+    ids = check_clause_ids(df, what=what)
+    texts = df["text"].where(df["text"].notna(), "")
+    nonstr = ~texts.map(lambda x: isinstance(x, str))
+    if nonstr.any():
+        texts = texts.astype(str)
+    meta = pd.DataFrame({"clause_id": ids.to_numpy(),
+                         "doc_id": df["doc_id"].to_numpy() if "doc_id" in df.columns else None,
+                         "group": df["group"].to_numpy() if "group" in df.columns else ""})
+    if ids.duplicated().any():
+        if "doc_id" in df.columns and df["doc_id"].notna().all():
+            key = df["doc_id"].astype(str).to_numpy() + "/" + ids.to_numpy()
+            if not pd.Series(key).duplicated().any():
+                meta["clause_id"] = key
+                return list(key), texts.tolist(), meta
+        dup = sorted(set(ids[ids.duplicated(keep=False)]))
+        raise InputError(f"{what} has duplicate clause_id: {', '.join(dup[:5])}; make ids unique "
+                         "(give each document a doc_id, or rename the clauses)", code="PN416")
+    return ids.tolist(), texts.tolist(), meta

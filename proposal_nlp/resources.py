@@ -6,12 +6,13 @@ import hashlib
 import io
 import json
 import os
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources as _res
 from pathlib import Path
 
-from .errors import ResourceError
+from .errors import InputError, ResourceError
 
 LEXICON_NAME = "lexicon.tsv"
 
@@ -175,3 +176,83 @@ def inverse_columns(table: str | None = None) -> dict[str, str]:
     for t, label in display_names()["topics"].items():
         inv[prefix + label] = f"score_{t}"
     return inv
+
+
+# ---------------------------------------------------------------------------- synonyms
+def read_domain(source) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """(synonyms {variant: canonical}, concepts {concept: [terms]}) from ``source``."""
+    if source is False:
+        return {}, {}
+    if isinstance(source, dict):
+        out = {}
+        for k, v in source.items():
+            if isinstance(v, str):
+                out[k] = v
+            else:
+                for x in v:
+                    out[x] = k
+        return out, {}
+    if source is None:
+        text = read_package_text("synonyms.tsv")
+    else:
+        path = Path(source)
+        if not path.exists():
+            raise InputError(f"synonym file {path} does not exist; give a TSV with columns "
+                             "canonical, variants (|-separated) and optional kind (syn/concept)",
+                             code="PN420")
+        text = path.read_text(encoding="utf-8-sig")
+    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+    syn: dict[str, str] = {}
+    concepts: dict[str, list[str]] = {}
+    for row in csv.reader(io.StringIO("\n".join(lines)), delimiter="\t"):
+        if not row or row[0] == "canonical":
+            continue
+        canon = row[0].strip()
+        variants = [v.strip() for v in (row[1].split("|") if len(row) > 1 else []) if v.strip()]
+        kind = row[2].strip() if len(row) > 2 and row[2].strip() else "syn"
+        if kind == "concept":
+            concepts[canon] = sorted(set(variants) | {canon}, key=len, reverse=True)
+            continue
+        for v in variants:
+            if v != canon:
+                syn.setdefault(v, canon)
+    return syn, concepts
+
+
+def load_synonyms(source=None) -> dict[str, str]:
+    """Map each surface term to its canonical term.
+
+    ``source``: None → the shipped ``synonyms.tsv``; False → no synonyms; a path to a TSV
+    (``canonical<TAB>variant|variant…<TAB>kind``); a dict ``{variant: canonical}`` or
+    ``{canonical: [variants]}``. Rows of kind ``concept`` are not synonyms (see
+    ``load_concepts``).
+    """
+    return read_domain(source)[0]
+
+
+def load_concepts(source=None) -> dict[str, list[str]]:
+    """Policy concepts and the terms that evoke them (rows of kind ``concept``)."""
+    return read_domain(source)[1]
+
+
+def terms_regex(terms) -> re.Pattern:
+    """One regex matching any of ``terms``, longest first, as a prefix tree (much faster
+    than a flat alternation over long texts)."""
+    trie: dict = {}
+    for t in terms:
+        node = trie
+        for ch in t:
+            node = node.setdefault(ch, {})
+        node[""] = True
+
+    def build(node) -> str:
+        end = node.get("", False)
+        branches = [re.escape(ch) + build(sub) for ch, sub in sorted(node.items()) if ch != ""]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if end:
+            return "(?:" + body + ")?"
+        return body
+
+    return re.compile(build(trie))

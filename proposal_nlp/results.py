@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import InputError
+from .normalize import is_missing
 from .resources import column_label, display_names, inverse_columns
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,11 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _ESCAPED = re.compile(r"^'[=+\-@\t\r]")
 # characters an XLSX file cannot hold (XML 1.0 control characters)
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def object_column(s: pd.Series) -> pd.Series:
+    """A text column as ``object`` with ``None`` for missing, whatever path built it."""
+    return pd.Series([None if is_missing(v) else v for v in s], index=s.index, dtype=object)
 
 
 def escape_cell(value: str) -> str:

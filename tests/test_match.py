@@ -17,16 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from proposal_nlp.errors import DataWarning, InputError, ModelError, ResourceError
-from proposal_nlp.match import (
-    COVERAGE_LEVELS,
-    ClauseMatcher,
-    _trie_regex,
-    calibrate_thresholds,
-    dense_text,
-    load_concepts,
-    load_synonyms,
-    mapping_table,
-)
+from proposal_nlp.dense import dense_text
+from proposal_nlp.mapping import mapping_table
+from proposal_nlp.match import COVERAGE_LEVELS, ClauseMatcher, calibrate_thresholds
+from proposal_nlp.resources import load_concepts, load_synonyms, terms_regex
 from proposal_nlp.policy import parse_policy
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -236,7 +230,7 @@ def test_synonym_and_concept_resources():
 @given(st.lists(st.text(alphabet="电动自行车电瓶车动", min_size=1, max_size=4), min_size=1, max_size=6),
        st.text(alphabet="电动自行车电瓶车动和", max_size=30))
 def test_trie_regex_finds_the_longest_term(terms, text):
-    rx = _trie_regex(terms)
+    rx = terms_regex(terms)
     for m in rx.finditer(text):
         assert m.group() in terms
         longest = max((t for t in terms if text.startswith(t, m.start())), key=len)
