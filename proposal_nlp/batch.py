@@ -27,7 +27,7 @@ import pandas as pd
 
 from .engine import (DEFAULT_CHUNK_SIZE, STEPS, TOP_K, assemble, batch_meta, load_policy, make_config, measures_table,
                      prepare_rows, resolve_jobs, run_chunks)
-from .errors import InputError
+from .errors import InputError, InputTypeError
 from .io import cell_str, detect_columns, iter_table_chunks
 from .results import ERROR_COLUMNS, MATCH_COLUMNS, MEASURE_COLUMNS, UNCOVERED_COLUMNS, BatchResult, ResultWriter
 # moved to proposal_nlp.engine and proposal_nlp.results; importable from here for one release
@@ -95,7 +95,7 @@ def process_table(df: pd.DataFrame, *, text_col=None, id_col=None, title_col=Non
     BatchResult with one ``proposals`` row per input row, in input order.
     """
     if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"[PN001] process_table needs a pandas DataFrame, got {type(df).__name__}; "
+        raise InputTypeError(f"process_table needs a pandas DataFrame, got {type(df).__name__}; "
                         "read files with proposal_nlp.read_table or use process_file")
     roles = detect_columns(df.columns, text_col=text_col, id_col=id_col, title_col=title_col)
     cfg = make_config(steps, classifier, policy, top_k, extractor, parser, matcher)

@@ -258,12 +258,12 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
                     labels = ()
                 elif isinstance(labels, str):
                     raise InputError(f"y[{i}] is a str but multilabel=True; give a list of labels "
-                                     "per text (split 'a|b' first, or use train_classifier)", code="PN110")
+                                     "per text (split 'a|b' first, or use train_classifier)", code="PN130")
                 sets.append(tuple(labels))
             mlb = MultiLabelBinarizer()
             Y = mlb.fit_transform(sets)
             if Y.shape[1] == 0:
-                raise InputError("no labels at all in y; give at least one labelled text", code="PN111")
+                raise InputError("no labels at all in y; give at least one labelled text", code="PN131")
             always = [str(c) for c, k in zip(mlb.classes_, Y.sum(axis=0)) if k == len(sets)]
             if always:
                 raise InputError(f"labels given to every text: {', '.join(always)}; nothing to learn - "
@@ -272,9 +272,9 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         for i, label in enumerate(y):
             if isinstance(label, (list, tuple, set, frozenset)):
                 raise InputError(f"y[{i}] is a list of labels but multilabel=False; "
-                                 "pass multilabel=True", code="PN110")
+                                 "pass multilabel=True", code="PN130")
             if is_missing(label):
-                raise InputError(f"y[{i}] is missing; drop unlabelled rows before training", code="PN112")
+                raise InputError(f"y[{i}] is missing; drop unlabelled rows before training", code="PN132")
         classes, Y = np.unique(np.asarray(y), return_inverse=True)
         if len(classes) < 2:
             raise InputError(f"only one class ({classes[0]!r}) in y; a classifier needs at least two",

@@ -21,7 +21,7 @@ import pandas as pd
 
 from .engine import (DEFAULT_CHUNK_SIZE, STEPS, TOP_K, assemble, batch_meta, get_engine, make_config, preflight,
                      prepare_rows)
-from .errors import ProposalNLPError
+from .errors import InputTypeError, ProposalNLPError
 from .io import detect_columns
 from .results import BatchResult
 
@@ -69,7 +69,7 @@ def process_dask(ddf, *, text_col=None, id_col=None, title_col=None, policy=None
     """
     dask, dd = _require_dask()
     if not isinstance(ddf, dd.DataFrame):
-        raise TypeError(f"[PN001] process_dask needs a dask DataFrame, got {type(ddf).__name__}; "
+        raise InputTypeError(f"process_dask needs a dask DataFrame, got {type(ddf).__name__}; "
                         "use dask.dataframe.from_pandas or read_csv, or call process_table on pandas")
     roles = detect_columns(list(ddf.columns), text_col=text_col, id_col=id_col, title_col=title_col)
     cfg = make_config(steps, classifier, policy, top_k, extractor, parser, matcher)

@@ -528,7 +528,7 @@ def check_steps(steps) -> tuple:
     steps = tuple(steps)
     unknown = [s for s in steps if s not in STEPS]
     if unknown:
-        raise InputError(f"unknown step(s) {unknown}; choose from {list(STEPS)}", code="PN112")
+        raise InputError(f"unknown step(s) {unknown}; choose from {list(STEPS)}", code="PN167")
     return steps
 
 
@@ -546,7 +546,7 @@ def make_config(steps, classifier, policy, top_k, extractor=None, parser=None, m
     if "match" in steps and clauses is None:
         log.info("no policy given: asks are extracted but not matched to measures")
     if "match" in steps and clauses is None and "extract" not in steps:
-        raise InputError("the match step needs a policy (policy=... / --policy FILE)", code="PN112")
+        raise InputError("the match step needs a policy (policy=... / --policy FILE)", code="PN168")
     return EngineConfig(steps=steps, classifier=classifier, clauses=clauses, top_k=top_k, extractor=extractor,
                         parser=parser, matcher=matcher)
 

@@ -21,6 +21,7 @@ from scipy import sparse
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import Pipeline
 
+from .errors import InputTypeError
 from .normalize import is_missing
 
 
@@ -61,7 +62,7 @@ def only_str(texts: list, offset: int = 0) -> list:
     other item by its index (``offset`` + position)."""
     for i, t in enumerate(texts):
         if not isinstance(t, str):
-            raise TypeError(f"[PN001] texts[{offset + i}] must be a str, got {type(t).__name__}; "
+            raise InputTypeError(f"texts[{offset + i}] must be a str, got {type(t).__name__}; "
                             "convert it or use predict_frame, which accepts missing values")
     return texts
 
@@ -265,10 +266,10 @@ def as_list_and_index(texts) -> tuple[list, pd.Index]:
 
 def as_list(X) -> list:
     if isinstance(X, str):
-        raise TypeError("[PN001] expected a list of texts, got a single str; wrap it: [text]")
+        raise InputTypeError("expected a list of texts, got a single str; wrap it: [text]")
     if isinstance(X, pd.DataFrame):
         if X.shape[1] != 1:
-            raise TypeError("[PN001] expected a list or Series of texts, got a DataFrame with "
+            raise InputTypeError("expected a list or Series of texts, got a DataFrame with "
                             f"{X.shape[1]} columns; pass one column, e.g. df['text']")
         X = X.iloc[:, 0]
     if isinstance(X, (pd.Series, pd.Index)):
@@ -304,7 +305,7 @@ def frame_tokens(texts: Sequence, seg, kw: dict, passages: dict | None = None) -
             out.append(None)
             continue
         if not isinstance(t, str):
-            raise TypeError(f"[PN001] texts[{i}] must be a str, got {type(t).__name__}; "
+            raise InputTypeError(f"texts[{i}] must be a str, got {type(t).__name__}; "
                             "convert the column to text (e.g. df[col].astype(str)) or drop that row")
         if not t.strip():
             out.append(None)

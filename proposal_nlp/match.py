@@ -71,7 +71,7 @@ from itertools import chain
 import numpy as np
 
 from .dense import DENSE_FLOOR, DENSE_MAX_CHARS, dense_map, dense_text, resolve_embedder
-from .errors import DataWarning, InputError, ModelError, ResourceError
+from .errors import DataWarning, InputError, InputTypeError, ModelError, ResourceError
 from .normalize import is_missing, normalize
 from .policy import clause_inputs
 from .resources import load_concepts, load_synonyms, read_domain, terms_regex
@@ -205,7 +205,8 @@ class ClauseMatcher:
     def set_params(self, **params):
         for k, v in params.items():
             if k not in self.get_params():
-                raise ValueError(f"[PN421] unknown parameter {k!r} for ClauseMatcher")
+                raise InputError(f"unknown parameter {k!r} for ClauseMatcher; see help(ClauseMatcher) for its parameters",
+                                 code="PN421")
             setattr(self, k, v)
         return self
 
@@ -764,7 +765,7 @@ def _query_texts(texts) -> list[str]:
         if is_missing(t):
             t = ""
         if not isinstance(t, str):
-            raise TypeError(f"[PN001] texts[{i}] must be a str, got {type(t).__name__}")
+            raise InputTypeError(f"texts[{i}] must be a str, got {type(t).__name__}")
         out.append(t)
     return out
 

@@ -12,7 +12,7 @@ from functools import lru_cache
 from importlib import resources as _res
 from pathlib import Path
 
-from .errors import InputError, ResourceError
+from .errors import InputError, InputTypeError, ResourceError
 
 LEXICON_NAME = "lexicon.tsv"
 
@@ -115,7 +115,8 @@ def load_lexicon(source=None) -> list[LexiconEntry]:
             if item.strip():
                 entries.append(LexiconEntry(item.strip()))
         else:
-            raise TypeError(f"[PN002] lexicon items must be str or LexiconEntry, got {type(item).__name__}")
+            raise InputTypeError(f"lexicon items must be str or LexiconEntry, got {type(item).__name__}",
+                                 code="PN002")
     return entries
 
 

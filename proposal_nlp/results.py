@@ -225,7 +225,8 @@ class ResultWriter:
     def write(self, name: str, df: pd.DataFrame) -> None:
         """Append the rows of ``df`` to table ``name`` (escaped, cut where needed, Chinese headers)."""
         if name == "errors":
-            raise ValueError("errors are written by close()")
+            raise InputError("the errors table is written by close(errors, meta), not by write(); "
+                             "pass it there", code="PN152")
         prepared = _prepare(name, df, limit=self.limit, errors=self.changed)
         self._append(name, _labelled(prepared, self.id_header, name))
 

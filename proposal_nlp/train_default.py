@@ -122,7 +122,7 @@ def iter_source(name: str, root: Path):
             yield {"row_id": r["index_number"], "text": r["text"], "group": r["index_number"],
                    "meta": {"title": r["title"]}}
     else:  # pragma: no cover - SOURCES and this function change together
-        raise KeyError(name)
+        raise ResourceError(f"unknown source {name!r} in labels; known: {sorted(SOURCES)}", code="PN205")
 
 
 _SENT_END = "。！？；!?;"
@@ -166,8 +166,8 @@ def _resolve_data_dir(data_dir):
 
     root = _data_dir(data_dir)
     if root is None:
-        raise ResourceError("[PN401] shared data folder not found; pass data_dir=, set "
-                            "PROPOSAL_NLP_DATA, or place the data in ../shared/data")
+        raise ResourceError("shared data folder not found; pass data_dir=, set "
+                            "PROPOSAL_NLP_DATA, or place the data in ../shared/data", code="PN203")
     return Path(root)
 
 
@@ -189,8 +189,8 @@ def read_labels(labels=None):
     if not path.exists():
         from .errors import ResourceError
 
-        raise ResourceError(f"[PN402] {path} not found; the labelled set ships with the source "
-                            "checkout (corpora/em/labels.csv)")
+        raise ResourceError(f"{path} not found; the labelled set ships with the source "
+                            "checkout (corpora/em/labels.csv)", code="PN204")
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
     return df
 
@@ -209,17 +209,17 @@ def read_written(labels=None):
 
     missing = {"id", "topics", "fire", "text"} - set(df.columns)
     if missing:
-        raise ResourceError(f"[PN404] {path} lacks the column(s) {sorted(missing)}; it needs id, topics, "
-                            "fire, text (topics: taxonomy ids joined by |, fire: 0 or 1)")
+        raise ResourceError(f"{path} lacks the column(s) {sorted(missing)}; it needs id, topics, "
+                            "fire, text (topics: taxonomy ids joined by |, fire: 0 or 1)", code="PN206")
     for i, r in enumerate(df.itertuples(index=False)):
         bad = [t for t in r.topics.split("|") if t and t not in TOPICS]
         if bad or r.fire not in ("0", "1") or not r.text.strip() or not r.id.strip():
-            raise ResourceError(f"[PN404] {path} row {i + 2} (id {r.id!r}) is not usable: topics must be "
+            raise ResourceError(f"{path} row {i + 2} (id {r.id!r}) is not usable: topics must be "
                                 f"taxonomy ids joined by | ({bad or 'ok'}), fire 0 or 1 ({r.fire!r}), id and "
-                                "text not empty")
+                                "text not empty", code="PN206")
     if df["id"].duplicated().any():
-        raise ResourceError(f"[PN404] {path} repeats the id(s) {sorted(set(df['id'][df['id'].duplicated()]))}; "
-                            "give each written text its own id")
+        raise ResourceError(f"{path} repeats the id(s) {sorted(set(df['id'][df['id'].duplicated()]))}; "
+                            "give each written text its own id", code="PN206")
     return pd.DataFrame({"source": "written", "row_id": df["id"], "start": "", "end": "", "text": df["text"],
                          "topics": [[t for t in x.split("|") if t] for x in df["topics"]],
                          "fire": df["fire"].eq("1"), "method": "written", "split": "train",
@@ -243,7 +243,7 @@ def load_em_dataset(data_dir=None, *, labels=None, written: bool = True):
         if name not in SOURCES:
             from .errors import ResourceError
 
-            raise ResourceError(f"[PN403] unknown source {name!r} in labels; known: {sorted(SOURCES)}")
+            raise ResourceError(f"unknown source {name!r} in labels; known: {sorted(SOURCES)}", code="PN205")
         for rec in iter_source(name, root):
             texts[(name, rec["row_id"])] = rec["text"]
     out = []

@@ -107,7 +107,7 @@ def test_broken_written_file_names_the_problem(tmp_path, body, needle):
     labels = tmp_path / "labels.csv"
     labels.write_text("source,row_id,start,end,group,topics,fire,method,split\n", encoding="utf-8")
     (tmp_path / "written.csv").write_text(body, encoding="utf-8")
-    with pytest.raises(ResourceError, match="PN404") as err:
+    with pytest.raises(ResourceError, match="PN206") as err:
         read_written(labels)
     assert needle in str(err.value)
 
