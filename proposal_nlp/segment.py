@@ -355,14 +355,18 @@ class Segmenter:
             return []
         words = self._raw_cut(text)
         ends = list(accumulate(map(len, words)))
+        covered = ends[-1] if ends else 0
+        if covered != len(text):  # guards the no-loss promise
+            raise RuntimeError(
+                f"[PN006] the {self.backend} segmenter lost characters: its words cover {covered} of the "
+                f"{len(text)} characters of the text; this is a bug in proposal_nlp, please report it "
+                "with the text")
         starts = [0]
         starts += ends[:-1]
         tokens = list(map(Token, words, starts, ends))
         if self.stopwords:
             stop = self.stopwords
             tokens = [t for t in tokens if t.text not in stop]
-        if ends[-1] != len(text):  # pragma: no cover - guards the no-loss promise
-            raise RuntimeError(f"segmenter lost characters: covered {pos} of {len(text)}")
         return tokens
 
     def cut(self, text: str) -> list[str]:
