@@ -186,28 +186,28 @@ def _clauses_frame(clauses) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def demo_dir() -> Path:
-    """The shipped demo folder ``corpora/demo`` beside the package source."""
-    d = Path(__file__).resolve().parents[1] / "corpora" / "demo"
-    if not d.is_dir():
-        from .errors import ResourceError
-
-        raise ResourceError(f"demo folder {d} not found; --demo needs a source checkout of proposal_nlp "
-                            "(pip install -e .) with corpora/demo/", code="PN201")
-    return d
+DEMO_FILES = ("proposals.csv", "framework_12345.csv")
 
 
 def demo_files() -> tuple[Path, Path]:
-    """``(proposals.csv, framework_12345.csv)`` of the shipped demo."""
-    d = demo_dir()
-    proposals, framework = d / "proposals.csv", d / "framework_12345.csv"
-    for f in (proposals, framework):
-        if not f.is_file():
-            from .errors import ResourceError
+    """``(proposals.csv, framework_12345.csv)`` of the demo shipped in ``proposal_nlp/data/demo``."""
+    from .errors import ResourceError
+    from .resources import package_path
 
-            raise ResourceError(f"demo file {f} not found; the demo corpus is incomplete in this checkout",
-                                code="PN201")
+    paths = []
+    for name in DEMO_FILES:
+        try:
+            paths.append(package_path(f"demo/{name}"))
+        except ResourceError as exc:
+            raise ResourceError(f"demo file {name} is missing from the installed package "
+                                "(proposal_nlp/data/demo); reinstall proposal_nlp", code="PN201") from exc
+    proposals, framework = paths
     return proposals, framework
+
+
+def demo_dir() -> Path:
+    """The folder holding the shipped demo files."""
+    return demo_files()[0].parent
 
 
 # ---------------------------------------------------------------- models, once per process
