@@ -450,10 +450,7 @@ def cv_scores(train, *, seed: int = 0, folds: int = 3, scoring: dict | None = No
     groups = train["group"].to_numpy()
     T = np.zeros((len(train), len(TOPICS)))
     F = np.zeros(len(train))
-    try:
-        splitter = GroupKFold(n_splits=folds, shuffle=True, random_state=seed)
-    except TypeError:  # scikit-learn < 1.6 has no shuffling GroupKFold
-        splitter = GroupKFold(n_splits=folds)
+    splitter = GroupKFold(n_splits=folds, shuffle=True, random_state=seed)  # scikit-learn >= 1.6
     for k, (a, b) in enumerate(splitter.split(texts, groups=groups)):
         logger.info("threshold fold %d/%d", k + 1, folds)
         sub = train.iloc[a]
