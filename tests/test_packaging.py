@@ -112,7 +112,7 @@ def wheel(tmp_path_factory) -> Path:
     # the setuptools checked above builds it: no build isolation, no package index
     proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index",
                            "-q", "-w", str(out), str(src)],
-                          capture_output=True, encoding="utf-8", cwd=src, timeout=300)
+                          capture_output=True, encoding="utf-8", check=False, cwd=src, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     (whl,) = out.glob("proposal_nlp-*.whl")
     return whl
@@ -135,23 +135,23 @@ def test_installed_wheel_runs_the_demo_without_the_checkout(wheel, tmp_path):
     site = tmp_path / "site"
     proc = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "-q",
                            "--target", str(site), str(wheel)],
-                          capture_output=True, encoding="utf-8", timeout=300, env=_python_env())
+                          capture_output=True, encoding="utf-8", check=False, timeout=300, env=_python_env())
     assert proc.returncode == 0, proc.stdout + proc.stderr
     work = tmp_path / "work"
     work.mkdir()
     # the wheel's files come first on the path; the working folder and the checkout are not on it
     env = _python_env(PYTHONPATH=str(site), PYTHONSAFEPATH="1")
     probe = subprocess.run(
-        [sys.executable, "-c", "import proposal_nlp; from proposal_nlp.batch import demo_files; "
-                               "print(proposal_nlp.__file__); print(*demo_files(), sep='\\n')"],
-        capture_output=True, encoding="utf-8", cwd=work, env=env, timeout=120)
+        [sys.executable, "-c", ("import proposal_nlp; from proposal_nlp.batch import demo_files; "
+                                "print(proposal_nlp.__file__); print(*demo_files(), sep='\\n')")],
+        capture_output=True, encoding="utf-8", check=False, cwd=work, env=env, timeout=120)
     assert probe.returncode == 0, probe.stderr
     paths = [Path(line) for line in probe.stdout.splitlines()]
     assert len(paths) == 3
     for p in paths:
         assert p.resolve().is_relative_to(site.resolve()), f"{p} is not from the installed wheel"
     run = subprocess.run([sys.executable, "-m", "proposal_nlp.cli", "run", "--demo", "-o", "out.xlsx"],
-                         capture_output=True, encoding="utf-8", cwd=work, env=env, timeout=300)
+                         capture_output=True, encoding="utf-8", check=False, cwd=work, env=env, timeout=300)
     assert run.returncode == 0, run.stderr
     assert (work / "out.xlsx").is_file() and (work / "out.html").is_file()
     assert "36 rows" in run.stderr and "本批共受理建议提案36件" in run.stdout
