@@ -5,7 +5,7 @@ trained on them) repeated with varied ids up to ``--rows``, written to a tempora
 through ``proposal_nlp.batch.process_file`` (streamed in chunks), once in one process and once
 with two worker processes, each run in a fresh interpreter so that memory and model loading
 are measured as a user's run would see them. Policy: the demo's 12345 framework table
-(``corpora/demo/framework_12345.csv``).
+(``proposal_nlp/data/demo/framework_12345.csv``).
 
 Prints a table and, as the last line, one JSON object: rows, seconds, rows_per_s, cpu_seconds,
 peak_rss_mb (one process), the same with ``_jobs2`` (parent + worker processes), rows_out

@@ -27,8 +27,9 @@ import pandas as pd
 
 from .engine import (DEFAULT_CHUNK_SIZE, STEPS, TOP_K, assemble, batch_meta, load_policy, make_config, measures_table,
                      prepare_rows, resolve_jobs, run_chunks)
-from .errors import InputError, InputTypeError
+from .errors import InputError, InputTypeError, ResourceError
 from .io import cell_str, detect_columns, iter_table_chunks
+from .resources import package_path
 from .results import ERROR_COLUMNS, MATCH_COLUMNS, MEASURE_COLUMNS, UNCOVERED_COLUMNS, BatchResult, ResultWriter
 # moved to proposal_nlp.engine and proposal_nlp.results; importable from here for one release
 from .engine import PARSE_HEAD_CHARS, get_engine, normalize_handling, normalize_kind  # noqa: F401,E402
@@ -38,28 +39,25 @@ from .summary import build_summary
 log = logging.getLogger(__name__)
 
 
-def demo_dir() -> Path:
-    """The shipped demo folder ``corpora/demo`` beside the package source."""
-    d = Path(__file__).resolve().parents[1] / "corpora" / "demo"
-    if not d.is_dir():
-        from .errors import ResourceError
-
-        raise ResourceError(f"demo folder {d} not found; --demo needs a source checkout of proposal_nlp "
-                            "(pip install -e .) with corpora/demo/", code="PN201")
-    return d
+DEMO_FILES = ("proposals.csv", "framework_12345.csv")
 
 
 def demo_files() -> tuple[Path, Path]:
-    """``(proposals.csv, framework_12345.csv)`` of the shipped demo."""
-    d = demo_dir()
-    proposals, framework = d / "proposals.csv", d / "framework_12345.csv"
-    for f in (proposals, framework):
-        if not f.is_file():
-            from .errors import ResourceError
-
-            raise ResourceError(f"demo file {f} not found; the demo corpus is incomplete in this checkout",
-                                code="PN201")
+    """``(proposals.csv, framework_12345.csv)`` of the demo shipped in ``proposal_nlp/data/demo``."""
+    paths = []
+    for name in DEMO_FILES:
+        try:
+            paths.append(package_path(f"demo/{name}"))
+        except ResourceError as exc:
+            raise ResourceError(f"demo file {name} is missing from the installed package "
+                                "(proposal_nlp/data/demo); reinstall proposal_nlp", code="PN207") from exc
+    proposals, framework = paths
     return proposals, framework
+
+
+def demo_dir() -> Path:
+    """The folder holding the shipped demo files."""
+    return demo_files()[0].parent
 
 
 def process_table(df: pd.DataFrame, *, text_col=None, id_col=None, title_col=None, policy=None,

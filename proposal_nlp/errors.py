@@ -158,6 +158,13 @@ class InputTypeError(ProposalNLPError, TypeError):
     code = "PN001"
 
 
+class InternalError(ProposalNLPError, RuntimeError):
+    """A promise of the library broke (e.g. segmentation lost characters): a defect to report
+    with the input that caused it."""
+
+    code = "PN006"
+
+
 class ResourceError(ProposalNLPError, OSError):
     """A shipped or user-given resource (lexicon, model, data folder) is missing or broken."""
 

@@ -205,22 +205,24 @@ def render_html(result, *, title: str = "建议提案批量处理报告") -> str
 """
 
 
-def render_report(result_or_path, out_html, *, force: bool = True, title: str = "建议提案批量处理报告") -> Path:
+def render_report(result_or_path, out_html, *, force: bool = False, title: str = "建议提案批量处理报告") -> Path:
     """Write the HTML report of a batch.
 
     ``result_or_path`` is a :class:`~proposal_nlp.batch.BatchResult` or the workbook / CSV
-    folder written by ``proposal-nlp run``. Returns the path written.
+    folder written by ``proposal-nlp run``. An existing ``out_html`` is refused unless
+    ``force``. Returns the path written.
     """
     from .errors import InputError
 
+    out = Path(out_html)
+    if out.exists() and not force:
+        raise InputError(f"{out} already exists; choose another output or pass force=True (CLI: --force) "
+                         "to overwrite it", code="PN150")
     result = result_or_path
     if not hasattr(result, "proposals"):
         from .results import read_result
 
         result = read_result(result_or_path)
-    out = Path(out_html)
-    if out.exists() and not force:
-        raise InputError(f"{out} already exists; choose another output or pass --force to overwrite", code="PN150")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render_html(result, title=title), encoding="utf-8")
     return out

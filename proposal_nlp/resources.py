@@ -1,12 +1,15 @@
 """Shipped resources (lexicon, display names, topic ids, models) and the shared data folder."""
 from __future__ import annotations
 
+import atexit
+import contextlib
 import csv
 import hashlib
 import io
 import json
 import os
 import re
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources as _res
@@ -40,6 +43,30 @@ class LexiconEntry:
 def package_file(name: str):
     """A traversable for a file shipped in ``proposal_nlp/data``."""
     return _res.files("proposal_nlp").joinpath("data").joinpath(name)
+
+
+_extracted: dict[str, Path] = {}
+_extract_lock = threading.Lock()
+
+
+def package_path(name: str) -> Path:
+    """A file shipped in ``proposal_nlp/data`` as a path on disk, for readers that want one.
+
+    An installed package's files are returned in place. When the package is imported from a
+    zip archive the file is extracted once to a temporary file that lives until the process ends.
+    """
+    res = package_file(name)
+    if not res.is_file():
+        raise ResourceError(f"shipped resource {name!r} is missing from the installed package; "
+                            "reinstall proposal_nlp")
+    if isinstance(res, Path):
+        return res
+    with _extract_lock:
+        if name not in _extracted:
+            stack = contextlib.ExitStack()
+            _extracted[name] = stack.enter_context(_res.as_file(res))
+            atexit.register(stack.close)
+        return _extracted[name]
 
 
 def read_package_text(name: str) -> str:

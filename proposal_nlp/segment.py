@@ -29,7 +29,7 @@ from dataclasses import replace
 from itertools import accumulate
 from typing import NamedTuple
 
-from .errors import InputError, check_text
+from .errors import InputError, InputTypeError, InternalError, check_text
 from .resources import LexiconEntry, load_lexicon
 
 logger = logging.getLogger(__name__)
@@ -176,9 +176,9 @@ class Segmenter:
                  stopwords: Iterable[str] | None = None, default_lexicon: bool = True,
                  dictionary: str | None = "jieba", normalize: bool = True):
         if backend not in BACKENDS:
-            raise ValueError(f"[PN003] unknown backend {backend!r}; choose one of {BACKENDS}")
+            raise InputError(f"unknown backend {backend!r}; choose one of {BACKENDS}", code="PN003")
         if dictionary not in DICTIONARIES:
-            raise ValueError(f"[PN004] unknown dictionary {dictionary!r}; choose 'jieba' or None")
+            raise InputError(f"unknown dictionary {dictionary!r}; choose 'jieba' or None", code="PN004")
         self.backend = backend
         self.lexicon = lexicon
         self.hmm = bool(hmm)
@@ -355,14 +355,18 @@ class Segmenter:
             return []
         words = self._raw_cut(text)
         ends = list(accumulate(map(len, words)))
+        covered = ends[-1] if ends else 0
+        if covered != len(text):  # guards the no-loss promise
+            raise InternalError(
+                f"the {self.backend} segmenter lost characters: its words cover {covered} of the "
+                f"{len(text)} characters of the text; this is a bug in proposal_nlp, please report it "
+                "with the text", code="PN006")
         starts = [0]
         starts += ends[:-1]
         tokens = list(map(Token, words, starts, ends))
         if self.stopwords:
             stop = self.stopwords
             tokens = [t for t in tokens if t.text not in stop]
-        if ends[-1] != len(text):  # pragma: no cover - guards the no-loss promise
-            raise RuntimeError(f"segmenter lost characters: covered {pos} of {len(text)}")
         return tokens
 
     def cut(self, text: str) -> list[str]:
@@ -381,7 +385,7 @@ class Segmenter:
         fn = self.tokenize if offsets else self.cut
         for i, text in enumerate(texts):
             if not isinstance(text, str):
-                raise TypeError(f"[PN001] texts[{i}] must be a str, got {type(text).__name__}")
+                raise InputTypeError(f"texts[{i}] must be a str, got {type(text).__name__}")
             yield fn(text)
 
     def features(self, text: str) -> str:
@@ -421,7 +425,7 @@ def score_segmentation(gold_tokens: Iterable[str], pred_tokens: Iterable[str]) -
     between lines cancel out.
     """
     if isinstance(gold_tokens, str) or isinstance(pred_tokens, str):
-        raise TypeError("[PN001] gold_tokens and pred_tokens must be sequences of words, not one str")
+        raise InputTypeError("gold_tokens and pred_tokens must be sequences of words, not one str")
     gold, gchars = _spans(gold_tokens)
     pred, pchars = _spans(pred_tokens)
     if gchars == pchars:

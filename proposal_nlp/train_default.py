@@ -14,6 +14,7 @@ import logging
 import sys
 from pathlib import Path
 
+from .errors import ResourceError
 from .resources import TOPIC_IDS
 
 logger = logging.getLogger(__name__)
@@ -161,7 +162,6 @@ def iter_units(name: str, root: Path):
 
 
 def _resolve_data_dir(data_dir):
-    from .errors import ResourceError
     from .resources import data_dir as _data_dir
 
     root = _data_dir(data_dir)
@@ -187,8 +187,7 @@ def read_labels(labels=None):
 
     path = _labels_path(labels)
     if not path.exists():
-        from .errors import ResourceError
-
+    
         raise ResourceError(f"{path} not found; the labelled set ships with the source "
                             "checkout (corpora/em/labels.csv)", code="PN204")
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -205,7 +204,6 @@ def read_written(labels=None):
     if not path.exists():
         return pd.DataFrame(columns=DATASET_COLUMNS)
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    from .errors import ResourceError
 
     missing = {"id", "topics", "fire", "text"} - set(df.columns)
     if missing:
@@ -241,8 +239,7 @@ def load_em_dataset(data_dir=None, *, labels=None, written: bool = True):
     texts = {}
     for name in sorted(set(lab["source"])):
         if name not in SOURCES:
-            from .errors import ResourceError
-
+        
             raise ResourceError(f"unknown source {name!r} in labels; known: {sorted(SOURCES)}", code="PN205")
         for rec in iter_source(name, root):
             texts[(name, rec["row_id"])] = rec["text"]
@@ -450,10 +447,7 @@ def cv_scores(train, *, seed: int = 0, folds: int = 3, scoring: dict | None = No
     groups = train["group"].to_numpy()
     T = np.zeros((len(train), len(TOPICS)))
     F = np.zeros(len(train))
-    try:
-        splitter = GroupKFold(n_splits=folds, shuffle=True, random_state=seed)
-    except TypeError:  # scikit-learn < 1.6 has no shuffling GroupKFold
-        splitter = GroupKFold(n_splits=folds)
+    splitter = GroupKFold(n_splits=folds, shuffle=True, random_state=seed)  # scikit-learn >= 1.6
     for k, (a, b) in enumerate(splitter.split(texts, groups=groups)):
         logger.info("threshold fold %d/%d", k + 1, folds)
         sub = train.iloc[a]

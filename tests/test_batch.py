@@ -216,6 +216,33 @@ def test_one_output_row_per_input_row(cells, ids, chunk):
     assert set(res.errors["row"]) <= set(res.proposals["row"])
 
 
+def test_demo_files_ship_with_the_package():
+    from proposal_nlp.batch import DEMO_FILES, demo_dir, demo_files
+    from proposal_nlp.io import read_table
+
+    proposals, framework = demo_files()
+    assert (proposals.name, framework.name) == DEMO_FILES
+    assert proposals.parent == framework.parent == demo_dir()
+    assert demo_dir().parts[-3:] == ("proposal_nlp", "data", "demo")
+    assert len(read_table(proposals)) == 36
+    assert len(load_policy(framework)) == 15
+
+
+def test_missing_demo_files_are_reported_with_a_code(tmp_path, monkeypatch):
+    from proposal_nlp import resources
+    from proposal_nlp.batch import demo_files
+    from proposal_nlp.errors import ResourceError
+
+    (tmp_path / "demo").mkdir()
+    (tmp_path / "demo" / "proposals.csv").write_text("编号\n", encoding="utf-8")
+    monkeypatch.setattr(resources, "package_file", lambda name: tmp_path / name)
+    with pytest.raises(ResourceError) as exc:
+        demo_files()
+    assert exc.value.code == "PN207"
+    assert "framework_12345.csv is missing from the installed package" in str(exc.value)
+    assert "reinstall proposal_nlp" in str(exc.value)
+
+
 @pytest.mark.skipif(any(importlib.util.find_spec(f"proposal_nlp.{m}") is None for m in ("suggest", "match", "policy")),
                     reason="the suggest / match / policy modules are not installed yet")
 def test_real_extractor_and_matcher_run_end_to_end():

@@ -55,7 +55,26 @@ def test_run_writes_workbook_report_and_summary(standins, files, tmp_path):
     # the report command on the written workbook
     res = invoke("report", out, "-o", tmp_path / "r2.html")
     assert res.exit_code == 0 and (tmp_path / "r2.html").exists()
-    assert invoke("report", out, "-o", tmp_path / "r2.html").exit_code == 1
+    res = invoke("report", out, "-o", tmp_path / "r2.html")
+    assert res.exit_code == 1 and "r2.html already exists" in res.output and "--force" in res.output
+
+
+def test_report_overwrites_only_with_force(standins, files, tmp_path):
+    inp, fw = files
+    out, rep = tmp_path / "out.xlsx", tmp_path / "report.html"
+    rep.write_text("old report", encoding="utf-8")
+    res = invoke("run", inp, "-o", out, "--policy", fw, "--report", rep)
+    assert res.exit_code == 1 and "report.html already exists" in res.output
+    assert not out.exists() and rep.read_text(encoding="utf-8") == "old report"
+    res = invoke("run", inp, "-o", out, "--policy", fw, "--report", rep, "--force")
+    assert res.exit_code == 0, res.output
+    assert "<svg" in rep.read_text(encoding="utf-8")
+    rep.write_text("old report", encoding="utf-8")
+    assert invoke("report", out, "-o", rep).exit_code == 1
+    assert rep.read_text(encoding="utf-8") == "old report"
+    res = invoke("report", out, "-o", rep, "--force")
+    assert res.exit_code == 0, res.output
+    assert "<svg" in rep.read_text(encoding="utf-8")
 
 
 def test_csv_folder_output(standins, files, tmp_path):
@@ -148,7 +167,7 @@ def test_demo_runs_or_says_what_is_missing(standins, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     res = invoke("run", "--demo")
     if res.exit_code == 1:
-        assert "PN201" in res.output and "demo" in res.output
+        assert "PN207" in res.output and "demo" in res.output
         return
     assert res.exit_code == 0, res.output
     assert (tmp_path / "demo_output.xlsx").exists() and (tmp_path / "demo_output.html").exists()

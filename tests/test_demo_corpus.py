@@ -1,4 +1,6 @@
-"""The shipped demo corpus (corpora/demo/) is well formed and self-consistent."""
+"""The demo corpus is well formed and self-consistent: the proposals and the framework ship in
+proposal_nlp/data/demo/ (for `proposal-nlp run --demo`), the master file, gold asks, labels and
+policy text stay in corpora/demo/."""
 
 from __future__ import annotations
 
@@ -9,24 +11,26 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-DEMO = Path(__file__).resolve().parents[1] / "corpora" / "demo"
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "corpora" / "demo"
+SHIPPED = ROOT / "proposal_nlp" / "data" / "demo"
 PROPOSAL_COLUMNS = ["编号", "类型", "届次", "提案人", "标题", "办理方式", "内容"]
 FRAMEWORK_GROUPS = ["一个目标", "两大领域", "三个坚持", "四大问题", "五个突出"]
 ASK_KEYS = {"编号", "ask_index", "start", "end", "text", "action", "object", "clause_id"}
 
 
-def _read_csv(name: str) -> pd.DataFrame:
-    return pd.read_csv(DEMO / name, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+def _read_csv(name: str, folder: Path = DEMO) -> pd.DataFrame:
+    return pd.read_csv(folder / name, dtype=str, keep_default_na=False, encoding="utf-8-sig")
 
 
 @pytest.fixture(scope="module")
 def proposals() -> pd.DataFrame:
-    return _read_csv("proposals.csv")
+    return _read_csv("proposals.csv", SHIPPED)
 
 
 @pytest.fixture(scope="module")
 def framework() -> pd.DataFrame:
-    return _read_csv("framework_12345.csv")
+    return _read_csv("framework_12345.csv", SHIPPED)
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +40,7 @@ def gold() -> list[dict]:
 
 
 def test_proposals_csv_has_bom_for_excel():
-    assert (DEMO / "proposals.csv").read_bytes()[:3] == b"\xef\xbb\xbf"
+    assert (SHIPPED / "proposals.csv").read_bytes()[:3] == b"\xef\xbb\xbf"
 
 
 def test_proposals_columns_rows_and_ids(proposals):
@@ -128,6 +132,15 @@ def test_build_script_reproduces_committed_files(tmp_path):
     spec = importlib.util.spec_from_file_location("build_demo", DEMO / "build_demo.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    module.build(tmp_path)
-    for name in ("proposals.csv", "asks_gold.jsonl", "labels.csv"):
-        assert (tmp_path / name).read_bytes() == (DEMO / name).read_bytes(), name
+    module.build(tmp_path, tmp_path)
+    for name, folder in (("proposals.csv", SHIPPED), ("asks_gold.jsonl", DEMO), ("labels.csv", DEMO)):
+        assert (tmp_path / name).read_bytes() == (folder / name).read_bytes(), name
+    assert module.PACKAGE_DEMO.resolve() == SHIPPED.resolve()
+
+
+def test_one_copy_of_each_shipped_demo_file():
+    from proposal_nlp.batch import DEMO_FILES, demo_files
+
+    assert [p.name for p in demo_files()] == list(DEMO_FILES)
+    for name in DEMO_FILES:
+        assert (SHIPPED / name).is_file() and not (DEMO / name).exists(), name

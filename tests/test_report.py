@@ -54,10 +54,24 @@ def test_report_is_self_contained_and_escaped(result, tmp_path):
     assert "&lt;script&gt;" in h or "<script>" not in h
 
 
-def test_report_refuses_to_overwrite_when_asked(result, tmp_path):
-    out = render_report(result, tmp_path / "a.html")
-    with pytest.raises(InputError, match="already exists"):
-        render_report(result, out, force=False)
+def test_report_refuses_to_overwrite_by_default(result, tmp_path):
+    out = tmp_path / "a.html"
+    out.write_text("kept", encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        render_report(result, out)
+    msg = str(exc.value)
+    assert exc.value.code == "PN150" and str(out) in msg and "already exists" in msg
+    assert "force=True" in msg and "--force" in msg
+    assert out.read_text(encoding="utf-8") == "kept"
+    with pytest.raises(InputError, match="already exists"):  # checked before the result is read
+        render_report(tmp_path / "nope.xlsx", out)
+
+
+def test_report_overwrites_with_force(result, tmp_path):
+    out = tmp_path / "a.html"
+    out.write_text("old", encoding="utf-8")
+    assert render_report(result, out, force=True) == out
+    assert result.summary_text() in out.read_text(encoding="utf-8")
 
 
 def test_report_of_a_missing_result(tmp_path):

@@ -4,13 +4,15 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
 
 from proposal_nlp import data_dir, load_lexicon
 from proposal_nlp.errors import ResourceError
-from proposal_nlp.resources import LexiconEntry, package_file, read_package_text, sha256_text
+from proposal_nlp import resources
+from proposal_nlp.resources import LexiconEntry, package_file, package_path, read_package_text, sha256_text
 
 ROOT = Path(__file__).resolve().parents[1]
 TOPICS = {"resilient_city", "emergency_rescue", "hazardous_chemicals", "e_bikes", "fire_safety",
@@ -100,6 +102,28 @@ def test_package_files():
     assert package_file("lexicon.tsv").is_file()
     assert read_package_text("lexicon.tsv").count("\n") > 450
     assert sha256_text("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+
+def test_package_path_is_the_installed_file():
+    path = package_path("lexicon.tsv")
+    assert isinstance(path, Path) and path.is_file()
+    assert path.read_text(encoding="utf-8") == read_package_text("lexicon.tsv")
+    with pytest.raises(ResourceError, match="'nope.tsv' is missing from the installed package"):
+        package_path("nope.tsv")
+
+
+def test_package_path_extracts_once_from_a_zipped_package(tmp_path, monkeypatch):
+    archive = tmp_path / "pkg.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("proposal_nlp/data/demo/x.csv", "编号,标题\n")
+    root = zipfile.Path(archive, "proposal_nlp/data/")
+    monkeypatch.setattr(resources, "package_file", lambda name: root.joinpath(name))
+    monkeypatch.setattr(resources, "_extracted", {})
+    path = package_path("demo/x.csv")
+    assert isinstance(path, Path) and path.read_text(encoding="utf-8") == "编号,标题\n"
+    assert package_path("demo/x.csv") == path
+    with pytest.raises(ResourceError, match="missing"):
+        package_path("demo/nope.csv")
 
 
 def test_data_dir_resolution(tmp_path, monkeypatch):

@@ -162,6 +162,23 @@ def test_samples_lose_no_character(pair, text):
         assert all(text[t.start:t.end] == t.text for t in tokens)
 
 
+@pytest.mark.parametrize("backend", ["rjieba", "jieba"])
+@pytest.mark.parametrize("loss", ["last_word", "all_words"])
+def test_a_backend_that_loses_characters_is_caught(monkeypatch, backend, loss):
+    seg = Segmenter(backend=backend)
+    built = seg._ensure()
+    cut = built.cut
+    monkeypatch.setattr(built, "cut", lambda text: cut(text)[:-1] if loss == "last_word" else [])
+    text = "建议加强消防检查。"
+    covered = len(text) - len(cut(text)[-1]) if loss == "last_word" else 0
+    with pytest.raises(RuntimeError) as exc:
+        seg.tokenize(text)
+    msg = str(exc.value)
+    assert msg.startswith("[PN006]")
+    assert f"the {backend} segmenter lost characters" in msg
+    assert f"cover {covered} of the {len(text)} characters" in msg
+
+
 def test_stopwords_drop_tokens_but_keep_offsets():
     seg = Segmenter(stopwords={"的", "，"})
     text = "韧性安全城市的建设，电动自行车的管理"

@@ -257,7 +257,9 @@ def test_seed_0219_three_quoted_asks():
 def test_demo_corpus_golden():
     import pandas as pd
 
-    df = pd.read_csv(DEMO / "proposals.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    from proposal_nlp.batch import demo_files
+
+    df = pd.read_csv(demo_files()[0], dtype=str, keep_default_na=False, encoding="utf-8-sig")
     gold: dict = {}
     with open(DEMO / "asks_gold.jsonl", encoding="utf-8") as f:
         for line in f:

@@ -4,9 +4,11 @@ The master file ``proposals_annotated.txt`` holds the team's demo proposals with
 intended ask wrapped as ``«ask text»[clause_id|action|object]`` (``-`` for no clause).
 This script strips the marks, computes character offsets into the clean 内容 and writes
 
-* ``proposals.csv``   (UTF-8 with BOM, Chinese headers, one row per proposal),
-* ``asks_gold.jsonl`` (one JSON object per ask, offsets into 内容),
-* ``labels.csv``      (topic ids and fire relevance the team assigned to each proposal).
+* ``proposals.csv``   (UTF-8 with BOM, Chinese headers, one row per proposal) into
+  ``proposal_nlp/data/demo/``, where it ships with the package for ``proposal-nlp run --demo``,
+* ``asks_gold.jsonl`` (one JSON object per ask, offsets into 内容) beside this script,
+* ``labels.csv``      (topic ids and fire relevance the team assigned to each proposal) beside
+  this script.
 
 Run from the repository root:  ``python corpora/demo/build_demo.py``
 """
@@ -21,6 +23,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 MASTER = HERE / "proposals_annotated.txt"
+PACKAGE_DEMO = HERE.parents[1] / "proposal_nlp" / "data" / "demo"  # shipped with the package
 COLUMNS = ["编号", "类型", "届次", "提案人", "标题", "办理方式", "内容"]
 ASK = re.compile(r"«(.*?)»\[([^\]]*)\]", re.S)
 
@@ -88,7 +91,7 @@ def strip_asks(annotated: str, pid: str) -> tuple[str, list[dict]]:
     return content, asks
 
 
-def build(out_dir: Path = HERE) -> tuple[int, int]:
+def build(out_dir: Path = HERE, proposals_dir: Path = PACKAGE_DEMO) -> tuple[int, int]:
     records = parse_master(MASTER.read_text(encoding="utf-8"))
     rows, gold, labels = [], [], []
     for rec in records:
@@ -100,7 +103,7 @@ def build(out_dir: Path = HERE) -> tuple[int, int]:
     ids = [r["编号"] for r in rows]
     if len(set(ids)) != len(ids):
         raise ValueError("duplicate 编号 in master file")
-    with open(out_dir / "proposals.csv", "w", encoding="utf-8-sig", newline="") as fh:
+    with open(proposals_dir / "proposals.csv", "w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=COLUMNS, quoting=csv.QUOTE_MINIMAL)
         writer.writeheader()
         writer.writerows(rows)
@@ -116,4 +119,4 @@ def build(out_dir: Path = HERE) -> tuple[int, int]:
 
 if __name__ == "__main__":
     n_rows, n_asks = build()
-    sys.stdout.write(f"{n_rows} proposals, {n_asks} gold asks written to {HERE}\n")
+    sys.stdout.write(f"{n_rows} proposals written to {PACKAGE_DEMO}, {n_asks} gold asks to {HERE}\n")
