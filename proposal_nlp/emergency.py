@@ -13,6 +13,10 @@ from .features import (CHUNK, Passages, as_list_and_index, decision_tokens, fram
                        passage_counts, py_scalar)
 from .resources import TOPIC_IDS
 
+#: the scoring options of an EmergencyClassifier with their defaults (a model card records them;
+#: a card written before an option existed loads with its default)
+SCORING_OPTIONS = {"fire_passages": False, "passage_chars": 150, "passage_min_chars": 300, "fire_topic_weight": 0.0}
+
 
 FIRE_TOPIC = "fire_safety"  # the topic whose score EmergencyClassifier can blend into fire_score
 
@@ -87,6 +91,10 @@ class EmergencyClassifier:
         if self.fire_topic_weight and FIRE_TOPIC not in topics.classes_:
             raise ModelError(f"fire_topic_weight needs the topic {FIRE_TOPIC!r} in the topic model, "
                              f"which has {list(topics.classes_)}; pass fire_topic_weight=0", code="PN316")
+
+    def scoring_options(self) -> dict:
+        """The values of :data:`SCORING_OPTIONS` this model scores with."""
+        return {name: getattr(self, name) for name in SCORING_OPTIONS}
 
     def __repr__(self) -> str:
         return (f"EmergencyClassifier(name={self.name!r}, topics={len(self.topics.classes_)}, "

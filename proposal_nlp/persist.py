@@ -148,9 +148,7 @@ def save_classifier(clf, path, *, card: dict | None = None) -> Path:
         obj = {"format": FORMAT, "kind": "emergency", "topics": topics, "fire": fire}
         meta = {"kind": "emergency", "topic_ids": list(clf.topic_ids), "topics": tmeta, "fire": fmeta,
                 "topic_thresholds": clf.topic_thresholds, "fire_threshold": clf.fire_threshold,
-                "fire_label": _jsonable(clf.fire_label), "name": clf.name,
-                "fire_passages": clf.fire_passages, "passage_chars": clf.passage_chars,
-                "passage_min_chars": clf.passage_min_chars, "fire_topic_weight": clf.fire_topic_weight}
+                "fire_label": _jsonable(clf.fire_label), "name": clf.name, **clf.scoring_options()}
     elif isinstance(clf, TextClassifier):
         text, meta = _text_state(clf)
         obj = {"format": FORMAT, "kind": "text", "text": text}
@@ -223,7 +221,7 @@ def load_classifier(name_or_path="default", *, trusted: list[str] | tuple = ()):
     """
     import skops.io as sio
 
-    from .emergency import EmergencyClassifier
+    from .emergency import SCORING_OPTIONS, EmergencyClassifier
 
     path = model_path(name_or_path)
     try:
@@ -251,10 +249,7 @@ def load_classifier(name_or_path="default", *, trusted: list[str] | tuple = ()):
         clf = EmergencyClassifier(topics, fire, topic_thresholds=card["topic_thresholds"],
                                   fire_threshold=card["fire_threshold"], fire_label=card["fire_label"],
                                   topic_ids=card["topic_ids"], name=card.get("name", path.stem),
-                                  fire_passages=card.get("fire_passages", False),
-                                  passage_chars=card.get("passage_chars", 150),
-                                  passage_min_chars=card.get("passage_min_chars", 300),
-                                  fire_topic_weight=card.get("fire_topic_weight", 0.0))
+                                  **{k: card.get(k, v) for k, v in SCORING_OPTIONS.items()})
     else:  # pragma: no cover
         raise ModelError(f"{path.name}: unknown model kind {obj['kind']!r}", code="PN327")
     clf.card_ = card
