@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import InputError
+from .normalize import is_missing
 
 log = logging.getLogger(__name__)
 
@@ -179,21 +180,14 @@ def _all_str(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def cell_str(v) -> str:
-    if v is None:
-        return ""
+    """A cell as text: missing values (:func:`~proposal_nlp.normalize.is_missing`) give "",
+    whole floats lose their ``.0`` (an id read as a number), lists and dicts become JSON."""
     if isinstance(v, str):
         return v
-    if isinstance(v, float):
-        if v != v:
-            return ""
-        return str(int(v)) if v.is_integer() else repr(v)
-    if v is pd.NaT:
+    if is_missing(v):
         return ""
-    try:
-        if pd.isna(v):
-            return ""
-    except (TypeError, ValueError):
-        pass
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() else repr(v)
     if isinstance(v, (list, dict)):
         return json.dumps(v, ensure_ascii=False)
     return str(v)

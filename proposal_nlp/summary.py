@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .normalize import is_missing
 from .resources import topic_label
 
 SUMMARY_COLUMNS = ["metric", "kind", "handling", "value", "label"]
@@ -87,7 +88,7 @@ def _get(summary: pd.DataFrame, metric: str, kind: str = "all", handling: str = 
     if len(m) == 0:
         return None
     v = m["value"].iloc[0]
-    return None if pd.isna(v) else int(v)
+    return None if is_missing(v) else int(v)
 
 
 def _split(summary, metric, kind) -> str:
