@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -130,3 +132,40 @@ def test_fast_predict_path_with_single_characters():
     assert all(len(p[1]) > len(t[1]) and t[2] for p, t in zip(pairs, triples))
     np.testing.assert_array_equal(decision_tokens(clf.pipeline_, pairs), want)
     np.testing.assert_array_equal(decision_tokens(clf.pipeline_, triples), want)
+
+
+# ------------------------------------------------------------------ helpers of the predict path
+@pytest.mark.parametrize("enabled", [True, False])
+def test_gc_paused_restores_the_collector_state(enabled):
+    import gc
+
+    from proposal_nlp.features import gc_paused
+
+    (gc.enable if enabled else gc.disable)()
+    try:
+        with gc_paused():
+            assert not gc.isenabled()
+        assert gc.isenabled() is enabled
+        with pytest.raises(ValueError, match="boom"), gc_paused():
+            raise ValueError("boom")
+        assert gc.isenabled() is enabled  # restored on the error path too
+    finally:
+        gc.enable()
+
+
+def test_as_list_and_only_str():
+    from proposal_nlp.features import as_list, as_list_and_index, only_str
+
+    assert as_list(("a", "b")) == ["a", "b"]
+    assert as_list(pd.DataFrame({"t": ["a", "b"]})) == ["a", "b"]
+    assert as_list(np.array([["a"], ["b"]])) == ["a", "b"]
+    texts, index = as_list_and_index(pd.Series(["a", "b"], index=[7, 3]))
+    assert texts == ["a", "b"] and list(index) == [7, 3]
+    assert list(as_list_and_index(["a", "b"])[1]) == [0, 1]
+    with pytest.raises(TypeError, match="single str"):
+        as_list("消防通道")
+    with pytest.raises(TypeError, match="2 columns"):
+        as_list(pd.DataFrame({"a": ["x"], "b": ["y"]}))
+    assert only_str(["a", "b"]) == ["a", "b"]
+    with pytest.raises(TypeError, match=r"texts\[12\] must be a str, got NoneType"):
+        only_str(["a", "b", None], offset=10)

@@ -1,4 +1,4 @@
-"""proposal_nlp.resources: shipped lexicon, package files, data folder, synonyms, concepts, term regex."""
+"""proposal_nlp.resources: lexicon, package files, data folder, display names, synonyms, concepts, term regex."""
 from __future__ import annotations
 
 import re
@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 from proposal_nlp import data_dir, load_lexicon
 from proposal_nlp.errors import InputError, ResourceError
 from proposal_nlp import resources
-from proposal_nlp.resources import (LexiconEntry, load_concepts, load_synonyms, package_file, package_path,
-                                    read_package_text, sha256_text, terms_regex)
+from proposal_nlp.resources import (TOPIC_IDS, LexiconEntry, column_label, inverse_columns, load_concepts,
+                                    load_synonyms, package_file, package_path, read_package_text, sha256_text,
+                                    terms_regex, topic_label)
 
 ROOT = Path(__file__).resolve().parents[1]
 TOPICS = {"resilient_city", "emergency_rescue", "hazardous_chemicals", "e_bikes", "fire_safety",
@@ -160,3 +161,18 @@ def test_trie_regex_finds_the_longest_term(terms, text):
         assert m.group() in terms
         longest = max((t for t in terms if text.startswith(t, m.start())), key=len)
         assert m.group() == longest
+
+
+# ---------------------------------------------------------------- display names
+def test_display_names_of_topics_and_columns():
+    labels = [topic_label(t) for t in TOPIC_IDS]
+    assert all(label and label != t for label, t in zip(labels, TOPIC_IDS))
+    assert len(set(labels)) == len(labels)  # a reader tells every topic apart
+    assert topic_label("no_such_topic") == "no_such_topic" and column_label("no_such_column") == "no_such_column"
+    for t in TOPIC_IDS:  # score columns are headed by the topic's name and read back to its id
+        header = column_label(f"score_{t}")
+        assert topic_label(t) in header and inverse_columns()[header] == f"score_{t}"
+    # a table's own header for a column wins in that table only, and reads back there
+    assert column_label("text", "suggestions") != column_label("text")
+    assert inverse_columns("suggestions")[column_label("text", "suggestions")] == "text"
+    assert inverse_columns()[column_label("text")] == "text"
