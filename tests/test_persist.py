@@ -1,4 +1,4 @@
-"""Round trips of classifiers through skops files with cards; audits and version warnings."""
+"""proposal_nlp.persist: classifiers round-tripped through skops files with cards; audits and version warnings."""
 from __future__ import annotations
 
 import datetime
@@ -11,7 +11,7 @@ import pytest
 import skops.io as sio
 
 from proposal_nlp import ModelError, TextClassifier, load_classifier, save_classifier
-from proposal_nlp.classify import TOPIC_IDS
+from proposal_nlp.resources import TOPIC_IDS
 from proposal_nlp.emergency import EmergencyClassifier
 from proposal_nlp.errors import ResourceError, VersionMismatchWarning
 from proposal_nlp.persist import card_path, read_card

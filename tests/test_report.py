@@ -9,7 +9,7 @@ import pytest
 from batch_standins import FRAMEWORK, STANDINS, proposals_frame
 from proposal_nlp.batch import process_table
 from proposal_nlp.errors import InputError
-from proposal_nlp.io import write_result
+from proposal_nlp.results import write_result
 from proposal_nlp.report import bar_chart, render_report
 
 

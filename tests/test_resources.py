@@ -1,4 +1,4 @@
-"""Shipped lexicon and resource helpers."""
+"""proposal_nlp.resources: lexicon, package files, data folder, display names, synonyms, concepts, term regex."""
 from __future__ import annotations
 
 import re
@@ -8,11 +8,15 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from proposal_nlp import data_dir, load_lexicon
-from proposal_nlp.errors import ResourceError
+from proposal_nlp.errors import InputError, ResourceError
 from proposal_nlp import resources
-from proposal_nlp.resources import LexiconEntry, package_file, package_path, read_package_text, sha256_text
+from proposal_nlp.resources import (TOPIC_IDS, LexiconEntry, column_label, inverse_columns, load_concepts,
+                                    load_synonyms, package_file, package_path, read_package_text, sha256_text,
+                                    terms_regex, topic_label)
 
 ROOT = Path(__file__).resolve().parents[1]
 TOPICS = {"resilient_city", "emergency_rescue", "hazardous_chemicals", "e_bikes", "fire_safety",
@@ -133,3 +137,42 @@ def test_data_dir_resolution(tmp_path, monkeypatch):
         data_dir(tmp_path / "missing", required=True)
     monkeypatch.setenv("PROPOSAL_NLP_DATA", str(tmp_path))
     assert data_dir() == tmp_path.resolve()
+
+
+# ---------------------------------------------------------------- synonyms, concepts, term regex
+def test_synonym_and_concept_resources():
+    syn = load_synonyms()
+    assert syn["电瓶车"] == "电动自行车" and syn["危化品"] == "危险化学品" and syn["生命通道"] == "消防通道"
+    assert syn["积水"] == "内涝" and syn["平灾转换"] == "平急两用"
+    concepts = load_concepts()
+    assert "科普" in concepts["素养培育"]
+    assert load_synonyms(False) == {}
+    assert load_synonyms({"电动自行车": ["电驴"]}) == {"电驴": "电动自行车"}
+    with pytest.raises(InputError, match="does not exist"):
+        load_synonyms("/nonexistent/syn.tsv")
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.text(alphabet="电动自行车电瓶车动", min_size=1, max_size=4), min_size=1, max_size=6),
+       st.text(alphabet="电动自行车电瓶车动和", max_size=30))
+def test_trie_regex_finds_the_longest_term(terms, text):
+    rx = terms_regex(terms)
+    for m in rx.finditer(text):
+        assert m.group() in terms
+        longest = max((t for t in terms if text.startswith(t, m.start())), key=len)
+        assert m.group() == longest
+
+
+# ---------------------------------------------------------------- display names
+def test_display_names_of_topics_and_columns():
+    labels = [topic_label(t) for t in TOPIC_IDS]
+    assert all(label and label != t for label, t in zip(labels, TOPIC_IDS))
+    assert len(set(labels)) == len(labels)  # a reader tells every topic apart
+    assert topic_label("no_such_topic") == "no_such_topic" and column_label("no_such_column") == "no_such_column"
+    for t in TOPIC_IDS:  # score columns are headed by the topic's name and read back to its id
+        header = column_label(f"score_{t}")
+        assert topic_label(t) in header and inverse_columns()[header] == f"score_{t}"
+    # a table's own header for a column wins in that table only, and reads back there
+    assert column_label("text", "suggestions") != column_label("text")
+    assert inverse_columns("suggestions")[column_label("text", "suggestions")] == "text"
+    assert inverse_columns()[column_label("text")] == "text"

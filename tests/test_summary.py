@@ -1,0 +1,42 @@
+"""proposal_nlp.summary: the summary table and the 办理情况 paragraph written from it."""
+from __future__ import annotations
+
+import pandas as pd
+
+from proposal_nlp.summary import build_summary, summary_paragraph
+
+
+def test_summary_paragraph_of_the_seed_figures():
+    # the seed's 基本情况: 29 suggestions (11 主办, 18 会办, 13 fire: 6 / 7), 28 proposals (9 / 19, 9 fire: 1 / 8)
+    rows = []
+    for kind, host, assist, fire_host, fire_assist in (("人大代表建议", 11, 18, 6, 7), ("政协提案", 9, 19, 1, 8)):
+        for h, n, f in (("主办", host, fire_host), ("会办", assist, fire_assist)):
+            rows += [{"kind": kind, "handling": h, "fire_relevant": i < f, "topics": []} for i in range(n)]
+    summary = build_summary(pd.DataFrame(rows), None)
+    text = summary_paragraph(summary)
+    assert text == ("本批共受理建议提案57件。包括人大代表建议29件（主办11件，会办18件），其中消防事项13件（主办6件，会办7件）；"
+                    "政协提案28件（主办9件，会办19件），其中消防事项9件（主办1件，会办8件）。")
+
+
+def test_summary_counts_topics_asks_coverage_duplicates_and_error_rows():
+    proposals = pd.DataFrame({"row": [1, 2, 3], "kind": ["政协提案", "政协提案", ""], "handling": ["主办", "会办", ""],
+                              "fire_relevant": [True, False, pd.NA],
+                              "topics": [["fire_safety", "e_bikes"], ["fire_safety"], []],
+                              "n_asks": [2, 1, pd.NA], "duplicate_id": [False, True, True]})
+    suggestions = pd.DataFrame({"row": [1, 1, 2], "coverage": ["covered", "uncovered", "uncovered"]})
+    errors = pd.DataFrame({"row": [3, 3, 2], "id": ["", "", ""], "stage": ["classify", "extract", "input"],
+                           "message": ["x", "y", "z"]})
+    s = build_summary(proposals, suggestions, errors=errors).set_index(["metric", "kind", "handling"])["value"]
+    assert s["proposals", "all", "all"] == 3 and s["fire", "all", "all"] == 1
+    assert s["proposals", "政协提案", "all"] == 2 and s["proposals", "未注明类型", "all"] == 1
+    assert s["fire", "政协提案", "主办"] == 1 and s["fire", "政协提案", "会办"] == 0
+    assert s["topic:fire_safety", "all", "all"] == 2 and s["topic:e_bikes", "all", "all"] == 1
+    assert s["topic:none", "all", "all"] == 1
+    assert s["asks", "all", "all"] == 3 and s["proposals_with_asks", "all", "all"] == 2
+    assert [s[f"asks_{v}", "all", "all"] for v in ("covered", "partial", "uncovered")] == [1, 0, 2]
+    assert s["duplicate_ids", "all", "all"] == 2
+    assert s["rows_with_errors", "all", "all"] == 1  # row 3 (twice); an input note is no error
+    unmatched = build_summary(proposals, suggestions, matched=False)["metric"].tolist()
+    assert "asks" in unmatched and not any(m.startswith("asks_") for m in unmatched)
+    text = summary_paragraph(build_summary(proposals, suggestions))
+    assert text.startswith("本批共受理建议提案3件") and "政协提案2件（主办1件，会办1件），其中消防事项1件" in text
