@@ -153,3 +153,12 @@ def test_char_codes_tell_bigrams_and_single_characters_apart():
     assert len(set(codes.tolist())) == 4
     same, _ = char_codes("\0".join(["ab", "xab"]))
     assert same[0] in set(same[1:].tolist())  # the same bigram gets the same code
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 6), st.integers(2, 30), st.integers(0, 2**32 - 1), st.data())
+def test_topk_breaks_ties_by_lower_index(rows, cols, seed, data):
+    # few distinct values, so most rows have ties at the k-th place
+    S = np.random.default_rng(seed).integers(0, 3, size=(rows, cols)).astype(float)
+    k = data.draw(st.integers(1, cols))
+    assert np.array_equal(topk(S, k), np.argsort(-S, axis=1, kind="stable")[:, :k])
