@@ -87,14 +87,17 @@ def topk(S: np.ndarray, k: int) -> np.ndarray:
     n = S.shape[1]
     if k >= n:
         return np.argsort(-S, axis=1, kind="stable")[:, :k]
-    # the k-th largest value of each row; everything above it is in, and of the entries equal
-    # to it the lowest columns fill the rest (argpartition alone breaks ties arbitrarily)
-    thr = np.partition(S, n - k, axis=1)[:, n - k][:, None]
-    above = S > thr
-    need = k - above.sum(axis=1, keepdims=True)
-    tied = S == thr
-    chosen = above | (tied & (np.cumsum(tied, axis=1) <= need))
-    part = np.nonzero(chosen)[1].reshape(S.shape[0], k)  # column order within each row
+    part = np.argpartition(-S, k - 1, axis=1)[:, :k]
+    vals = np.take_along_axis(S, part, axis=1)
+    # argpartition breaks ties at the k-th value arbitrarily: where an entry equal to it was
+    # left out, take everything above it and the lowest columns among those equal to it
+    thr = vals.min(axis=1, keepdims=True)
+    redo = np.flatnonzero((S == thr).sum(axis=1) > (vals == thr).sum(axis=1))
+    for i in redo:
+        row, t = S[i], thr[i, 0]
+        above = np.flatnonzero(row > t)
+        part[i] = np.concatenate([above, np.flatnonzero(row == t)[:k - above.size]])
+    part.sort(axis=1)  # column order first, so that the stable sort by value keeps ties by column
     vals = np.take_along_axis(S, part, axis=1)
     order = np.argsort(-vals, axis=1, kind="stable")
     return np.take_along_axis(part, order, axis=1)
