@@ -28,7 +28,7 @@ import pandas as pd
 from .engine import (DEFAULT_CHUNK_SIZE, STEPS, TOP_K, assemble, batch_meta, load_policy, make_config, measures_table,
                      prepare_rows, resolve_jobs, run_chunks)
 from .errors import InputError, InputTypeError, ResourceError
-from .io import cell_str, detect_columns, iter_table_chunks
+from .io import cell_str, detect_columns, iter_table_chunks, read_table, streams_in_chunks
 from .resources import package_path
 from .results import ERROR_COLUMNS, MATCH_COLUMNS, MEASURE_COLUMNS, UNCOVERED_COLUMNS, BatchResult, ResultWriter
 # moved to proposal_nlp.engine and proposal_nlp.results; importable from here for one release
@@ -137,12 +137,14 @@ def process_file(path, *, out=None, force: bool = False, stream: bool = False, e
     cfg = make_config(steps, classifier, policy, top_k, extractor, parser, matcher)
     jobs = resolve_jobs(jobs)
     chunk_size = max(1, int(chunk_size))
-    head = next(iter_table_chunks(path, chunk_size=1, encoding=encoding, sheet=sheet))
+    # a CSV is read in chunks as it is processed; any other file is read once, whole
+    table = None if streams_in_chunks(path) else read_table(path, encoding=encoding, sheet=sheet)
+    head = next(iter_table_chunks(path, chunk_size=1, encoding=encoding, sheet=sheet, table=table))
     roles = detect_columns(head.columns, text_col=text_col, id_col=id_col, title_col=title_col)
     state = {"n": 0}
 
     def chunks():
-        for part in iter_table_chunks(path, chunk_size=chunk_size, encoding=encoding, sheet=sheet):
+        for part in iter_table_chunks(path, chunk_size=chunk_size, encoding=encoding, sheet=sheet, table=table):
             if len(part) == 0:
                 continue
             start = state["n"]
@@ -157,7 +159,7 @@ def process_file(path, *, out=None, force: bool = False, stream: bool = False, e
         if out is not None:
             result.write(out, force=force)
         return result
-    return _stream(results, path, out, force, cfg, roles, jobs, state, encoding=encoding, sheet=sheet,
+    return _stream(results, path, out, force, cfg, roles, jobs, state, encoding=encoding, sheet=sheet, table=table,
                    keep_text=keep_text, chunk_size=chunk_size)
 
 
@@ -165,21 +167,21 @@ _LEAN_PROPOSALS = ["row", "id", "duplicate_id", "title", "kind", "handling", "to
                    "fire_score", "n_asks", "n_covered", "n_partial", "n_uncovered", "status"]
 
 
-def _id_counts(path, roles, *, encoding, sheet, chunk_size) -> dict | None:
+def _id_counts(path, roles, *, encoding, sheet, chunk_size, table=None) -> dict | None:
     """How often each id occurs in the whole file (read the id column only)."""
     if not roles.get("id"):
         return None
     counts: dict[str, int] = {}
     for part in iter_table_chunks(path, chunk_size=max(chunk_size, 50_000), encoding=encoding, sheet=sheet,
-                                  columns=[roles["id"]]):
+                                  columns=[roles["id"]], table=table):
         for i in part[roles["id"]].map(cell_str):
             if i:
                 counts[i] = counts.get(i, 0) + 1
     return counts
 
 
-def _stream(results, path, out, force, cfg, roles, jobs, state, *, encoding, sheet, keep_text, chunk_size):
-    id_counts = _id_counts(path, roles, encoding=encoding, sheet=sheet, chunk_size=chunk_size)
+def _stream(results, path, out, force, cfg, roles, jobs, state, *, encoding, sheet, keep_text, chunk_size, table=None):
+    id_counts = _id_counts(path, roles, encoding=encoding, sheet=sheet, chunk_size=chunk_size, table=table)
     meta = batch_meta(roles, cfg, jobs, 0)
     writer = ResultWriter(out, force=force, id_header=meta.get("id_col"))
     lean, asks, uncovered, errors = [], [], [], []

@@ -20,6 +20,7 @@ CODES: dict[str, str] = {
     # ---- users' tables, training tables, batches
     "PN100": "an input path is not found or is not a file",
     "PN101": "an input table is empty or has no header row",
+    "PN102": "the input file looks binary, not a text table",
     "PN103": "an input file cannot be decoded with the detected or given encoding",
     "PN104": "a file is not a readable workbook / Parquet file of the kind expected",
     "PN105": "reading Parquet needs the optional package pyarrow",
@@ -29,6 +30,7 @@ CODES: dict[str, str] = {
     "PN109": "a workbook has no sheet of the given name",
     "PN110": "a column named by the user is not in the table",
     "PN111": "no text column could be found in the table",
+    "PN112": "a workbook exceeds the reading limits (rows, unpacked size, or a zip-bomb ratio)",
     "PN113": "training labels hold one class only",
     "PN114": "training texts and labels differ in number",
     "PN115": "no texts to train on",

@@ -22,6 +22,13 @@ from .normalize import is_missing
 
 log = logging.getLogger(__name__)
 
+#: limits of reading a workbook (all configurable on read_table): data rows of a sheet (an XLSX
+#: sheet holds at most 1,048,576 rows), bytes its parts unpack to, and the unpacked / packed
+#: ratio above 16 MB (office exports stay far below it; zip bombs far above)
+XLSX_MAX_ROWS = 1_048_575
+XLSX_MAX_BYTES = 1 << 30
+XLSX_MAX_RATIO = 200.0
+
 
 # column roles and the headers that announce them (compared after lower-casing and
 # removing spaces, underscores and brackets); first match in this order wins
@@ -117,44 +124,59 @@ def _suggest(name: str, columns) -> str:
 # ---------------------------------------------------------------- reading
 
 
-def _decode_sample(raw: bytes, encoding: str, *, final: bool) -> str:
-    dec = codecs.getincrementaldecoder(encoding)(errors="strict")
-    return dec.decode(raw, final=final)
-
-
-def detect_encoding(path, *, sample_bytes: int | None = None) -> str:
+def detect_encoding(path, *, sample_bytes: int | None = None, block_bytes: int = 1 << 20) -> str:
     """Guess a text file's encoding: ``utf-8-sig``, ``utf-16`` (with BOM) or ``gb18030``.
 
-    Decoding is strict; a file that is none of these raises ``InputError`` suggesting
-    ``--encoding``. With ``sample_bytes`` only the start of the file is checked.
+    Decoding is strict and goes through the whole file in blocks (a file that is UTF-8 for
+    its first megabytes and GB18030 further on is seen as what it is); a file that is none of
+    these raises ``InputError`` suggesting ``--encoding``, and a file that holds NUL bytes
+    outside UTF-16 is called binary. With ``sample_bytes`` only the start is checked.
     """
     path = Path(path)
+    decoders = {enc: codecs.getincrementaldecoder(enc)(errors="strict") for enc in ("utf-8-sig", "gb18030")}
+    failed: dict[str, tuple[int, int]] = {}  # encoding -> (position, byte) of its first error
+    head = b""
+    pos = 0
     with open(path, "rb") as f:
-        raw = f.read() if sample_bytes is None else f.read(sample_bytes)
-        final = sample_bytes is None or len(raw) < sample_bytes
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    errors = {}
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            _decode_sample(raw, enc, final=final)
+        while sample_bytes is None or pos < sample_bytes:
+            want = block_bytes if sample_bytes is None else min(block_bytes, sample_bytes - pos)
+            block = f.read(want)
+            final = len(block) < want  # the end of the file
+            if pos == 0:
+                head = block[:200_000]
+                if block.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                    return "utf-16"
+            if b"\x00" in block:
+                at = pos + block.index(b"\x00")
+                raise InputError(f"{path.name} looks binary, not a text table (a NUL byte at position {at}); "
+                                 "give a CSV, TSV, XLSX, JSONL or Parquet file", code="PN102")
+            for enc, dec in decoders.items():
+                if enc in failed:
+                    continue
+                try:
+                    dec.decode(block, final=final)
+                except UnicodeDecodeError as exc:
+                    failed[enc] = (pos + exc.start, block[exc.start])
+            pos += len(block)
+            if len(failed) == len(decoders) or final:
+                break
+    for enc in decoders:
+        if enc not in failed:
             if enc != "utf-8-sig":
                 log.info("%s is not UTF-8; read it as %s", path.name, enc)
             return enc
-        except UnicodeDecodeError as exc:
-            errors[enc] = exc
-    exc = errors["utf-8-sig"]
+    at, byte = failed["utf-8-sig"]
     guess = None
     try:  # a hint only: the guess is never used silently
         from charset_normalizer import from_bytes
 
-        best = from_bytes(raw[:200_000]).best()
+        best = from_bytes(head).best()
         guess = best.encoding if best is not None else None
     except Exception:  # pragma: no cover - optional helper
         guess = None
     hint = f"--encoding {guess}" if guess and guess not in ("utf_8", "gb18030") else "--encoding gb18030 or --encoding big5"
     raise InputError(
-        f"{path.name} is not UTF-8 (byte 0x{raw[exc.start]:02x} at position {exc.start}) "
+        f"{path.name} is not UTF-8 (byte 0x{byte:02x} at position {at}) "
         f"and not GB18030 either; try {hint} with the encoding the file was saved in",
         code="PN103",
     )
@@ -219,7 +241,8 @@ def _kind_of(path: Path) -> str:
     return "csv"
 
 
-def read_table(path, *, encoding: str | None = None, sheet=None) -> pd.DataFrame:
+def read_table(path, *, encoding: str | None = None, sheet=None, max_rows: int | None = XLSX_MAX_ROWS,
+               max_bytes: int | None = XLSX_MAX_BYTES, max_ratio: float | None = XLSX_MAX_RATIO) -> pd.DataFrame:
     """Read a user's table (CSV, TSV, XLSX, JSONL or Parquet) with every cell as ``str``.
 
     Parameters
@@ -229,7 +252,11 @@ def read_table(path, *, encoding: str | None = None, sheet=None) -> pd.DataFrame
         Text encoding for CSV/TSV/JSONL; detected (UTF-8, UTF-8 with BOM, UTF-16 with BOM,
         GB18030) when not given.
     sheet : str or int, optional
-        Worksheet of an XLSX file (default the first).
+        Worksheet of an XLSX file (default the first): its name, or its 0-based position
+        when no sheet has that name.
+    max_rows, max_bytes, max_ratio : limits of reading a workbook, checked before its rows
+        are read (``max_bytes``, ``max_ratio``: see :data:`XLSX_MAX_BYTES`,
+        :data:`XLSX_MAX_RATIO`) or while they are (``max_rows``); None switches one off.
 
     A header-only file gives an empty table with its columns (logged). Errors (empty file,
     undecodable bytes, a file that is not a workbook) raise ``InputError`` with a code.
@@ -238,7 +265,7 @@ def read_table(path, *, encoding: str | None = None, sheet=None) -> pd.DataFrame
     _check_not_empty(path)
     kind = _kind_of(path)
     if kind == "xlsx":
-        df = _read_xlsx(path, sheet)
+        df = _read_xlsx(path, sheet, max_rows=max_rows, max_bytes=max_bytes, max_ratio=max_ratio)
     elif kind == "parquet":
         try:
             df = pd.read_parquet(path)
@@ -309,7 +336,48 @@ def _read_jsonl_text(text: str, name: str) -> pd.DataFrame:
     return _all_str(pd.DataFrame.from_records(records))
 
 
-def _read_xlsx(path: Path, sheet) -> pd.DataFrame:
+def _check_workbook_size(path: Path, *, max_bytes: int | None, max_ratio: float | None) -> None:
+    """Refuse a workbook whose parts unpack to more than ``max_bytes``, or that unpacks to
+    over 16 MB at more than ``max_ratio`` times its packed size (a zip bomb), before reading it."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            infos = z.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InputError(f"{path.name} is not a readable workbook ({exc}); open and save it again as .xlsx",
+                         code="PN104") from exc
+    unpacked = sum(i.file_size for i in infos)
+    packed = sum(i.compress_size for i in infos) or 1
+    if max_bytes is not None and unpacked > max_bytes:
+        raise InputError(f"{path.name} unpacks to {unpacked / 2**20:,.0f} MB, more than the limit of "
+                         f"{max_bytes / 2**20:,.0f} MB; export it as CSV (read in chunks) or raise the limit "
+                         "(read_table(..., max_bytes=...))", code="PN112")
+    if max_ratio is not None and unpacked > 16 * 2**20 and unpacked / packed > max_ratio:
+        raise InputError(f"{path.name} unpacks {unpacked / packed:,.0f} times its size ({packed / 2**20:,.1f} MB "
+                         f"to {unpacked / 2**20:,.0f} MB), which office exports never do; it is refused as a "
+                         "possible zip bomb. If you trust it, export it as CSV or pass max_ratio=None",
+                         code="PN112")
+
+
+def _header_names(cells) -> list[str]:
+    """Column names as pandas gives them: empty ones ``Unnamed: i``, repeats ``name.1``, ``name.2``."""
+    names: list[str] = []
+    seen: dict[str, int] = {}
+    for i, v in enumerate(cells):
+        name = cell_str(v).strip() if v is not None else ""
+        name = name or f"Unnamed: {i}"
+        base, k = name, seen.get(name, 0)
+        while name in seen:
+            k += 1
+            name = f"{base}.{k}"
+        seen[base] = k
+        seen[name] = 0
+        names.append(name)
+    return names
+
+
+def _read_xlsx(path: Path, sheet, *, max_rows: int | None = XLSX_MAX_ROWS, max_bytes: int | None = XLSX_MAX_BYTES,
+               max_ratio: float | None = XLSX_MAX_RATIO) -> pd.DataFrame:
+    """One sheet of a workbook, read once, row by row (openpyxl read-only), every cell as ``str``."""
     if not zipfile.is_zipfile(path):
         if path.suffix.lower() == ".xls":
             msg = f"{path.name} is an old .xls file, not an XLSX workbook; save it as .xlsx (or CSV) and try again"
@@ -317,30 +385,72 @@ def _read_xlsx(path: Path, sheet) -> pd.DataFrame:
             msg = (f"{path.name} is not an Excel workbook (not a ZIP/XLSX file); if it is a CSV or HTML export, "
                    "rename it to .csv or save it again as .xlsx")
         raise InputError(msg, code="PN104")
+    _check_workbook_size(path, max_bytes=max_bytes, max_ratio=max_ratio)
+    from openpyxl import load_workbook
+
     try:
-        df = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, dtype=str,
-                           keep_default_na=False, na_filter=False, engine="openpyxl")
-    except (ValueError, KeyError) as exc:
-        if sheet is not None:
-            raise InputError(f"{path.name} has no sheet {sheet!r}; name one of its sheets", code="PN109") from exc
-        raise InputError(f"{path.name} is not a readable workbook ({exc}); open and save it again as .xlsx",
-                         code="PN104") from exc
+        wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:
         raise InputError(f"{path.name} is not a readable workbook ({exc}); open and save it again as .xlsx",
                          code="PN104") from exc
-    return _all_str(df)
+    try:
+        names = wb.sheetnames
+        if sheet is None:
+            ws = wb.worksheets[0] if wb.worksheets else None
+        elif str(sheet) in names:  # a sheet named "2024" is that sheet, not the 2025th
+            ws = wb[str(sheet)]
+        elif isinstance(sheet, int) and 0 <= sheet < len(names):
+            ws = wb.worksheets[sheet]
+        else:
+            raise InputError(f"{path.name} has no sheet {sheet!r}; its sheets are {names}", code="PN109")
+        if ws is None:
+            raise InputError(f"{path.name} holds no worksheet", code="PN101")
+        rows = ws.iter_rows(values_only=True)
+        header = next(rows, None)
+        if header is None:
+            raise InputError(f"{path.name} has no columns; the first row must name the columns", code="PN101")
+        columns = _header_names(header)
+        width = len(columns)
+        data: list[list[str]] = []
+        blank_tail = 0
+        for values in rows:
+            if max_rows is not None and len(data) >= max_rows:
+                raise InputError(f"{path.name} has more than {max_rows:,} rows (the limit); split it, export it as "
+                                 "CSV, or raise the limit (read_table(..., max_rows=...))", code="PN112")
+            cells = [cell_str(v) if v is not None else "" for v in values[:width]]
+            cells += [""] * (width - len(cells))
+            blank_tail = blank_tail + 1 if not any(cells) else 0
+            data.append(cells)
+    except InputError:
+        raise
+    except Exception as exc:
+        raise InputError(f"{path.name} is not a readable workbook ({exc}); open and save it again as .xlsx",
+                         code="PN104") from exc
+    finally:
+        wb.close()
+    if blank_tail:  # formatted but empty rows at the end of a sheet are no data
+        del data[len(data) - blank_tail:]
+    while columns and columns[-1].startswith("Unnamed: ") and all(not r[len(columns) - 1] for r in data):
+        columns.pop()  # formatted but empty columns at the right edge
+        for r in data:
+            r.pop()
+    return pd.DataFrame(data, columns=columns, dtype=str)
 
 
-def iter_table_chunks(path, *, chunk_size: int = 2000, encoding: str | None = None, sheet=None, columns=None):
+def iter_table_chunks(path, *, chunk_size: int = 2000, encoding: str | None = None, sheet=None, columns=None,
+                      table: pd.DataFrame | None = None, **limits):
     """Yield a large table in chunks of rows (CSV/TSV streamed; other formats read whole).
 
     Every chunk keeps the file's columns (or only ``columns``), cells as ``str``, and a
-    ``RangeIndex`` continuing across chunks so row numbers stay those of the file.
+    ``RangeIndex`` continuing across chunks so row numbers stay those of the file. ``table``:
+    the file already read whole (:func:`read_table`), so that a workbook is read once however
+    often it is gone through; ``limits`` go to :func:`read_table`.
     """
     path = Path(path)
-    _check_not_empty(path)
-    if _kind_of(path) != "csv":
-        df = read_table(path, encoding=encoding, sheet=sheet)
+    if table is None:
+        _check_not_empty(path)
+    if table is not None or _kind_of(path) != "csv":
+        df = table if table is not None else read_table(path, encoding=encoding, sheet=sheet, **limits)
         if columns is not None:
             df = df[list(columns)]
         for start in range(0, max(len(df), 1), chunk_size):
@@ -348,7 +458,7 @@ def iter_table_chunks(path, *, chunk_size: int = 2000, encoding: str | None = No
             if len(part) or start == 0:
                 yield part
         return
-    enc = encoding or detect_encoding(path, sample_bytes=4 << 20)
+    enc = encoding or detect_encoding(path)
     with open(path, encoding=enc, newline="") as f:
         first = f.readline().lstrip("\ufeff")
         f.seek(0)
@@ -379,7 +489,12 @@ def iter_table_chunks(path, *, chunk_size: int = 2000, encoding: str | None = No
 from .resources import column_label, display_names, topic_label  # noqa: E402
 from .results import XLSX_CELL_MAX, ResultWriter, escape_cell, read_result, unescape_cell, write_result  # noqa: E402
 
-__all__ = ["read_table", "detect_columns", "detect_encoding", "iter_table_chunks", "cell_str",
+def streams_in_chunks(path) -> bool:
+    """Whether :func:`iter_table_chunks` reads ``path`` piece by piece (CSV / TSV) rather than whole."""
+    return _kind_of(Path(path)) == "csv"
+
+
+__all__ = ["read_table", "detect_columns", "detect_encoding", "iter_table_chunks", "cell_str", "streams_in_chunks",
            # moved, re-exported for one release
            "write_result", "read_result", "escape_cell", "unescape_cell", "ResultWriter", "display_names",
            "column_label", "topic_label", "XLSX_CELL_MAX"]

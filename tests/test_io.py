@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from proposal_nlp.errors import InputError
-from proposal_nlp.io import detect_columns, iter_table_chunks, read_table
+from proposal_nlp.io import detect_columns, detect_encoding, iter_table_chunks, read_table
 
 ROWS = pd.DataFrame({"编号": ["0101", "0102"], "标题": ["关于加强消防安全的建议", "关于防汛的提案"],
                      "内容": ["建议加快建设“韧性安全城市”，完善预案。", "一是加强排水；二是完善预警。"]})
@@ -156,3 +156,85 @@ def test_intake_csv_and_xlsx_round_trip(tmp_path_factory, texts):
         p = base / name
         writer(p)
         assert read_table(p)["内容"].tolist() == texts
+
+
+# ---- workbooks read once and within limits; encodings over the whole file; binary files
+
+
+def _workbook(path, sheets):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for r in rows:
+            ws.append(r)
+    wb.save(path)
+    return path
+
+
+def test_zip_bomb_is_refused_before_reading(tmp_path):
+    import zipfile
+
+    p = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/sharedStrings.xml", b"0" * (20 << 20))  # 20 MB of one byte packs to a few KB
+    with pytest.raises(InputError, match=r"PN112.*zip bomb"):
+        read_table(p)
+    with pytest.raises(InputError, match=r"PN112.*limit"):
+        read_table(p, max_ratio=None, max_bytes=1 << 20)
+
+
+def test_row_limit_of_a_workbook(tmp_path):
+    p = _workbook(tmp_path / "rows.xlsx", {"a": [["编号", "内容"]] + [[str(i), "建议"] for i in range(5)]})
+    assert len(read_table(p)) == 5
+    with pytest.raises(InputError, match=r"PN112.*more than 3 rows"):
+        read_table(p, max_rows=3)
+
+
+def test_sheet_by_name_before_position(tmp_path):
+    p = _workbook(tmp_path / "s.xlsx", {"汇总": [["内容"], ["甲"]], "2024": [["内容"], ["乙"]], "x": [["内容"], ["丙"]]})
+    assert read_table(p, sheet=2024)["内容"].tolist() == ["乙"]  # the sheet named 2024
+    assert read_table(p, sheet="2024")["内容"].tolist() == ["乙"]
+    assert read_table(p, sheet=2)["内容"].tolist() == ["丙"]  # no sheet named 2: the third
+    with pytest.raises(InputError, match=r"PN109.*'汇总', '2024', 'x'"):
+        read_table(p, sheet="2025")
+
+
+def test_workbook_headers_and_cells_as_pandas_gives_them(tmp_path):
+    p = _workbook(tmp_path / "h.xlsx", {"a": [["内容", None, "内容", "编号"], ["甲", 1, None, 12.0],
+                                               ["乙", 2.5, "x", 7], [None, None, None, None]]})
+    df = read_table(p)
+    assert list(df.columns) == ["内容", "Unnamed: 1", "内容.1", "编号"]
+    assert df.values.tolist() == [["甲", "1", "", "12"], ["乙", "2.5", "x", "7"]]  # the empty last row dropped
+
+
+def test_a_workbook_is_read_once_per_batch(tmp_path, monkeypatch):
+    import proposal_nlp.io as pio
+    from proposal_nlp.batch import process_file
+    from batch_standins import KeywordClassifier
+
+    p = _workbook(tmp_path / "in.xlsx", {"a": [["编号", "内容"]] + [[f"A{i}", "建议加强消防通道管理"] for i in range(7)]})
+    calls = []
+    real = pio._read_xlsx
+    monkeypatch.setattr(pio, "_read_xlsx", lambda *a, **k: calls.append(1) or real(*a, **k))
+    res = process_file(p, out=tmp_path / "out", stream=True, steps=("classify",), classifier=KeywordClassifier(),
+                       chunk_size=2)
+    assert len(res.proposals) == 7 and calls == [1]
+
+
+def test_encoding_is_checked_over_the_whole_file(tmp_path):
+    p = tmp_path / "late.csv"
+    p.write_bytes(b"id,text\n" + b"1,ascii only\n" * 2000 + "2,消防通道\n".encode("gb18030"))
+    assert detect_encoding(p, sample_bytes=4096) == "utf-8-sig"  # what its start alone suggests
+    assert detect_encoding(p, block_bytes=1024) == "gb18030"  # UTF-8 for the first 26 KB, not after
+    assert read_table(p)["text"].tolist()[-1] == "消防通道"
+    assert next(iter_table_chunks(p, chunk_size=5000))["text"].tolist()[-1] == "消防通道"
+
+
+def test_binary_file_is_called_binary(tmp_path):
+    p = tmp_path / "photo.csv"
+    p.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    with pytest.raises(InputError, match=r"PN102.*looks binary"):
+        read_table(p)
