@@ -6,6 +6,7 @@ Progress bars go to stderr and only when stderr is a terminal.
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from pathlib import Path
 from typing import Optional
@@ -26,18 +27,26 @@ log = logging.getLogger(__name__)
 
 _HINTS = {
     "PN202": "to run without classification, pass --steps extract,match",
-    "PN163": "leave the missing step out with --steps",
 }
+# terminal control sequences (ANSI CSI / OSC) and other control characters: a file or column
+# name taken from the input must not move the cursor, recolour or retitle the user's terminal
+_CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def terminal_text(text: str) -> str:
+    """``text`` safe to print on a terminal: control sequences and characters removed
+    (newlines and tabs kept)."""
+    return _CONTROL.sub("", str(text))
 
 
 def _fail(exc: Exception) -> None:
     hint = _HINTS.get(getattr(exc, "code", ""))
-    typer.echo(f"error: {exc}" + (f" ({hint})" if hint else ""), err=True)
+    typer.echo(terminal_text(f"error: {exc}" + (f" ({hint})" if hint else "")), err=True)
     raise typer.Exit(1)
 
 
 def _note(msg: str) -> None:
-    typer.echo(msg, err=True)
+    typer.echo(terminal_text(msg), err=True)
 
 
 def _progress() -> bool:
@@ -122,7 +131,7 @@ def run(
     _note(f"wrote {output}: {n} rows, {len(result.suggestions)} asks"
           + (f" ({unc} uncovered)" if "match" in step_tuple and policy is not None else "")
           + f", {len(result.errors)} error records" + (f"; report {report}" if report else ""))
-    typer.echo(result.summary_text())
+    typer.echo(terminal_text(result.summary_text()))
 
 
 @app.command("report")
@@ -281,10 +290,10 @@ def audit(
             table.to_csv(output, index=False, encoding="utf-8-sig")
     except ProposalNLPError as exc:
         _fail(exc)
-    typer.echo(table.to_string(index=False))
+    typer.echo(terminal_text(table.to_string(index=False)))
     if not checks.empty:
         typer.echo("")
-        typer.echo(checks.to_string(index=False))
+        typer.echo(terminal_text(checks.to_string(index=False)))
     bad = int((~checks["ok"]).sum()) if not checks.empty else 0
     _note(f"{len(figures)} figures, {len(checks)} checks, {bad} failed")
 

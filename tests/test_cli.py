@@ -269,3 +269,24 @@ def test_audit_against_a_result(tmp_path, standins, files):
     res = CliRunner().invoke(app, ["audit", str(path), "--against", str(out)])
     assert res.exit_code == 0, res.output
     assert "stated" in res.output and "computed" in res.output
+
+
+@pytest.mark.parametrize("raw, shown", [
+    ("列\x1b[31m红\x1b[0m", "列红"),                       # colour
+    ("a\x1b]0;title\x07b", "ab"),                          # window title (OSC)
+    ("x\x1b[2J\x1b[Hy", "xy"),                             # clear screen, cursor home
+    ("行一\n行二\t列", "行一\n行二\t列"),                     # newlines and tabs stay
+    ("\x00\x08\x7f\x9b消防", "消防"),                        # other control characters
+])
+def test_terminal_text_strips_control_sequences(raw, shown):
+    from proposal_nlp.cli import terminal_text
+
+    assert terminal_text(raw) == shown
+
+
+def test_input_names_cannot_drive_the_terminal(tmp_path):
+    bad = tmp_path / "in\x1b[2J.csv"
+    bad.write_text("编号,标题\n1,无正文\n", encoding="utf-8")
+    res = invoke("run", bad, "-o", tmp_path / "o.xlsx", "--steps", "extract")
+    assert res.exit_code == 1 and "PN111" in res.output
+    assert "\x1b" not in res.output
