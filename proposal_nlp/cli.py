@@ -1,6 +1,8 @@
 """The ``proposal-nlp`` command: thin commands over the library's public functions.
 
-Exit codes: 0 success, 1 input errors (the message says what to fix), 2 bad usage.
+Exit codes: 0 success (rows that failed a step are in the errors table), 1 a coded error
+(the message says what failed and what to fix: an input, a model file that is missing,
+changed or refused, a step that failed for every row, which writes nothing), 2 bad usage.
 Progress bars go to stderr and only when stderr is a terminal.
 """
 from __future__ import annotations
@@ -84,7 +86,12 @@ def run(
     force: bool = typer.Option(False, "--force", "-f", help="Overwrite existing outputs."),
     demo: bool = typer.Option(False, "--demo", help="Run on the shipped demo proposals and the 12345 framework."),
 ):
-    """Classify every row, extract its asks, match them to measures; write the result tables."""
+    """Classify every row, extract its asks, match them to measures; write the result tables.
+
+    Rows that fail a step are listed in the errors table and the run goes on (exit 0). If a
+    step fails for every row (e.g. a model that cannot predict), the run fails with exit 1 and
+    nothing is written; an existing output is left as it was.
+    """
     step_tuple = _steps(steps)
     if demo and input is not None:
         raise typer.BadParameter("give either INPUT or --demo, not both", param_hint="INPUT")

@@ -58,6 +58,7 @@ CODES: dict[str, str] = {
     "PN166": "stream=True given without an output",
     "PN167": "unknown batch step",
     "PN168": "the match step needs a policy",
+    "PN169": "a step of a batch failed for every row (every ask, for matching) it ran on; nothing written",
     "PN170": "process_dask needs the optional package Dask",
     "PN180": "the handling summary file to audit is not found",
     "PN181": "the handling summary file is not UTF-8",
@@ -177,6 +178,17 @@ class ModelError(ProposalNLPError, ValueError):
     """A model cannot be trained, loaded or applied."""
 
     code = "PN300"
+
+
+class BatchError(ProposalNLPError, RuntimeError):
+    """A batch as a whole failed: a step failed for every row it ran on, so its result would
+    hold errors only. ``stage`` names the step; nothing was written."""
+
+    code = "PN169"
+
+    def __init__(self, message: str, *, stage: str = "", code: str | None = None):
+        self.stage = stage
+        super().__init__(message, code=code)
 
 
 class ProposalNLPWarning(UserWarning):

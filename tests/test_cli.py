@@ -269,3 +269,52 @@ def test_audit_against_a_result(tmp_path, standins, files):
     res = CliRunner().invoke(app, ["audit", str(path), "--against", str(out)])
     assert res.exit_code == 0, res.output
     assert "stated" in res.output and "computed" in res.output
+
+
+# ---------------------------------------------------------------- honest exit codes
+@pytest.fixture(scope="module")
+def small_classifier():
+    from bad_models import small_model
+
+    return small_model()
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize("kind", ["tampered", "untrusted", "unknown_backend", "broken_card"])
+def test_a_bad_model_exits_1_whatever_jobs(tmp_path, small_classifier, kind, jobs):
+    from bad_models import BAD_MODELS, make_bad_model
+
+    model = make_bad_model(kind, tmp_path, small_classifier)
+    inp = tmp_path / "in.csv"
+    bs.proposals_frame(4).to_csv(inp, index=False)
+    out = tmp_path / "o.xlsx"
+    res = invoke("run", inp, "-o", out, "--steps", "classify", "--model", model, "--jobs", jobs, "--chunk-size", "2")
+    assert res.exit_code == 1, res.output
+    assert f"[{BAD_MODELS[kind]}]" in res.output and "wrote" not in res.output
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("name", ["o.xlsx", "odir"])
+def test_a_step_failing_for_every_row_exits_1_and_writes_nothing(standins, tmp_path, name):
+    inp = tmp_path / "in.csv"
+    df = bs.proposals_frame(5)
+    df["内容"] = "BOOM " + df["内容"]
+    df.to_csv(inp, index=False)
+    out, rep = tmp_path / name, tmp_path / "r.html"
+    res = invoke("run", inp, "-o", out, "--report", rep, "--chunk-size", "2")
+    assert res.exit_code == 1
+    assert "[PN169]" in res.output and "classify step failed for all 5 rows" in res.output
+    assert "wrote" not in res.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
+def test_a_few_failing_rows_still_exit_0(standins, files, tmp_path):
+    inp, fw = files
+    df = bs.proposals_frame(6)
+    df.loc[2, "内容"] = "BOOM " + df.loc[2, "内容"]
+    df.to_csv(inp, index=False)
+    out = tmp_path / "o.xlsx"
+    res = invoke("run", inp, "-o", out, "--policy", fw)
+    assert res.exit_code == 0, res.output
+    assert "wrote" in res.output and "1 error records" in res.output
+    assert read_result(out).errors["stage"].tolist() == ["classify"]
