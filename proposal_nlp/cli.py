@@ -14,7 +14,7 @@ from typing import Optional
 
 import typer
 
-from .errors import ProposalNLPError
+from .errors import InputError, ProposalNLPError
 
 app = typer.Typer(
     add_completion=False,
@@ -28,7 +28,6 @@ log = logging.getLogger(__name__)
 
 _HINTS = {
     "PN202": "to run without classification, pass --steps extract,match",
-    "PN163": "leave the missing step out with --steps",
 }
 
 
@@ -55,6 +54,22 @@ def _refuse_overwrite(*targets) -> None:
         if target is not None and Path(target).exists():
             raise ProposalNLPError(f"{target} already exists; choose another output or pass --force to overwrite",
                                    code="PN150")
+
+
+def _read_result(path: Path):
+    """``results.read_result``, with a damaged or foreign file as a coded error (PN153)."""
+    import zipfile
+
+    from .results import read_result
+
+    try:
+        return read_result(path)
+    except ProposalNLPError:
+        raise
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:  # ParserError, UnicodeDecodeError: ValueError
+        raise InputError(f"{path} cannot be read as a result of `proposal-nlp run` ({type(exc).__name__}: "
+                         f"{str(exc).strip()[:200]}); give the workbook or folder that `proposal-nlp run` "
+                         "wrote, unchanged, or run the batch again", code="PN153") from exc
 
 
 def _steps(value: str) -> tuple[str, ...]:
@@ -142,7 +157,9 @@ def report_cmd(
     from .report import render_report
 
     try:
-        path = render_report(result, output, force=force)
+        if not force:
+            _refuse_overwrite(output)  # before reading the result
+        path = render_report(_read_result(result), output, force=force)
     except ProposalNLPError as exc:
         _fail(exc)
     _note(f"wrote {path}")
@@ -277,9 +294,7 @@ def audit(
         figures, checks = audit_summary(text)
         table = figures.drop(columns=["evidence"])
         if against is not None:
-            from .results import read_result
-
-            result = read_result(against)
+            result = _read_result(against)
             table = compare_figures(figures, figures_from_table(result.proposals, kind_col="kind",
                                                                 handling_col="handling"))
         if output is not None:

@@ -13,6 +13,7 @@ import os
 import pickle
 import sys
 import time
+import zipfile
 from collections import deque
 from dataclasses import dataclass
 from functools import cached_property
@@ -42,7 +43,9 @@ def load_policy(policy) -> pd.DataFrame | None:
     """A clause table (``clause_id``, ``group``, ``text``) from a path, a clause list or a DataFrame.
 
     A ``.txt`` / ``.md`` file is parsed with :func:`proposal_nlp.parse_policy`; other files
-    (CSV, XLSX, JSONL) are read with :func:`proposal_nlp.load_clauses`.
+    (CSV, XLSX, JSONL) are read with :func:`proposal_nlp.load_clauses`, text files in the
+    encoding detected (UTF-8 or GB18030). A file that cannot be read (a damaged workbook, a
+    malformed CSV) raises a coded :class:`~proposal_nlp.errors.InputError` naming it.
     """
     if policy is None:
         return None
@@ -53,11 +56,7 @@ def load_policy(policy) -> pd.DataFrame | None:
         if not path.is_file():
             raise InputError(f"policy file {str(path)!r} not found; give a clause table (CSV/XLSX/JSONL) "
                              "or a policy text (.txt)", code="PN160")
-        if path.suffix.lower() in (".txt", ".md"):
-            text = path.read_text(encoding=detect_encoding(path))
-            clauses = parse_policy(text, doc_id=path.stem)
-        else:
-            clauses = load_clauses(path)
+        clauses = _read_policy_file(path)
         df = clauses_frame_of(clauses)
     else:
         df = clauses_frame_of(list(policy))
@@ -73,6 +72,31 @@ def load_policy(policy) -> pd.DataFrame | None:
     df["text"] = df["text"].fillna("").astype(str)
     df["group"] = df["group"].fillna("").astype(str)
     return df.reset_index(drop=True)
+
+
+_WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+
+
+def _read_policy_file(path: Path):
+    """The clauses of a policy file; a file that cannot be read is a coded InputError naming it."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".txt", ".md"):
+            return parse_policy(path.read_text(encoding=detect_encoding(path)), doc_id=path.stem)
+        if suffix in _WORKBOOK_SUFFIXES:
+            return load_clauses(path)
+        return load_clauses(path, encoding=detect_encoding(path))  # UTF-8 or GB18030, as saved by Excel
+    except ProposalNLPError:
+        raise
+    except ImportError as exc:  # .xls needs xlrd
+        raise InputError(f"policy file {path.name} cannot be read ({exc}); save it from Excel as .xlsx",
+                         code="PN163") from exc
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:  # ParserError, UnicodeDecodeError: ValueError
+        kind = "workbook" if suffix in _WORKBOOK_SUFFIXES else "text file" if suffix in (".txt", ".md") else "table"
+        raise InputError(f"policy file {path.name} is not a readable {kind} ({type(exc).__name__}: "
+                         f"{str(exc).strip()[:200]}); open it in Excel and save it again as .xlsx or as a UTF-8 "
+                         "CSV with the columns clause_id and text (or give the policy's text as a .txt file)",
+                         code="PN163") from exc
 
 
 def clauses_frame_of(clauses) -> pd.DataFrame:

@@ -318,3 +318,71 @@ def test_a_few_failing_rows_still_exit_0(standins, files, tmp_path):
     assert res.exit_code == 0, res.output
     assert "wrote" in res.output and "1 error records" in res.output
     assert read_result(out).errors["stage"].tolist() == ["classify"]
+
+
+def _bad_zip(p):
+    import zipfile
+
+    with zipfile.ZipFile(p, "w") as z:
+        z.writestr("hello.txt", "not a workbook")
+
+
+@pytest.mark.parametrize("name, make", [
+    ("policy.xlsx", lambda p: p.write_bytes(b"PK\x03\x04 cut short")),
+    ("policy.xlsx", _bad_zip),
+    ("policy.csv", lambda p: p.write_text('clause_id,text\n"a,"b\n1,2,3,4\n', encoding="utf-8")),
+])
+def test_a_malformed_policy_exits_1(standins, files, tmp_path, name, make):
+    inp, _ = files
+    policy = tmp_path / name
+    make(policy)
+    out = tmp_path / "o.xlsx"
+    for cmd in (["run", inp, "-o", out, "--policy", policy], ["match", inp, "-o", out, "--policy", policy]):
+        res = invoke(*cmd)
+        assert res.exit_code == 1 and "[PN163]" in res.output and name in res.output, res.output
+        assert not out.exists()
+
+
+def test_a_gb18030_policy_is_read(standins, files, tmp_path):
+    inp, _ = files
+    policy = tmp_path / "policy.csv"
+    bs.FRAMEWORK.to_csv(policy, index=False, encoding="gb18030")
+    res = invoke("run", inp, "-o", tmp_path / "o.xlsx", "--policy", policy)
+    assert res.exit_code == 0, res.output
+
+
+def _cut_workbook(p):
+    p = p.with_suffix(".xlsx")
+    p.write_bytes(b"PK\x03\x04 cut short")
+    return p
+
+
+def _foreign_zip(p):
+    p = p.with_suffix(".xlsx")
+    _bad_zip(p)
+    return p
+
+
+def _folder_with(body: bytes):
+    def make(p):
+        p.mkdir()
+        (p / "proposals.csv").write_bytes(body)
+        return p
+    return make
+
+
+@pytest.mark.parametrize("make, code", [
+    (_cut_workbook, "PN104"),
+    (_foreign_zip, "PN153"),
+    (_folder_with(b"row,id\n1,\xff\xfe\n"), "PN153"),
+    (_folder_with('row,id\n"1,2\n3,4,5\n'.encode()), "PN153"),
+])
+def test_a_malformed_result_exits_1_for_report_and_audit(tmp_path, make, code):
+    result = make(tmp_path / "result")
+    res = invoke("report", result, "-o", tmp_path / "r.html")
+    assert res.exit_code == 1 and f"[{code}]" in res.output, res.output
+    assert not (tmp_path / "r.html").exists()
+    summary = tmp_path / "summary.txt"
+    summary.write_text(AUDIT_TEXT, encoding="utf-8")
+    res = invoke("audit", summary, "--against", result)
+    assert res.exit_code == 1 and f"[{code}]" in res.output, res.output
