@@ -58,6 +58,7 @@ _EXPORTS = {
     "InputError": "proposal_nlp.errors",
     "ResourceError": "proposal_nlp.errors",
     "ModelError": "proposal_nlp.errors",
+    "BatchError": "proposal_nlp.errors",
     "ProposalNLPWarning": "proposal_nlp.errors",
 }
 

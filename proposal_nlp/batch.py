@@ -5,7 +5,10 @@ matches each ask to the measures of a policy, and returns a :class:`BatchResult`
 tables ``proposals`` (one row per input row, always, in input order), ``suggestions``,
 ``matches``, ``uncovered``, ``summary`` and ``errors``, joined by ``row`` (the 1-based data
 row of the input) and ``id``. A row that fails at a stage keeps its output row; the failure is
-recorded in ``errors`` (row, id, stage, message) and the batch goes on.
+recorded in ``errors`` (row, id, stage, message) and the batch goes on. A step that fails for
+every row it ran on (a model that cannot predict, say) fails the batch instead: a
+:class:`~proposal_nlp.errors.BatchError` (PN169) names the step and its first error, and
+nothing is written.
 
 Rows are processed in chunks; ``jobs=N`` spreads the chunks over N worker processes, each
 loading the models once. ``process_file`` reads CSV files in chunks and, with
@@ -25,8 +28,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .engine import (DEFAULT_CHUNK_SIZE, STEPS, TOP_K, assemble, batch_meta, load_policy, make_config, measures_table,
-                     prepare_rows, resolve_jobs, run_chunks)
+from .engine import (DEFAULT_CHUNK_SIZE, STEPS, TOP_K, StepTally, assemble, batch_meta, load_policy, make_config,
+                     measures_table, prepare_rows, resolve_jobs, run_chunks)
 from .errors import InputError, InputTypeError, ResourceError
 from .io import cell_str, detect_columns, iter_table_chunks, read_table, streams_in_chunks
 from .resources import package_path
@@ -91,6 +94,13 @@ def process_table(df: pd.DataFrame, *, text_col=None, id_col=None, title_col=Non
     Returns
     -------
     BatchResult with one ``proposals`` row per input row, in input order.
+
+    Raises
+    ------
+    BatchError (PN169)
+        When a step (classify, extract, parse, match) failed for every row with text (every
+        ask, for match): such a result would hold errors only. Failures of some rows are not
+        raised; they are in ``result.errors``.
     """
     if not isinstance(df, pd.DataFrame):
         raise InputTypeError(f"process_table needs a pandas DataFrame, got {type(df).__name__}; "
@@ -108,6 +118,7 @@ def process_table(df: pd.DataFrame, *, text_col=None, id_col=None, title_col=Non
             yield prepare_rows(df.iloc[start:start + chunk_size], roles, start, errs), errs
 
     parts = list(run_chunks(chunks(), cfg, jobs=jobs, progress=progress, total=len(df)))
+    StepTally.of(parts).check()
     return assemble(parts, cfg, batch_meta(roles, cfg, jobs, len(df)), keep_text=keep_text)
 
 
@@ -126,6 +137,10 @@ def process_file(path, *, out=None, force: bool = False, stream: bool = False, e
     score columns, ``suggestions`` reduced to ``row, id, suggestion_id, coverage``, no
     ``matches``, and the full ``uncovered``, ``summary`` and ``errors`` (``meta["streamed"]``).
     The files written are the same as without streaming.
+
+    When a step failed for every row it ran on, :class:`~proposal_nlp.errors.BatchError`
+    (PN169) is raised and nothing is written: a streamed output written so far is removed
+    and an existing ``out`` (with ``force``) is left as it was.
     """
     path = Path(path)
     if stream and out is None:
@@ -154,7 +169,9 @@ def process_file(path, *, out=None, force: bool = False, stream: bool = False, e
 
     results = run_chunks(chunks(), cfg, jobs=jobs, progress=progress, total=None)
     if not stream:
-        result = assemble(list(results), cfg, batch_meta(roles, cfg, jobs, state["n"]), keep_text=keep_text)
+        parts = list(results)
+        StepTally.of(parts).check(output=out)
+        result = assemble(parts, cfg, batch_meta(roles, cfg, jobs, state["n"]), keep_text=keep_text)
         result.meta["input"] = path.name
         if out is not None:
             result.write(out, force=force)
@@ -186,9 +203,11 @@ def _stream(results, path, out, force, cfg, roles, jobs, state, *, encoding, she
     writer = ResultWriter(out, force=force, id_header=meta.get("id_col"))
     lean, asks, uncovered, errors = [], [], [], []
     timings: dict[str, float] = {}
+    tally = StepTally()
     done = False
     try:
         for res in results:
+            tally.add(res)
             for k, v in res["timings"].items():
                 timings[k] = timings.get(k, 0.0) + v
             part = assemble([res], cfg, meta, id_counts=id_counts or {}, keep_text=keep_text, with_summary=False)
@@ -198,6 +217,7 @@ def _stream(results, path, out, force, cfg, roles, jobs, state, *, encoding, she
             asks.append(part.suggestions[["row", "id", "suggestion_id", "coverage", "best_clause_id"]])
             uncovered.append(part.uncovered)
             errors.append(part.errors)
+        tally.check(output=out)  # a step that failed for every row: the partly written output is removed
         done = True
     finally:
         if not done:

@@ -1,6 +1,8 @@
 """The ``proposal-nlp`` command: thin commands over the library's public functions.
 
-Exit codes: 0 success, 1 input errors (the message says what to fix), 2 bad usage.
+Exit codes: 0 success (rows that failed a step are in the errors table), 1 a coded error
+(the message says what failed and what to fix: an input, a model file that is missing,
+changed or refused, a step that failed for every row, which writes nothing), 2 bad usage.
 Progress bars go to stderr and only when stderr is a terminal.
 """
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Optional
 
 import typer
 
-from .errors import ProposalNLPError
+from .errors import InputError, ProposalNLPError
 
 app = typer.Typer(
     add_completion=False,
@@ -64,6 +66,22 @@ def _refuse_overwrite(*targets) -> None:
                                    code="PN150")
 
 
+def _read_result(path: Path):
+    """``results.read_result``, with a damaged or foreign file as a coded error (PN153)."""
+    import zipfile
+
+    from .results import read_result
+
+    try:
+        return read_result(path)
+    except ProposalNLPError:
+        raise
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:  # ParserError, UnicodeDecodeError: ValueError
+        raise InputError(f"{path} cannot be read as a result of `proposal-nlp run` ({type(exc).__name__}: "
+                         f"{str(exc).strip()[:200]}); give the workbook or folder that `proposal-nlp run` "
+                         "wrote, unchanged, or run the batch again", code="PN153") from exc
+
+
 def _steps(value: str) -> tuple[str, ...]:
     from .batch import STEPS
 
@@ -93,7 +111,12 @@ def run(
     force: bool = typer.Option(False, "--force", "-f", help="Overwrite existing outputs."),
     demo: bool = typer.Option(False, "--demo", help="Run on the shipped demo proposals and the 12345 framework."),
 ):
-    """Classify every row, extract its asks, match them to measures; write the result tables."""
+    """Classify every row, extract its asks, match them to measures; write the result tables.
+
+    Rows that fail a step are listed in the errors table and the run goes on (exit 0). If a
+    step fails for every row (e.g. a model that cannot predict), the run fails with exit 1 and
+    nothing is written; an existing output is left as it was.
+    """
     step_tuple = _steps(steps)
     if demo and input is not None:
         raise typer.BadParameter("give either INPUT or --demo, not both", param_hint="INPUT")
@@ -144,7 +167,9 @@ def report_cmd(
     from .report import render_report
 
     try:
-        path = render_report(result, output, force=force)
+        if not force:
+            _refuse_overwrite(output)  # before reading the result
+        path = render_report(_read_result(result), output, force=force)
     except ProposalNLPError as exc:
         _fail(exc)
     _note(f"wrote {path}")
@@ -279,9 +304,7 @@ def audit(
         figures, checks = audit_summary(text)
         table = figures.drop(columns=["evidence"])
         if against is not None:
-            from .results import read_result
-
-            result = read_result(against)
+            result = _read_result(against)
             table = compare_figures(figures, figures_from_table(result.proposals, kind_col="kind",
                                                                 handling_col="handling"))
         if output is not None:

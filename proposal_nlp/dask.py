@@ -19,8 +19,8 @@ import logging
 
 import pandas as pd
 
-from .engine import (DEFAULT_CHUNK_SIZE, STEPS, TOP_K, assemble, batch_meta, get_engine, make_config, preflight,
-                     prepare_rows)
+from .engine import (DEFAULT_CHUNK_SIZE, STEPS, TOP_K, StepTally, assemble, batch_meta, get_engine, make_config,
+                     preflight, prepare_rows)
 from .errors import InputTypeError, ProposalNLPError
 from .io import detect_columns
 from .results import BatchResult
@@ -65,7 +65,8 @@ def process_dask(ddf, *, text_col=None, id_col=None, title_col=None, policy=None
     Rows are numbered across partitions in order (``row`` 1..N), so the result equals
     ``process_table(ddf.compute(), ...)``. The arguments are those of
     :func:`proposal_nlp.process_table`; custom ``classifier`` / ``extractor`` / ``parser`` /
-    ``matcher`` objects must be picklable to reach the workers.
+    ``matcher`` objects must be picklable to reach the workers. As there, a step that failed
+    for every row it ran on raises :class:`~proposal_nlp.errors.BatchError` (PN169).
     """
     dask, dd = _require_dask()
     if not isinstance(ddf, dd.DataFrame):
@@ -73,7 +74,7 @@ def process_dask(ddf, *, text_col=None, id_col=None, title_col=None, policy=None
                         "use dask.dataframe.from_pandas or read_csv, or call process_table on pandas")
     roles = detect_columns(list(ddf.columns), text_col=text_col, id_col=id_col, title_col=title_col)
     cfg = make_config(steps, classifier, policy, top_k, extractor, parser, matcher)
-    preflight(cfg, jobs=2)  # presence only: the workers load the models
+    preflight(cfg, jobs=2)  # the models are loaded here once to check them; the workers load their own
     lengths = ddf.map_partitions(len).compute()
     offsets = [0]
     for n in list(lengths)[:-1]:
@@ -84,6 +85,7 @@ def process_dask(ddf, *, text_col=None, id_col=None, title_col=None, policy=None
         parts_frame = ddf.map_partitions(_partition, cfg_d, roles, offsets, max(1, int(chunk_size)),
                                          meta=meta, enforce_metadata=False).compute()
     parts = [piece for pieces in parts_frame["part"] for piece in pieces]
+    StepTally.of(parts).check()
     return assemble(parts, cfg, batch_meta(roles, cfg, 0, int(sum(lengths))) | {"engine": "dask"}, keep_text=keep_text)
 
 

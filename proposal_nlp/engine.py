@@ -13,6 +13,7 @@ import os
 import pickle
 import sys
 import time
+import zipfile
 from collections import deque
 from dataclasses import dataclass
 from functools import cached_property
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import InputError, ProposalNLPError
+from .errors import BatchError, InputError, ProposalNLPError
 from .io import cell_str, detect_encoding
 from .mapping import measures_table
 from .normalize import is_missing, normalize_handling, normalize_kind
@@ -42,7 +43,9 @@ def load_policy(policy) -> pd.DataFrame | None:
     """A clause table (``clause_id``, ``group``, ``text``) from a path, a clause list or a DataFrame.
 
     A ``.txt`` / ``.md`` file is parsed with :func:`proposal_nlp.parse_policy`; other files
-    (CSV, XLSX, JSONL) are read with :func:`proposal_nlp.load_clauses`.
+    (CSV, XLSX, JSONL) are read with :func:`proposal_nlp.load_clauses`, text files in the
+    encoding detected (UTF-8 or GB18030). A file that cannot be read (a damaged workbook, a
+    malformed CSV) raises a coded :class:`~proposal_nlp.errors.InputError` naming it.
     """
     if policy is None:
         return None
@@ -53,11 +56,7 @@ def load_policy(policy) -> pd.DataFrame | None:
         if not path.is_file():
             raise InputError(f"policy file {str(path)!r} not found; give a clause table (CSV/XLSX/JSONL) "
                              "or a policy text (.txt)", code="PN160")
-        if path.suffix.lower() in (".txt", ".md"):
-            text = path.read_text(encoding=detect_encoding(path))
-            clauses = parse_policy(text, doc_id=path.stem)
-        else:
-            clauses = load_clauses(path)
+        clauses = _read_policy_file(path)
         df = clauses_frame_of(clauses)
     else:
         df = clauses_frame_of(list(policy))
@@ -73,6 +72,31 @@ def load_policy(policy) -> pd.DataFrame | None:
     df["text"] = df["text"].fillna("").astype(str)
     df["group"] = df["group"].fillna("").astype(str)
     return df.reset_index(drop=True)
+
+
+_WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+
+
+def _read_policy_file(path: Path):
+    """The clauses of a policy file; a file that cannot be read is a coded InputError naming it."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".txt", ".md"):
+            return parse_policy(path.read_text(encoding=detect_encoding(path)), doc_id=path.stem)
+        if suffix in _WORKBOOK_SUFFIXES:
+            return load_clauses(path)
+        return load_clauses(path, encoding=detect_encoding(path))  # UTF-8 or GB18030, as saved by Excel
+    except ProposalNLPError:
+        raise
+    except ImportError as exc:  # .xls needs xlrd
+        raise InputError(f"policy file {path.name} cannot be read ({exc}); save it from Excel as .xlsx",
+                         code="PN163") from exc
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:  # ParserError, UnicodeDecodeError: ValueError
+        kind = "workbook" if suffix in _WORKBOOK_SUFFIXES else "text file" if suffix in (".txt", ".md") else "table"
+        raise InputError(f"policy file {path.name} is not a readable {kind} ({type(exc).__name__}: "
+                         f"{str(exc).strip()[:200]}); open it in Excel and save it again as .xlsx or as a UTF-8 "
+                         "CSV with the columns clause_id and text (or give the policy's text as a .txt file)",
+                         code="PN163") from exc
 
 
 def clauses_frame_of(clauses) -> pd.DataFrame:
@@ -271,6 +295,7 @@ def run_chunk(engine: Engine, chunk: pd.DataFrame) -> dict:
     steps = engine.cfg.steps
     errors: list[dict] = []
     timings: dict[str, float] = {}
+    ran: dict[str, list[int]] = {}  # step -> [rows (asks) it ran on, of which failed]
     n = len(chunk)
     rows = chunk["row"].tolist()
     ids = chunk["id"].tolist()
@@ -301,6 +326,8 @@ def run_chunk(engine: Engine, chunk: pd.DataFrame) -> dict:
         for k, f in enumerate(failed):
             if f:
                 status[k] = "error"
+        has_input = [bool(x and x.strip()) for x in inputs]
+        ran["classify"] = [sum(has_input), sum(1 for h, f in zip(has_input, failed) if h and f)]
         timings["classify"] = time.perf_counter() - t0
 
     suggestions: list[dict] = []
@@ -337,6 +364,9 @@ def run_chunk(engine: Engine, chunk: pd.DataFrame) -> dict:
             except Exception as exc:
                 errors.append({"row": rows[k], "id": ids[k], "stage": "parse", "message": short_error(exc)})
         timings["parse"] = time.perf_counter() - t0
+        n_text = sum(1 for t in texts if t.strip())
+        ran["extract"] = [n_text, sum(e["stage"] == "extract" for e in errors)]
+        ran["parse"] = [n_text, sum(e["stage"] == "parse" for e in errors)]
     elif "match" in steps:  # no extraction: each row's text is one ask (a table of asks)
         for k in range(n):
             if texts[k].strip():
@@ -353,10 +383,63 @@ def run_chunk(engine: Engine, chunk: pd.DataFrame) -> dict:
         t0 = time.perf_counter()
         matches = match_asks(engine, suggestions, errors)
         timings["match"] = time.perf_counter() - t0
+        ran["match"] = [len(suggestions), sum(e["stage"] == "match" for e in errors)]
     out["status"] = status
     out["text"] = texts
     return {"proposals": pd.DataFrame(out), "suggestions": pd.DataFrame(suggestions), "matches": matches,
-            "errors": errors, "timings": timings}
+            "errors": errors, "timings": timings, "ran": ran}
+
+
+_STEP_FIXES = {
+    "classify": "check the classifier: a model file must load with proposal_nlp.load_classifier (retrain it "
+                "or give another with --model), or leave the step out with --steps extract,match",
+    "extract": "check the extractor given as extractor=, or leave the step out with --steps",
+    "parse": "check the parser given as parser=",
+    "match": "check the policy (--policy) and the matcher given as matcher=",
+}
+
+
+class StepTally:
+    """Over a whole batch: how many rows (asks, for matching) each step ran on and failed on.
+
+    A step that failed for every row it ran on (a classifier that raises for each text, say)
+    makes the batch fail: :meth:`check` raises :class:`~proposal_nlp.errors.BatchError`
+    instead of letting a result that holds errors only pass for a result. A few failing rows
+    do not: they stay in the errors table and the batch goes on.
+    """
+
+    def __init__(self):
+        self.ran: dict[str, list[int]] = {}
+        self.first: dict[str, dict] = {}
+
+    def add(self, res: dict) -> None:
+        for step, (n, failed) in res.get("ran", {}).items():
+            tally = self.ran.setdefault(step, [0, 0])
+            tally[0] += n
+            tally[1] += failed
+        for e in res["errors"]:
+            if e["stage"] in _STEP_FIXES:
+                self.first.setdefault(e["stage"], e)
+
+    def check(self, *, output=None) -> None:
+        """Raise BatchError for the first step that failed for every row it ran on; ``output``
+        (the path the result was for) is named as left unwritten."""
+        for step in _STEP_FIXES:
+            n, failed = self.ran.get(step, (0, 0))
+            if n and failed >= n:
+                e = self.first.get(step, {})
+                what = "asks" if step == "match" else "rows with text"
+                unwritten = f"; nothing was written to {output}" if output is not None else ""
+                raise BatchError(f"the {step} step failed for all {n} {what}, so the result would hold errors "
+                                 f"only{unwritten}. First error (row {e.get('row')}, id {e.get('id')!r}): "
+                                 f"{e.get('message')}. Fix: {_STEP_FIXES[step]}", stage=step)
+
+    @classmethod
+    def of(cls, parts) -> StepTally:
+        tally = cls()
+        for res in parts:
+            tally.add(res)
+        return tally
 
 
 def match_asks(engine: Engine, suggestions: list[dict], errors: list) -> pd.DataFrame:
@@ -552,34 +635,40 @@ def make_config(steps, classifier, policy, top_k, extractor=None, parser=None, m
 
 
 def preflight(cfg: EngineConfig, jobs: int) -> None:
-    """Fail before any row is read when a step cannot run at all (missing module or model).
+    """Fail before any row is read when a step cannot run at all (a missing module, a model
+    file that is missing, changed, refused or holds a bad card, a policy the matcher cannot
+    fit), whatever ``jobs``.
 
-    In one process the models are loaded here (they are needed anyway); with workers only
-    their presence is checked, each worker then loads them once.
+    The same things are built in this process whatever ``jobs``: in one process they are the
+    engine the run uses; with workers (or Dask) they are built once to check them and then
+    dropped, and each worker loads its own.
     """
+    if ("classify" in cfg.steps and not isinstance(cfg.classifier, (str, os.PathLike))
+            and not hasattr(cfg.classifier, "predict_frame")):
+        raise InputError(f"classifier must be a model name, a path or an object with predict_frame; got "
+                         f"{type(cfg.classifier).__name__}", code="PN165")
+    engine = get_engine(cfg) if jobs == 1 else Engine(cfg)
     if "classify" in cfg.steps:
-        if isinstance(cfg.classifier, (str, os.PathLike)):
-            if jobs == 1:
-                get_engine(cfg).classifier
-            else:
-                from .persist import model_path
-
-                model_path(cfg.classifier)
-        elif not hasattr(cfg.classifier, "predict_frame"):
-            raise InputError(f"classifier must be a model name, a path or an object with predict_frame; got "
-                             f"{type(cfg.classifier).__name__}", code="PN165")
-    if "extract" in cfg.steps and jobs == 1:
-        get_engine(cfg).extract, get_engine(cfg).parse
-    if "match" in cfg.steps and cfg.clauses is not None and jobs == 1:
-        get_engine(cfg).matcher
+        engine.classifier
+    if "extract" in cfg.steps:
+        engine.extract, engine.parse
+    if "match" in cfg.steps and cfg.clauses is not None:
+        engine.matcher
 
 
 def run_chunks(chunks, cfg: EngineConfig, *, jobs: int, progress, total=None):
-    """Run ``(chunk, input_errors)`` pairs in order, in this process or a pool; yields chunk results
-    (with the input errors first in their ``errors``) in input order."""
+    """Run ``(chunk, input_errors)`` pairs in order, in this process or a pool; returns an iterator
+    of chunk results (with the input errors first in their ``errors``) in input order.
+
+    :func:`preflight` runs at once, before the iterator is returned (not on its first step), so
+    a step that cannot run fails before any output is opened."""
+    preflight(cfg, jobs)
+    return _results(chunks, cfg, jobs=jobs, progress=progress, total=total)
+
+
+def _results(chunks, cfg: EngineConfig, *, jobs: int, progress, total=None):
     from tqdm import tqdm
 
-    preflight(cfg, jobs)
     bar = tqdm(total=total, unit="row", disable=not progress, file=sys.stderr, leave=False, dynamic_ncols=True)
     try:
         if jobs == 1:

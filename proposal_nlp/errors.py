@@ -52,14 +52,17 @@ CODES: dict[str, str] = {
     "PN150": "an output path exists (refused without force) or is of the wrong kind",
     "PN151": "a result workbook or folder holds no proposals table",
     "PN152": "the errors table given to ResultWriter.write instead of close",
+    "PN153": "a result workbook or folder cannot be read (damaged, or not written by proposal-nlp run)",
     "PN160": "the policy file is not found",
     "PN161": "the policy table lacks clause_id or text",
     "PN162": "the policy holds no clauses",
+    "PN163": "the policy file cannot be read (a damaged workbook, a malformed CSV)",
     "PN164": "a classifier returned another number of rows than texts",
     "PN165": "the classifier is neither a model name, a path nor an object with predict_frame",
     "PN166": "stream=True given without an output",
     "PN167": "unknown batch step",
     "PN168": "the match step needs a policy",
+    "PN169": "a step of a batch failed for every row (every ask, for matching) it ran on; nothing written",
     "PN170": "process_dask needs the optional package Dask",
     "PN180": "the handling summary file to audit is not found",
     "PN181": "the handling summary file is not UTF-8",
@@ -87,14 +90,16 @@ CODES: dict[str, str] = {
     "PN320": "a model file name does not end in .skops",
     "PN321": "the object to save is not a classifier of proposal_nlp",
     "PN322": "the model holds types skops does not trust",
-    "PN323": "a model file has no readable card",
+    "PN323": "a model card (beside the model file or embedded in it) cannot be read",
     "PN324": "a file is not a skops model file",
     "PN325": "a model file holds types that are not trusted",
     "PN326": "a file is not a proposal_nlp classifier file",
     "PN327": "a model file holds an unknown model kind",
     "PN328": "a classifier whose dense embedder is an object cannot be saved",
+    "PN329": "a model file's bytes differ from the SHA-256 its card records (changed since it was saved)",
     "PN330": "warning: a model file was written with other library versions",
     "PN331": "warning: a model was trained with another version of the shipped lexicon",
+    "PN332": "a model card holds parameters the library cannot use (e.g. an unknown segmenter backend)",
     # ---- policies and matching
     "PN401": "warning: a framework group announces another number of items than were found",
     "PN402": "unknown policy structure",
@@ -177,6 +182,17 @@ class ModelError(ProposalNLPError, ValueError):
     """A model cannot be trained, loaded or applied."""
 
     code = "PN300"
+
+
+class BatchError(ProposalNLPError, RuntimeError):
+    """A batch as a whole failed: a step failed for every row it ran on, so its result would
+    hold errors only. ``stage`` names the step; nothing was written."""
+
+    code = "PN169"
+
+    def __init__(self, message: str, *, stage: str = "", code: str | None = None):
+        self.stage = stage
+        super().__init__(message, code=code)
 
 
 class ProposalNLPWarning(UserWarning):

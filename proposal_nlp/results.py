@@ -275,6 +275,13 @@ class ResultWriter:
 
     def abort(self) -> None:
         """Give up: close and remove what was written so far (the output path is left untouched)."""
+        if self.fmt == "xlsx":  # finish each sheet's stream, else it fails noisily when collected
+            for ws in self._sheets.values():
+                try:
+                    if not ws.closed:
+                        ws.close()
+                except Exception as exc:  # cleanup after a failure: never hide the failure itself
+                    log.debug("closing sheet %s on abort: %s", ws.title, exc)
         if self.fmt == "csv":
             for f in self._files.values():
                 f.close()

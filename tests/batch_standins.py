@@ -111,3 +111,17 @@ def proposals_frame(n: int = 6) -> pd.DataFrame:
         "类型": [r[1] for r in rows], "办理方式": [r[2] for r in rows],
         "标题": [r[3] for r in rows], "内容": [r[4] for r in rows],
     })
+
+
+class FailingMatcher(OverlapMatcher):
+    """Fits, then fails on every ask (a matcher broken for this policy)."""
+
+    def match(self, texts, *, top_k=3, query_ids=None):
+        raise RuntimeError("stand-in matcher failure")
+
+
+class FailingClassifier:
+    """A classifier object that raises for every text."""
+
+    def predict_frame(self, texts):
+        raise RuntimeError("stand-in model cannot predict")

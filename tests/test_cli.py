@@ -290,3 +290,120 @@ def test_input_names_cannot_drive_the_terminal(tmp_path):
     res = invoke("run", bad, "-o", tmp_path / "o.xlsx", "--steps", "extract")
     assert res.exit_code == 1 and "PN111" in res.output
     assert "\x1b" not in res.output
+
+
+# ---------------------------------------------------------------- honest exit codes
+@pytest.fixture(scope="module")
+def small_classifier():
+    from bad_models import small_model
+
+    return small_model()
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize("kind", ["tampered", "untrusted", "unknown_backend", "broken_card"])
+def test_a_bad_model_exits_1_whatever_jobs(tmp_path, small_classifier, kind, jobs):
+    from bad_models import BAD_MODELS, make_bad_model
+
+    model = make_bad_model(kind, tmp_path, small_classifier)
+    inp = tmp_path / "in.csv"
+    bs.proposals_frame(4).to_csv(inp, index=False)
+    out = tmp_path / "o.xlsx"
+    res = invoke("run", inp, "-o", out, "--steps", "classify", "--model", model, "--jobs", jobs, "--chunk-size", "2")
+    assert res.exit_code == 1, res.output
+    assert f"[{BAD_MODELS[kind]}]" in res.output and "wrote" not in res.output
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("name", ["o.xlsx", "odir"])
+def test_a_step_failing_for_every_row_exits_1_and_writes_nothing(standins, tmp_path, name):
+    inp = tmp_path / "in.csv"
+    df = bs.proposals_frame(5)
+    df["内容"] = "BOOM " + df["内容"]
+    df.to_csv(inp, index=False)
+    out, rep = tmp_path / name, tmp_path / "r.html"
+    res = invoke("run", inp, "-o", out, "--report", rep, "--chunk-size", "2")
+    assert res.exit_code == 1
+    assert "[PN169]" in res.output and "classify step failed for all 5 rows" in res.output
+    assert "wrote" not in res.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
+def test_a_few_failing_rows_still_exit_0(standins, files, tmp_path):
+    inp, fw = files
+    df = bs.proposals_frame(6)
+    df.loc[2, "内容"] = "BOOM " + df.loc[2, "内容"]
+    df.to_csv(inp, index=False)
+    out = tmp_path / "o.xlsx"
+    res = invoke("run", inp, "-o", out, "--policy", fw)
+    assert res.exit_code == 0, res.output
+    assert "wrote" in res.output and "1 error records" in res.output
+    assert read_result(out).errors["stage"].tolist() == ["classify"]
+
+
+def _bad_zip(p):
+    import zipfile
+
+    with zipfile.ZipFile(p, "w") as z:
+        z.writestr("hello.txt", "not a workbook")
+
+
+@pytest.mark.parametrize("name, make", [
+    ("policy.xlsx", lambda p: p.write_bytes(b"PK\x03\x04 cut short")),
+    ("policy.xlsx", _bad_zip),
+    ("policy.csv", lambda p: p.write_text('clause_id,text\n"a,"b\n1,2,3,4\n', encoding="utf-8")),
+])
+def test_a_malformed_policy_exits_1(standins, files, tmp_path, name, make):
+    inp, _ = files
+    policy = tmp_path / name
+    make(policy)
+    out = tmp_path / "o.xlsx"
+    for cmd in (["run", inp, "-o", out, "--policy", policy], ["match", inp, "-o", out, "--policy", policy]):
+        res = invoke(*cmd)
+        assert res.exit_code == 1 and "[PN163]" in res.output and name in res.output, res.output
+        assert not out.exists()
+
+
+def test_a_gb18030_policy_is_read(standins, files, tmp_path):
+    inp, _ = files
+    policy = tmp_path / "policy.csv"
+    bs.FRAMEWORK.to_csv(policy, index=False, encoding="gb18030")
+    res = invoke("run", inp, "-o", tmp_path / "o.xlsx", "--policy", policy)
+    assert res.exit_code == 0, res.output
+
+
+def _cut_workbook(p):
+    p = p.with_suffix(".xlsx")
+    p.write_bytes(b"PK\x03\x04 cut short")
+    return p
+
+
+def _foreign_zip(p):
+    p = p.with_suffix(".xlsx")
+    _bad_zip(p)
+    return p
+
+
+def _folder_with(body: bytes):
+    def make(p):
+        p.mkdir()
+        (p / "proposals.csv").write_bytes(body)
+        return p
+    return make
+
+
+@pytest.mark.parametrize("make, code", [
+    (_cut_workbook, "PN104"),
+    (_foreign_zip, "PN153"),
+    (_folder_with(b"row,id\n1,\xff\xfe\n"), "PN153"),
+    (_folder_with('row,id\n"1,2\n3,4,5\n'.encode()), "PN153"),
+])
+def test_a_malformed_result_exits_1_for_report_and_audit(tmp_path, make, code):
+    result = make(tmp_path / "result")
+    res = invoke("report", result, "-o", tmp_path / "r.html")
+    assert res.exit_code == 1 and f"[{code}]" in res.output, res.output
+    assert not (tmp_path / "r.html").exists()
+    summary = tmp_path / "summary.txt"
+    summary.write_text(AUDIT_TEXT, encoding="utf-8")
+    res = invoke("audit", summary, "--against", result)
+    assert res.exit_code == 1 and f"[{code}]" in res.output, res.output

