@@ -41,6 +41,18 @@ def normalize(text: str) -> str:
     return text.translate(_TABLE)
 
 
+SPACES = " \t\n\u00a0\u3000\r"
+
+
+def trim_span(text: str, start: int, end: int, chars: str = SPACES) -> tuple[int, int]:
+    """``(start, end)`` moved inwards past ``chars`` (default: spaces and newlines)."""
+    while start < end and text[start] in chars:
+        start += 1
+    while end > start and text[end - 1] in chars:
+        end -= 1
+    return start, end
+
+
 class Span(NamedTuple):
     """A piece of a text with its offsets: ``source[start:end] == text``."""
 

@@ -24,36 +24,13 @@ from pathlib import Path
 
 from .errors import InputError, StructureWarning, check_text
 from .normalize import normalize
+from .numbering import cn_number
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["Clause", "parse_policy", "load_clauses", "clauses_frame", "check_clause_ids", "cn_number"]
 
 STRUCTURES = ("auto", "framework", "articles", "outline", "paragraphs")
-
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
-              "六": 6, "七": 7, "八": 8, "九": 9}
-_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
-
-
-def cn_number(s: str) -> int | None:
-    """Value of a Chinese or Arabic numeral (``"十二"`` → 12, ``"两"`` → 2, ``"3"`` → 3)."""
-    s = s.strip()
-    if not s:
-        return None
-    if s.isdigit():
-        return int(s)
-    total, cur = 0, 0
-    for ch in s:
-        if ch in _CN_DIGITS:
-            cur = _CN_DIGITS[ch]
-        elif ch in _CN_UNITS:
-            total += (cur or 1) * _CN_UNITS[ch]
-            cur = 0
-        else:
-            return None
-    return total + cur
-
 
 @dataclass(frozen=True)
 class Clause:

@@ -17,11 +17,12 @@ from __future__ import annotations
 import bisect
 import logging
 import re
-import threading
 from dataclasses import dataclass
 
 from .errors import InputError, check_text
-from .normalize import normalize
+from .normalize import normalize, trim_span
+from .numbering import Item, build_chains, build_tree, find_markers
+from .proposal_fields import Field, ProposalInfo, parse_proposal
 
 log = logging.getLogger(__name__)
 
@@ -58,49 +59,6 @@ class Suggestion:
     def as_dict(self) -> dict:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
-
-@dataclass(frozen=True)
-class Field:
-    """A value stated in the text, with its offsets: ``text[start:end] == value``."""
-
-    value: str
-    start: int
-    end: int
-
-
-@dataclass(frozen=True)
-class ProposalInfo:
-    """What a text states about a proposal; absent fields are None."""
-
-    number: Field | None = None
-    session: Field | None = None
-    kind: Field | None = None
-    proposers: Field | None = None
-    title: Field | None = None
-
-    @property
-    def kind_id(self) -> str | None:
-        """The kind as an id: ``cppcc_proposal`` (政协提案), ``npc_suggestion`` (人大代表建议) or
-        ``npc_motion`` (议案), read from the stated kind and session; None when neither says."""
-        kind = self.kind.value if self.kind else ""
-        session = self.session.value if self.session else ""
-        if "议案" in kind:
-            return "npc_motion"
-        if "政协" in kind or "委员" in kind or (kind.endswith("提案") and "人大" not in session):
-            return "cppcc_proposal"
-        if "代表" in kind or "人大" in kind or (kind == "建议" and "政协" not in session):
-            return "npc_suggestion"
-        if "政协" in session:
-            return "cppcc_proposal"
-        if "人大" in session or "人民代表大会" in session:
-            return "npc_suggestion"
-        return None
-
-    def as_dict(self) -> dict:
-        """Values only (``{"number": "0219", ...}``, plus ``kind_id``), None where absent."""
-        d = {k: (getattr(self, k).value if getattr(self, k) else None) for k in self.__dataclass_fields__}
-        d["kind_id"] = self.kind_id
-        return d
 
 
 # ---------------------------------------------------------------------------- lexicon
@@ -195,241 +153,16 @@ _QUOTED_SPAN_RE = re.compile(r"“[^“”\n]{0,200}”|《[^《》\n]{0,100}》
 
 _ATTACHMENT_RE = re.compile(r"(?:^|(?<=\n))[ \t]*附\s*件[ \t]*\d*[ \t]*[:：\n]", re.M)
 
-# ---------------------------------------------------------------------------- markers
-_CNUM = "一二三四五六七八九十"
-_MARK_RE = re.compile(
-    r"(?P<cn_paren>\((?P<v_cn_paren>[一二三四五六七八九十]{1,3}|-)\))"
-    r"|(?P<ar_paren>\((?P<v_ar_paren>\d{1,2})\))"
-    r"|(?P<circ>[\u2460-\u2473\u2776-\u277f])"
-    r"|(?P<di>第(?P<v_di>[一二三四五六七八九十]{1,2})[,、:])"
-    r"|(?P<shi>(?P<v_shi>[一二三四五六七八九十]{1,2})是(?=[^,。;:\s]))"
-    r"|(?P<yao>(?P<v_yao>[一二三四五六七八九十]{1,2})要(?=[^,。;:\s是求素点]))"
-    r"|(?P<cn_dun>(?P<v_cn_dun>[一二三四五六七八九十]{1,3})[、.](?![\d.、]))"
-    r"|(?P<ar_close>(?<![\d.])(?P<v_ar_close>\d{1,2})\)(?![\d)]))"
-    r"|(?P<ar_dot>(?<![\d.])(?P<v_ar_dot>\d{1,2})(?:[、.](?![\d.%、])|,(?=[\u4e00-\u9fff])))"
-    r"|(?P<seq>(?:首先|其次|再次|再者|最后),)"
-)
-_STYLES = ("cn_dun", "cn_paren", "di", "ar_dot", "ar_close", "ar_paren", "circ", "shi", "yao", "seq")
-# default depth of each style: 一、 above （一） above 1. above （1） above ① above 一是
-_RANK = {"cn_dun": 0, "cn_paren": 1, "di": 2, "ar_dot": 3, "ar_close": 4, "ar_paren": 5,
-         "circ": 6, "shi": 7, "yao": 7, "seq": 7}
-_INLINE = frozenset(("di", "shi", "yao", "seq"))
-_HARD_BOUNDARY = frozenset("\n。;:!?")
-_SOFT_BOUNDARY = frozenset(",、")
-_WORD_BEFORE_NUM = frozenset("第统唯之其万专同单逐归合如独纯任择另每十百千这那哪某约近超逾共计有了是即和与及或等个年月日号")
-_AFTER_REF = frozenset("条款项章节号期批届次类种")
-_SEQ_VALUE = {"首先": 1, "其次": 2, "再次": 3, "再者": 3, "最后": 99}
-
-
-def _cn_value(s: str) -> int:
-    d = {c: i + 1 for i, c in enumerate(_CNUM)}
-    if s == "十":
-        return 10
-    if len(s) == 1:
-        return d.get(s, 0)
-    if s[0] == "十":
-        return 10 + d.get(s[1], 0)
-    if len(s) == 2 and s[1] == "十":
-        return d.get(s[0], 0) * 10
-    if len(s) == 3 and s[1] == "十":
-        return d.get(s[0], 0) * 10 + d.get(s[2], 0)
-    return 0
-
-
-@dataclass
-class _Marker:
-    style: str
-    start: int
-    end: int
-    value: int
-    strong: bool
-
-
-@dataclass
-class _Chain:
-    style: str
-    markers: list
-    rank: int
-    parent: "_Item | None" = None
-    close: int = 0  # end of the last item
-    starts: list = None  # marker starts, for bisecting
-    items: list = None  # the _Item of each marker, filled by _build_tree
-
-
-@dataclass
-class _Item:
-    chain: _Chain
-    index: int
-    mstart: int     # numbering marker start
-    start: int      # text start (right after the marker)
-    end: int
-    depth: int = 0
-    children: list = None  # child chains
-    label: str = ""
-    ask: float = 0.0
-    head_end: int = 0
-
-
-class _Intervals:
-    """Sorted, non-overlapping intervals with a point-in-interval test."""
-
-    def __init__(self, spans):
-        self.starts = [s for s, _ in spans]
-        self.ends = [e for _, e in spans]
-
-    def contains(self, pos: int) -> bool:
-        i = bisect.bisect_right(self.starts, pos) - 1
-        return i >= 0 and self.starts[i] < pos < self.ends[i]
-
-
-def _prev_char(t: str, pos: int) -> str | None:
-    i = pos - 1
-    while i >= 0 and t[i] in " \t\u00a0":
-        i -= 1
-    return t[i] if i >= 0 else None
-
-
-def _find_markers(t: str, quoted: _Intervals) -> dict:
-    by_style: dict = {s: [] for s in _STYLES}
-    for m in _MARK_RE.finditer(t):
-        style = next(s for s in _STYLES if m.group(s) is not None)
-        start, end = m.start(style), m.end(style)
-        if quoted.contains(start):
-            continue
-        if style == "circ":
-            c = ord(t[start])
-            value = c - 0x2460 + 1 if c <= 0x2473 else c - 0x2776 + 1
-        elif style == "seq":
-            value = _SEQ_VALUE[m.group(style)[:-1]]
-        else:
-            raw = m.group("v_" + style)
-            value = int(raw) if raw.isdigit() else (1 if raw == "-" else _cn_value(raw))
-        if value <= 0:
-            continue
-        p = _prev_char(t, start)
-        nxt = t[end] if end < len(t) else ""
-        strong = p is None or p in _HARD_BOUNDARY or (style in _INLINE and p in _SOFT_BOUNDARY)
-        if not strong:
-            if style in _INLINE and style != "shi":
-                continue
-            if p in _WORD_BEFORE_NUM or p.isdigit() or p.isascii() and p.isalnum():
-                continue
-            if style in ("cn_dun", "ar_dot") and p in ",、":
-                continue
-        if nxt in _AFTER_REF and style in ("cn_paren", "ar_paren", "ar_close"):
-            continue
-        if style == "ar_dot" and t[end - 1] == "," and not strong:
-            continue
-        by_style[style].append(_Marker(style, start, end, value, strong))
-    return by_style
-
-
-def _build_chains(by_style: dict) -> list:
-    chains = []
-    for style, cands in by_style.items():
-        cur: list = []
-
-        def flush():
-            if len(cur) >= 2:
-                chains.append(_Chain(style, list(cur), _RANK[style], starts=[m.start for m in cur]))
-
-        for i, c in enumerate(cands):
-            if cur and (c.value == cur[-1].value + 1 or (style == "seq" and c.value == 99)) \
-                    and c.start >= cur[-1].end:
-                cur.append(c)
-                if style == "seq" and c.value == 99:
-                    flush()
-                    cur = []
-                continue
-            if c.value == 1:
-                if c.strong or not cur or (i + 1 < len(cands) and cands[i + 1].value == 2):
-                    flush()
-                    cur = [c]
-        flush()
-    chains.sort(key=lambda ch: ch.markers[0].start)
-    return chains
-
-
+# ---------------------------------------------------------------------------- item ends
 _PARA_END_RE = re.compile(r"[。!?;][ \t”’\"\)]*(?P<end>)\n")
 # closing remarks after the last item: 总之… / 我们相信… / 以上建议…
 _CLOSING_RE = re.compile(r"[。!?][”’\"\)]*(?P<end>)\s*(?:总之|综上所述|总而言之|我们相信|相信|希望通过|以上建议|"
                          r"上述建议|以上意见|期待|衷心希望)")
 
 
-def _build_tree(chains: list, t: str, boundaries: list) -> list:
-    """Nest chains into items; return the top-level chains. ``boundaries`` close every
-    item that is still open when they are reached (headings, attachments)."""
-    n = len(t)
-    stack: list = []  # (chain, bound)
-    top: list = []
-    bidx = 0
-
-    def close(entry, pos):
-        ch, bound = entry
-        ch.close = min(pos, bound)
-
-    kept = []
-    for c in chains:
-        p = c.markers[0].start
-        # hard boundaries between the previous chain and this one close everything open
-        while bidx < len(boundaries) and boundaries[bidx] <= p:
-            while stack:
-                close(stack.pop(), boundaries[bidx])
-            bidx += 1
-        placed = False
-        drop = False
-        while stack:
-            pch, bound = stack[-1]
-            ms = pch.markers
-            if p < ms[-1].start:
-                i = bisect.bisect_right(pch.starts, p) - 1
-                nxt = ms[i + 1].start
-                if c.markers[-1].start < nxt:
-                    c.parent = (pch, i)
-                    stack.append((c, nxt))
-                    placed = True
-                else:
-                    drop = True
-                break
-            if c.rank > pch.rank and p < bound:
-                c.parent = (pch, len(ms) - 1)
-                stack.append((c, bound))
-                placed = True
-                break
-            close(stack.pop(), p)
-        if drop:
-            continue
-        if not placed:
-            c.parent = None
-            nb = boundaries[bidx] if bidx < len(boundaries) else n
-            stack.append((c, nb))
-            top.append(c)
-        kept.append(c)
-    while stack:
-        entry = stack.pop()
-        nb = boundaries[bidx] if bidx < len(boundaries) else n
-        close(entry, max(entry[0].markers[-1].end, min(nb, n)))
-    # items
-    for c in kept:
-        ms = c.markers
-        c.items = []
-        for i, m in enumerate(ms):
-            end = ms[i + 1].start if i + 1 < len(ms) else max(c.close, m.end)
-            c.items.append(_Item(c, i, m.start, m.end, end, children=[]))
-    for c in kept:
-        if c.parent is not None:
-            pch, i = c.parent
-            c.parent = pch.items[i]
-            c.parent.children.append(c)
-    # the last item of a chain ends with its paragraph (closing remarks are not part of it)
-    depth = {}
-    for c in kept:
-        d, p_ = 0, c.parent
-        while p_ is not None:
-            d += 1
-            p_ = p_.chain.parent
-        depth[id(c)] = d
-    for c in sorted(kept, key=lambda ch: -depth[id(ch)]):
+def _end_last_items(t: str, chains: list) -> None:
+    """The last item of a chain ends with its paragraph (closing remarks are not part of it)."""
+    for c in sorted(chains, key=lambda ch: -ch.items[0].depth):
         last = c.items[-1]
         frm = last.start
         for ch in last.children:
@@ -440,15 +173,6 @@ def _build_tree(chains: list, t: str, boundaries: list) -> list:
         m = _CLOSING_RE.search(t, frm, last.end)
         if m is not None:
             last.end = m.start("end")
-    # depths
-    def setdepth(chain, d):
-        for it in chain.items:
-            it.depth = d
-            for ch in it.children:
-                setdepth(ch, d + 1)
-    for c in top:
-        setdepth(c, 0)
-    return top
 
 
 # ---------------------------------------------------------------------------- item labels
@@ -661,14 +385,6 @@ def detect_kind(text: str) -> str:
 _SENT_RE = re.compile(r"[^。;!?\n]*(?:[。;!?\n]+[”’\")]*|$)")
 
 
-def _trim(t: str, s: int, e: int) -> tuple[int, int]:
-    while s < e and t[s] in " \t\n\u00a0\u3000\r":
-        s += 1
-    while e > s and t[e - 1] in " \t\n\u00a0\u3000\r":
-        e -= 1
-    return s, e
-
-
 def _meaningful(t: str, s: int, e: int) -> int:
     return sum(1 for ch in t[s:e] if "\u4e00" <= ch <= "\u9fff" or ch.isalnum())
 
@@ -711,12 +427,12 @@ def extract_suggestions(text: str, *, kind: str | None = None) -> list[Suggestio
     if kind is None:
         kind = detect_kind(text)
 
-    quoted = _Intervals([m.span() for m in _QUOTED_SPAN_RE.finditer(t)])
+    quoted = [m.span() for m in _QUOTED_SPAN_RE.finditer(t)]
     headings = _headings(t)
     attachments = [m.start() for m in _ATTACHMENT_RE.finditer(t)]
     boundaries = sorted({h[0] for h in headings} | set(attachments))
-    chains = _build_chains(_find_markers(t, quoted))
-    top = _build_tree(chains, t, boundaries)
+    top, chains = build_tree(build_chains(find_markers(t, quoted)), n, boundaries)
+    _end_last_items(t, chains)
 
     out: list[tuple] = []  # (start, end, source, section, score, level, marker)
     # asks quoted in a report sentence belong to replies and summaries; in a proposal such
@@ -737,7 +453,7 @@ def extract_suggestions(text: str, *, kind: str | None = None) -> list[Suggestio
     for s, e, source, section, score, level, marker in out:
         if marker is not None:
             marker = text[marker[0]:marker[1]].strip() or None
-        s, e = _trim(text, s, e)
+        s, e = trim_span(text, s, e)
         if e <= s:
             continue
         action, obj = _action_object(t[s:e])
@@ -759,7 +475,7 @@ def _emit_future_measures(t: str, out: list) -> None:
         a, b = m.span()
         if a == b:
             continue
-        a, b = _trim(t, a, b)
+        a, b = trim_span(t, a, b)
         if b - a < 8:
             continue
         f = _FUTURE_RE.search(t, a, min(b, a + 40))
@@ -832,7 +548,7 @@ def _items_in_order(top: list):
             stack.append(k)
 
 
-def _first_child_start(it: _Item) -> int:
+def _first_child_start(it: Item) -> int:
     return min((ch.markers[0].start for ch in it.children), default=it.end)
 
 
@@ -845,7 +561,7 @@ def _label_items(t: str, top: list) -> None:
         it.ask = _ask_score(lead) if not it.label else 0.0
 
 
-def _section_end(it: _Item, top_starts: list, stops: list) -> int:
+def _section_end(it: Item, top_starts: list, stops: list) -> int:
     """Where the section an item names ends: at the next item of the same or a higher level,
     else where its parent item ends, else at the next heading line, attachment or text end.
     ``top_starts`` are the first positions of the top-level chains, in order."""
@@ -982,7 +698,7 @@ def _emit_regions(t: str, top: list, regions: list, source: str, out: list,
             _emit_cues(t, rs, re_, covered, section, out)
 
 
-def _emit_item(t: str, it: _Item, end: int, source: str, section, out: list) -> None:
+def _emit_item(t: str, it: Item, end: int, source: str, section, out: list) -> None:
     """The item as one span, or its sub-items when they are the concrete asks."""
     kids = sorted((k for ch in it.children for k in ch.items), key=lambda k: k.mstart)
     kids = [k for k in kids if k.mstart < end]
@@ -1001,13 +717,13 @@ def _emit_item(t: str, it: _Item, end: int, source: str, section, out: list) -> 
         asks = sum(1 for k in kids if k.ask > 0 or k.children or k.label.endswith("suggest_heading"))
         if asks * 2 >= len(kids):
             fc = kids[0].mstart
-            s, e = _trim(t, it.start, fc)
+            s, e = trim_span(t, it.start, fc)
             if e > s and _meaningful(t, s, e) >= 25:
                 out.append((s, e, source, section, _score(it.ask), it.depth, marker))
             for k in kids:
                 _emit_item(t, k, min(k.end, end), source, section, out)
             return
-    s, e = _trim(t, it.start, end)
+    s, e = trim_span(t, it.start, end)
     if e > s and _meaningful(t, s, e) >= 2:
         out.append((s, e, source, section, _score(it.ask), it.depth, marker))
 
@@ -1033,7 +749,7 @@ def _emit_cues(t: str, rs: int, re_: int, covered: list, section, out: list) -> 
             ci += 1
         if ci < len(cov) and cov[ci][0] < e:
             continue
-        s, e = _trim(t, s, min(e, re_))
+        s, e = trim_span(t, s, min(e, re_))
         if e <= s:
             continue
         sent = t[s:e]
@@ -1049,78 +765,6 @@ def _emit_cues(t: str, rs: int, re_: int, covered: list, section, out: list) -> 
         if score <= 0:
             continue
         out.append((s, e, "cue_sentence", section, _score(score) * 0.9, None, None))
-
-
-# ---------------------------------------------------------------------------- metadata
-_NUMBER_RE = re.compile(r"第\s*(?P<v>[A-Za-z]?\d{1,6})\s*号")
-_CN3 = "[一二三四五六七八九十]{1,3}"
-_PLACE = r"(?:全国|[\u4e00-\u9fff]{0,6}?(?:省|市|自治区|区|县))?"
-_SESSION_RE = re.compile(
-    rf"(?P<v>{_PLACE}(?:(?:政协|人大)第?{_CN3}届(?:第?{_CN3}次)?(?:会议|全会|全体会议)?|"
-    rf"第?{_CN3}届(?:人大|人民代表大会|政协)(?:常委会)?(?:第?{_CN3}次)(?:会议|全会|全体会议)?|"
-    rf"第?{_CN3}届(?:人民代表大会|政协委员会|委员会)第?{_CN3}次(?:会议|全会|全体会议)))")
-_KIND_RE = re.compile(r"(?P<v>人大代表建议|代表建议|政协提案|委员提案|议案|提案|建议)")
-_LEADING_FUNCTION = frozenset("在于对向从经由和与及是为将把被的据并同")
-_PROPOSER_FIELD_RE = re.compile(
-    r"(?:提案人|领衔人|提出人|建议人|领衔代表|提案者|提议人)\s*[:]\s*(?P<v>[^\n,;。]{2,40})")
-_PROPOSER_GROUP_RE = re.compile(r"(?P<v>[\u4e00-\u9fff·]{2,4}(?:(?:代表|委员)?等\d*[名位]?(?:委员|代表)|"
-                                r"(?:代表|委员)等\d+[名位]?人?))")
-_PROPOSER_ONE_RE = re.compile(
-    r"(?P<v>[\u4e00-\u9fff·]{2,4}(?:委员|代表))(?=[,、在于提领的\s]|$)")
-_TITLE_RE = re.compile(r"(?P<v>关于[^\n。;!?“”《》]{2,60}?的(?:建议|提案|议案))")
-_TITLE_FIELD_RE = re.compile(r"(?:案由|标题|题目)\s*[:]\s*(?P<v>[^\n]{2,80})")
-_BAD_NAME = ("人大", "政协", "各位", "有关", "全体", "广大", "相关", "代表", "委员", "听取", "邀请", "市", "省")
-
-
-def parse_proposal(text: str) -> ProposalInfo:
-    """What ``text`` states about a proposal: number (第0219号 → "0219"), session
-    (市政协十四届二次会议), kind (人大代表建议 / 政协提案 / 议案 / 提案 / 代表建议 as written),
-    proposers (王训国等委员) and title (关于…的建议), each a ``Field`` with offsets into ``text``,
-    or None when the text does not state it.
-
-    The first statement of each field counts; in a summary that cites several proposals,
-    pass the sentence or paragraph about one of them.
-    """
-    check_text(text)
-    t = normalize(text)
-
-    def field(m, group="v", strip_function=False):
-        if m is None:
-            return None
-        s, e = m.span(group)
-        if strip_function:
-            while s < e and t[s] in _LEADING_FUNCTION:
-                s += 1
-        s, e = _trim(text, s, e)
-        return Field(text[s:e], s, e) if e > s else None
-
-    number = field(_NUMBER_RE.search(t))
-    session = field(_SESSION_RE.search(t), strip_function=True)
-    kind = None
-    for anchor in (number, session):
-        if kind is None and anchor is not None:
-            m = _KIND_RE.match(t, anchor.end + (1 if t[anchor.end:anchor.end + 1] == "号" else 0))
-            if m is None:
-                m = _KIND_RE.search(t, anchor.end, anchor.end + 12)
-            kind = field(m)
-    if kind is None:
-        kind = field(re.search(r"(?P<v>人大代表建议|政协提案|议案)", t))
-    proposers = field(_PROPOSER_FIELD_RE.search(t))
-    if proposers is None:
-        for rx in (_PROPOSER_GROUP_RE, _PROPOSER_ONE_RE):
-            for m in rx.finditer(t):
-                f = field(m, strip_function=True)
-                head = f.value.split("等")[0] if f else ""
-                if head.endswith(("代表", "委员")):
-                    head = head[:-2]
-                if f is None or len(head) < 2 or any(w in head for w in _BAD_NAME):
-                    continue
-                proposers = f
-                break
-            if proposers is not None:
-                break
-    title = field(_TITLE_FIELD_RE.search(t)) or field(_TITLE_RE.search(t))
-    return ProposalInfo(number, session, kind, proposers, title)
 
 
 # ---------------------------------------------------------------------------- tables
