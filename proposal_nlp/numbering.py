@@ -9,73 +9,160 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
-__all__ = ["cn_number", "find_markers", "build_chains", "build_tree", "Marker", "Chain", "Item", "Tree"]
+from .normalize import CLAUSE_ENDS, SENTENCE_ENDS
 
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
-              "六": 6, "七": 7, "八": 8, "九": 9}
-_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+__all__ = ["cn_number", "circled_number", "MarkerStyle", "STYLES", "marker_pattern", "find_markers",
+           "build_chains", "build_tree", "Marker", "Chain", "Item", "Tree", "NUMERAL_CHARS", "ORDINALS"]
+
+CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
+             "六": 6, "七": 7, "八": 8, "九": 9}
+CN_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10_000}
+# every character of a Chinese numeral, for character classes: [零〇一二两…百千万]
+NUMERAL_CHARS = "".join(CN_DIGITS) + "".join(CN_UNITS)
+# the numerals enumeration markers are written with (一、 （二） 第三， 四是); 两 counts (两个),
+# it does not number
+ORDINALS = "一二三四五六七八九十"
 
 
 def cn_number(s: str) -> int | None:
-    """Value of a Chinese or Arabic numeral (``"十二"`` → 12, ``"两"`` → 2, ``"3"`` → 3)."""
+    """Value of a numeral in Chinese or Arabic digits; None when ``s`` is not one.
+
+    ``"十二"`` → 12, ``"二十"`` → 20, ``"一百零五"`` → 105, ``"两千"`` → 2000,
+    ``"三万五千"`` → 35000, ``"〇"`` / ``"零"`` → 0, ``"7"`` → 7. A last digit right after
+    百 / 千 / 万 counts in the next lower unit, as it is said (一百五 → 150, 三万五 → 35000).
+    Malformed numerals (二二, 十十, 百千, 一百零) and mixed digits (3万) give None.
+    """
     s = s.strip()
     if not s:
         return None
-    if s.isdigit():
+    if s.isdecimal():
         return int(s)
-    total, cur = 0, 0
+    if s in ("零", "〇"):
+        return 0
+    total = section = 0  # whole 万 read, and the part below 万
+    digit = None         # the digit read, waiting for its unit
+    last = 0             # the last unit read (0: none yet)
+    small = 10 ** 9      # units below 万 must fall: 千 > 百 > 十
+    gap = False          # a 零 was read since the last unit (一百零五)
     for ch in s:
-        if ch in _CN_DIGITS:
-            cur = _CN_DIGITS[ch]
-        elif ch in _CN_UNITS:
-            total += (cur or 1) * _CN_UNITS[ch]
-            cur = 0
+        value = CN_DIGITS.get(ch)
+        if value == 0:  # 零 only between a unit and a digit (一百零五)
+            if digit is not None or gap or not last:
+                return None
+            gap = True
+        elif value is not None:
+            if digit is not None:
+                return None
+            digit = value
+        elif ch in CN_UNITS:
+            unit = CN_UNITS[ch]
+            if (gap and digit is None) or (unit == 10_000 and total) or (unit < 10_000 and unit >= small):
+                return None  # 零十, a second 万, units that do not fall (百千, 十十)
+            if digit is None and not (unit == 10_000 and section):  # 十万 needs no digit
+                if last:  # only a leading unit goes without its digit (十二, 百)
+                    return None
+                digit = 1
+            if unit == 10_000:
+                total, section, small = (section + (digit or 0)) * unit, 0, unit
+            else:
+                section, small = section + digit * unit, unit
+            digit, last, gap = None, unit, False
         else:
             return None
-    return total + cur
+    if gap and digit is None:
+        return None
+    if digit is not None and not gap and last >= 100:
+        digit *= last // 10  # 一百五: 五 counts tens
+    return total + section + (digit or 0)
 
 
-# ---------------------------------------------------------------------------- markers
-_CNUM = "一二三四五六七八九十"
-_MARK_RE = re.compile(
-    r"(?P<cn_paren>\((?P<v_cn_paren>[一二三四五六七八九十]{1,3}|-)\))"
-    r"|(?P<ar_paren>\((?P<v_ar_paren>\d{1,2})\))"
-    r"|(?P<circ>[\u2460-\u2473\u2776-\u277f])"
-    r"|(?P<di>第(?P<v_di>[一二三四五六七八九十]{1,2})[,、:])"
-    r"|(?P<shi>(?P<v_shi>[一二三四五六七八九十]{1,2})是(?=[^,。;:\s]))"
-    r"|(?P<yao>(?P<v_yao>[一二三四五六七八九十]{1,2})要(?=[^,。;:\s是求素点]))"
-    r"|(?P<cn_dun>(?P<v_cn_dun>[一二三四五六七八九十]{1,3})[、.](?![\d.、]))"
-    r"|(?P<ar_close>(?<![\d.])(?P<v_ar_close>\d{1,2})\)(?![\d)]))"
-    r"|(?P<ar_dot>(?<![\d.])(?P<v_ar_dot>\d{1,2})(?:[、.](?![\d.%、])|,(?=[\u4e00-\u9fff])))"
-    r"|(?P<seq>(?:首先|其次|再次|再者|最后),)"
-)
-_STYLES = ("cn_dun", "cn_paren", "di", "ar_dot", "ar_close", "ar_paren", "circ", "shi", "yao", "seq")
-# default depth of each style: 一、 above （一） above 1. above （1） above ① above 一是
-_RANK = {"cn_dun": 0, "cn_paren": 1, "di": 2, "ar_dot": 3, "ar_close": 4, "ar_paren": 5,
-         "circ": 6, "shi": 7, "yao": 7, "seq": 7}
-_INLINE = frozenset(("di", "shi", "yao", "seq"))
-_HARD_BOUNDARY = frozenset("\n。;:!?")
-_SOFT_BOUNDARY = frozenset(",、")
+def circled_number(ch: str) -> int | None:
+    """Value of a circled number: ① … ⑳ → 1 … 20, ❶ … ❿ → 1 … 10."""
+    c = ord(ch) if len(ch) == 1 else 0
+    if 0x2460 <= c <= 0x2473:
+        return c - 0x2460 + 1
+    if 0x2776 <= c <= 0x277F:
+        return c - 0x2776 + 1
+    return None
+
+
+# 首先，其次，… : their order; 最后 closes the run whatever came before it
+SEQ_VALUE = {"首先": 1, "其次": 2, "再次": 3, "再者": 3, "最后": 99}
+LAST = SEQ_VALUE["最后"]
+
+
+def _ordinal_or_dash(s: str) -> int | None:
+    return 1 if s == "-" else cn_number(s)  # (-): （一） typed with a hyphen
+
+
+@dataclass(frozen=True)
+class MarkerStyle:
+    """One way of numbering items, e.g. ``cn_dun`` for 一、 二、 三、.
+
+    ``pattern`` matches the marker in ``normalize``d text (half-width brackets and commas),
+    its numeral in the group ``v``; ``read`` turns that numeral into a value (None when it is
+    none). In running text, where numerals also count and date, a marker must moreover stand
+    after ``before`` and before ``after`` (lookarounds: 一、1.5亿 and 2.5% number nothing); at
+    a line start they are not needed (一、2021年工作回顾). ``rank`` is the default depth (一、
+    above （一） above 1. above （1） above ① above 一是); ``inline`` styles may stand inside
+    a sentence (第一， / 一是 / 首先，); ``paren`` styles are written in brackets.
+    """
+
+    name: str
+    pattern: str
+    read: Callable[[str], int | None]
+    rank: int
+    before: str = ""
+    after: str = ""
+    inline: bool = False
+    paren: bool = False
+
+    def regex(self, group: str | None = "v", *, prose: bool = True) -> str:
+        """The marker's regular expression, its numeral in ``group`` (None: not captured);
+        with ``prose`` the lookarounds for running text included."""
+        core = self.pattern.replace("(?P<v>", f"(?P<{group}>" if group else "(?:")
+        return self.before + core + self.after if prose else core
+
+    def label(self, numeral: str) -> str:
+        """The marker as written in an id: ``（一）`` for bracket styles, else the numeral."""
+        return f"（{numeral}）" if self.paren else numeral
+
+
+_O = f"[{ORDINALS}]"
+# in the order they are tried at a position
+STYLES = {s.name: s for s in (
+    MarkerStyle("cn_paren", rf"\((?P<v>{_O}{{1,3}}|-)\)", _ordinal_or_dash, 1, paren=True),
+    MarkerStyle("ar_paren", r"\((?P<v>\d{1,2})\)", int, 5, paren=True),
+    MarkerStyle("circ", r"(?P<v>[\u2460-\u2473\u2776-\u277f])", circled_number, 6),
+    MarkerStyle("di", rf"第(?P<v>{_O}{{1,2}})[,、:]", cn_number, 2, inline=True),
+    MarkerStyle("shi", rf"(?P<v>{_O}{{1,2}})是,?", cn_number, 7, after=r"(?=[^,。;:\s])", inline=True),
+    MarkerStyle("yao", rf"(?P<v>{_O}{{1,2}})要", cn_number, 7, after=r"(?=[^,。;:\s是求素点])", inline=True),
+    MarkerStyle("cn_dun", rf"(?P<v>{_O}{{1,3}})[、.]", cn_number, 0, after=r"(?![\d.、])"),
+    MarkerStyle("ar_close", r"(?P<v>\d{1,2})\)", int, 4, before=r"(?<![\d.])", after=r"(?![\d)])"),
+    MarkerStyle("ar_dot", r"(?P<v>\d{1,2})(?:[、.](?!\d)|,(?=[\u4e00-\u9fff]))", int, 3,
+                before=r"(?<![\d.])", after=r"(?![\d.%、])"),
+    MarkerStyle("seq", r"(?P<v>首先|其次|再次|再者|最后),", SEQ_VALUE.get, 7, inline=True),
+)}
+
+
+def marker_pattern(names=None, *, capture: bool = True, prose: bool = True) -> str:
+    """One alternation of the styles ``names`` (default: all, in ``STYLES`` order). With
+    ``capture`` each style is the group of its name and its numeral the group ``v_<name>``;
+    ``prose`` as in ``MarkerStyle.regex``."""
+    names = list(STYLES) if names is None else names
+    if capture:
+        return "|".join(f"(?P<{n}>{STYLES[n].regex('v_' + n, prose=prose)})" for n in names)
+    return "(?:" + "|".join(STYLES[n].regex(None, prose=prose) for n in names) + ")"
+
+
+_MARK_RE = re.compile(marker_pattern())
+# a marker after a sentence end or a colon is strong; inline ones also after a comma or 、
+_HARD_BOUNDARY = frozenset(SENTENCE_ENDS + ":")
+_SOFT_BOUNDARY = frozenset(CLAUSE_ENDS) - frozenset(SENTENCE_ENDS) - frozenset(":：")
 _WORD_BEFORE_NUM = frozenset("第统唯之其万专同单逐归合如独纯任择另每十百千这那哪某约近超逾共计有了是即和与及或等个年月日号")
 _AFTER_REF = frozenset("条款项章节号期批届次类种")
-_SEQ_VALUE = {"首先": 1, "其次": 2, "再次": 3, "再者": 3, "最后": 99}
-
-
-def _cn_value(s: str) -> int:
-    d = {c: i + 1 for i, c in enumerate(_CNUM)}
-    if s == "十":
-        return 10
-    if len(s) == 1:
-        return d.get(s, 0)
-    if s[0] == "十":
-        return 10 + d.get(s[1], 0)
-    if len(s) == 2 and s[1] == "十":
-        return d.get(s[0], 0) * 10
-    if len(s) == 3 and s[1] == "十":
-        return d.get(s[0], 0) * 10 + d.get(s[2], 0)
-    return 0
 
 
 @dataclass
@@ -134,27 +221,21 @@ def _prev_char(t: str, pos: int) -> str | None:
 def find_markers(t: str, skip=()) -> dict:
     """Numbering markers of ``t`` by style; none inside the ``skip`` spans (e.g. quotes)."""
     quoted = _Intervals(skip)
-    by_style: dict = {s: [] for s in _STYLES}
+    by_style: dict = {s: [] for s in STYLES}
     for m in _MARK_RE.finditer(t):
-        style = next(s for s in _STYLES if m.group(s) is not None)
+        style = m.lastgroup
         start, end = m.start(style), m.end(style)
         if quoted.contains(start):
             continue
-        if style == "circ":
-            c = ord(t[start])
-            value = c - 0x2460 + 1 if c <= 0x2473 else c - 0x2776 + 1
-        elif style == "seq":
-            value = _SEQ_VALUE[m.group(style)[:-1]]
-        else:
-            raw = m.group("v_" + style)
-            value = int(raw) if raw.isdigit() else (1 if raw == "-" else _cn_value(raw))
-        if value <= 0:
+        value = STYLES[style].read(m.group("v_" + style))
+        if not value:
             continue
+        inline = STYLES[style].inline
         p = _prev_char(t, start)
         nxt = t[end] if end < len(t) else ""
-        strong = p is None or p in _HARD_BOUNDARY or (style in _INLINE and p in _SOFT_BOUNDARY)
+        strong = p is None or p in _HARD_BOUNDARY or (inline and p in _SOFT_BOUNDARY)
         if not strong:
-            if style in _INLINE and style != "shi":
+            if inline and style != "shi":
                 continue
             if p in _WORD_BEFORE_NUM or p.isdigit() or p.isascii() and p.isalnum():
                 continue
@@ -176,13 +257,13 @@ def build_chains(by_style: dict) -> list:
 
         def flush():
             if len(cur) >= 2:
-                chains.append(Chain(style, list(cur), _RANK[style], starts=[m.start for m in cur]))
+                chains.append(Chain(style, list(cur), STYLES[style].rank, starts=[m.start for m in cur]))
 
         for i, c in enumerate(cands):
-            if cur and (c.value == cur[-1].value + 1 or (style == "seq" and c.value == 99)) \
+            if cur and (c.value == cur[-1].value + 1 or (style == "seq" and c.value == LAST)) \
                     and c.start >= cur[-1].end:
                 cur.append(c)
-                if style == "seq" and c.value == 99:
+                if style == "seq" and c.value == LAST:
                     flush()
                     cur = []
                 continue

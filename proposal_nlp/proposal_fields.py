@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from .errors import check_text
 from .normalize import normalize, trim_span
+from .numbering import ORDINALS
 
 __all__ = ["Field", "ProposalInfo", "parse_proposal"]
 
@@ -59,7 +60,7 @@ class ProposalInfo:
 
 
 _NUMBER_RE = re.compile(r"第\s*(?P<v>[A-Za-z]?\d{1,6})\s*号")
-_CN3 = "[一二三四五六七八九十]{1,3}"
+_CN3 = f"[{ORDINALS}]{{1,3}}"
 _PLACE = r"(?:全国|[\u4e00-\u9fff]{0,6}?(?:省|市|自治区|区|县))?"
 _SESSION_RE = re.compile(
     rf"(?P<v>{_PLACE}(?:(?:政协|人大)第?{_CN3}届(?:第?{_CN3}次)?(?:会议|全会|全体会议)?|"

@@ -20,8 +20,8 @@ import re
 from dataclasses import dataclass
 
 from .errors import InputError, check_text
-from .normalize import normalize, trim_span
-from .numbering import Item, build_chains, build_tree, find_markers
+from .normalize import CLAUSE_ENDS, CLOSERS, SENTENCE_ENDS, char_class, normalize, trim_span
+from .numbering import ORDINALS, Item, build_chains, build_tree, find_markers, marker_pattern
 from .proposal_fields import Field, ProposalInfo, parse_proposal
 
 log = logging.getLogger(__name__)
@@ -115,16 +115,23 @@ _HEAD_SUGGEST = ("具体建议|对策建议|几点建议|意见建议|建议和�
                  "办法和措施|对策措施|思路和建议|具体措施|解决措施|建议措施|对策思路|建议|对策|措施")
 _HEAD_MEASURE = ("下一步工作计划|下一步工作打算|下一步工作安排|下一步工作思路|下一步工作|下一步计划|下一步打算|"
                  "下一步措施|下一步举措|下步工作|今后工作|今后打算|工作计划|下一步")
+# sentence and clause marks (the text is normalised: of normalize's marks only the half-width
+# forms are left); an ellipsis trails off inside quoted speech (……), it ends no ask
+_ENDS = SENTENCE_ENDS.replace("…", "")
+_STOPS = _ENDS + ":"  # a lead clause also stops at a colon
+_CLAUSE_ENDS = CLAUSE_ENDS.replace("、", "")  # 、 joins the objects of one verb (加强A、B建设)
+
 _HEAD_KIND = {}
 for _kind, _words in (("background", _HEAD_BACKGROUND), ("problem", _HEAD_PROBLEM),
                       ("suggest", _HEAD_SUGGEST), ("measure", _HEAD_MEASURE)):
     for _w in _words.split("|"):
         _HEAD_KIND.setdefault(_w, _kind)
 _HEAD_WORDS = "|".join(sorted(_HEAD_KIND, key=len, reverse=True))
-_NUM_PREFIX = r"(?:[一二三四五六七八九十]{1,3}[、.]|\([一二三四五六七八九十]{1,3}\)|\d{1,2}[、.)]|\(\d{1,2}\))?"
+_NUM_PREFIX = marker_pattern(("cn_dun", "cn_paren", "ar_dot", "ar_close", "ar_paren"),
+                             capture=False, prose=False) + "?"
 # a heading line: at a line start (or after a sentence end) and closed by a colon or the line end
 _HEADING_RE = re.compile(
-    rf"(?:^|(?<=[\n。;!?]))[ \t]*{_NUM_PREFIX}[ \t]*(?P<h>{_HEAD_WORDS})[ \t]*(?::|(?=[ \t]*\n)|$)",
+    rf"(?:^|(?<={char_class(_ENDS)}))[ \t]*{_NUM_PREFIX}[ \t]*(?P<h>{_HEAD_WORDS})[ \t]*(?::|(?=[ \t]*\n)|$)",
     re.M)
 _LEAD_MEASURE_RE = re.compile(rf"^(?:{_HEAD_MEASURE})")
 # a sentence that introduces the asks
@@ -154,7 +161,7 @@ _QUOTED_SPAN_RE = re.compile(r"“[^“”\n]{0,200}”|《[^《》\n]{0,100}》
 _ATTACHMENT_RE = re.compile(r"(?:^|(?<=\n))[ \t]*附\s*件[ \t]*\d*[ \t]*[:：\n]", re.M)
 
 # ---------------------------------------------------------------------------- item ends
-_PARA_END_RE = re.compile(r"[。!?;][ \t”’\"\)]*(?P<end>)\n")
+_PARA_END_RE = re.compile(char_class(_ENDS.replace("\n", "")) + char_class(" \t" + CLOSERS) + "*(?P<end>)\n")
 # closing remarks after the last item: 总之… / 我们相信… / 以上建议…
 _CLOSING_RE = re.compile(r"[。!?][”’\"\)]*(?P<end>)\s*(?:总之|综上所述|总而言之|我们相信|相信|希望通过|以上建议|"
                          r"上述建议|以上意见|期待|衷心希望)")
@@ -176,7 +183,7 @@ def _end_last_items(t: str, chains: list) -> None:
 
 
 # ---------------------------------------------------------------------------- item labels
-_LEAD_END = re.compile(r"[。;:!?\n]")
+_LEAD_END = re.compile(char_class(_STOPS))
 
 
 def _lead(t: str, start: int, end: int, limit: int = 60) -> tuple[int, int]:
@@ -208,7 +215,7 @@ _EARLY_VERB_RE = re.compile(
 
 # "推进X是Y的需要", "X有助于Y": a reason or a judgement, not an ask
 _STATEMENT_RE = re.compile(
-    r"(?<![一二三四五六七八九十就而还或要总但凡只也都即若])是(?!否)|有助于|有利于|具有|迫切需要|有巨大|有较好|必将|"
+    rf"(?<![{ORDINALS}就而还或要总但凡只也都即若])是(?!否)|有助于|有利于|具有|迫切需要|有巨大|有较好|必将|"
     r"将会|已成为|成为了|在于|取决于|意味着|体现了|体现在")
 
 
@@ -293,7 +300,7 @@ def _label_lead(lead: str) -> tuple[str, int]:
 
 
 # ---------------------------------------------------------------------------- action / object
-_CLAUSE_END = re.compile(r"[,。;:!?\n]")
+_CLAUSE_END = re.compile(char_class(_CLAUSE_ENDS))
 _ACTION_STRIP_RE = re.compile(
     r"^(?:(?:建议|同时建议|进一步|切实|大力|积极|着力|全面|持续|不断|逐步|尽快|抓紧|认真|努力|继续|深入|扎实|"
     r"有效|及时|主动|应当|应该|需要|必须|务必|可以|要|应|需|可|还要|同时|此外|另外|并|加紧|严格|合理|"
@@ -382,7 +389,7 @@ def detect_kind(text: str) -> str:
 
 
 # ---------------------------------------------------------------------------- main
-_SENT_RE = re.compile(r"[^。;!?\n]*(?:[。;!?\n]+[”’\")]*|$)")
+_SENT_RE = re.compile(f"{char_class(_ENDS, negate=True)}*(?:{char_class(_ENDS)}+{char_class(CLOSERS)}*|$)")
 
 
 def _meaningful(t: str, s: int, e: int) -> int:
