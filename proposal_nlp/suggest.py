@@ -20,9 +20,14 @@ import re
 from dataclasses import dataclass
 
 from .errors import InputError, check_text
-from .normalize import CLAUSE_ENDS, CLOSERS, SENTENCE_ENDS, char_class, normalize, trim_span
-from .numbering import ORDINALS, Item, build_chains, build_tree, find_markers, marker_pattern
+from .normalize import CLOSERS, char_class, normalize, trim_span
+from .numbering import ORDINALS, Item, build_chains, build_tree, find_markers
 from .proposal_fields import Field, ProposalInfo, parse_proposal
+from .suggest_rules import (
+    ATTACHMENT_RE, CLAUSE_MARKS, CLOSER_RE, CUE_RE, CUE_START_RE, ENDS, HEADING_RE, HEAD_KIND,
+    INTRO_RE, LEAD_MEASURE_RE, PROBLEM_STRONG_RE, QUOTED_SPAN_RE, QUOTE_RE, QUOTE_RUN_RE, SOLVE_RE,
+    STOPS, STRONG_CUE_RE, VERB_CHARS, VERB_RE,
+)
 
 log = logging.getLogger(__name__)
 
@@ -60,108 +65,8 @@ class Suggestion:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
 
-
-# ---------------------------------------------------------------------------- lexicon
-# action verbs a concrete ask starts with (longest first when compiled)
-_VERBS = (
-    "加强 加快 加大 加紧 加速 建立 健全 建立健全 完善 推动 推进 推行 推广 强化 提升 提高 优化 制定 出台 "
-    "设立 设置 实施 落实 开展 鼓励 支持 引导 规范 明确 探索 构建 打造 培育 培养 发挥 深化 扩大 统筹 "
-    "整合 重视 注重 坚持 创新 营造 做好 抓好 拓宽 拓展 简化 降低 减轻 减少 增加 增设 配备 配齐 编制 修订 "
-    "修改 取消 放宽 设计 改进 改革 改善 改造 建设 搭建 成立 组建 启动 开发 利用 用好 保障 确保 严格 严厉 "
-    "实行 建成 形成 加以 把握 突出 发展 挖掘 激发 激活 促进 实现 细化 制订 增强 夯实 压实 畅通 打通 疏通 "
-    "简化 完善 引进 引入 吸引 留住 扶持 补贴 补齐 提供 开放 共享 共建 联合 协调 对接 融入 融合 纳入 "
-    "列入 运用 应用 借鉴 学习 参照 加码 兜牢 守牢 筑牢 织密 健全完善 解决 破解 化解 防范 防止 杜绝 严禁 "
-    "禁止 限制 控制 管控 监管 监督 检查 评估 考核 追究 保护 保留 恢复 修复 治理 整治 清理 排查 推出 "
-    "发布 公开 宣传 普及 倡导 呼吁 组织 举办 召开 开设 增补 补充 调整 理顺 厘清 界定 统一 细化 量化 "
-    "固化 升级 更新 提速 扩容 提质 增效 赋能 给予 予以 适当 尽快 研究 研究制定 出台 制定出台 强化 "
-    "优先 倾斜 聚焦 围绕 立足 依托 借助 审核 审查 审批 报送 上报 召开 跟踪 回访 收集 分析 研究 论证 "
-    "谋划 规划 部署 推介 招引 培训 教育 宣传 指导 帮助 协助 扶助 资助 奖励 表彰 激励 约束 惩戒 处罚 "
-    "取缔 关停 淘汰 替代 转变 转化 转型 提倡 号召 动员 从严 简政 放权 下放 授权 核定 核准 认定 "
-    "登记 备案 公示 通报 督促 督查 巡查 落地 兑现 减免 免除 延长 缩短 放开 开通 安装 配置 "
-    "投入 增拨 拨付 划拨 安排 保证 维护 守护 营建 新建 扩建 改建 迁建 增建 加装 铺设 布局 布设 "
-    "树立 弘扬 传承 挖掘 打响 擦亮 做强 做大 做优 做实 做细 抓实 抓细 用活 盘活 激活 "
-    "提醒 丰富 稳定 分解 标注 查处 拆除 整改 补齐 充实 挖潜 摸清 排查 普查 修剪 加固 配建 撤并 增开 追责 问责 叫应 打击 "
-    "开辟 延伸 衔接 协同 联动 共治 集成 汇聚 接入 对标 试点 推动 简并 下沉 派驻 招录 聘用 选拔 "
-    "将 把 让"
-).split()
-_VERB_RE = re.compile("|".join(sorted({v for v in _VERBS if len(v) >= 2}, key=len, reverse=True)))
-_VERB1 = frozenset(v for v in _VERBS if len(v) == 1)
-
-# a modal or request cue anywhere in a sentence
-_CUE_RE = re.compile(
-    r"建议|呼吁|希望|恳请|请求|提请|应当|应该|必须|亟需|亟须|务必|须|"
-    r"(?<![适供响对相反效回答理])应(?![用急对变届收聘允有])|"
-    r"(?<![重主必首纲摘只提简])要(?![素点是闻害])|需要|需|"
-    r"加快|加大|加强|建立|健全|完善|推动|推进|鼓励|支持|出台|制定|强化|优化|落实|提升|设立|构建|打造"
-)
-_STRONG_CUE_RE = re.compile(r"建议|呼吁|希望|恳请|请求|提请|应当|应该|务必|亟需|亟须|必须|需要|需(?!求)|不得|严禁|"
-                            r"(?<![适供响对相反效回答理])应(?![用急对变届收聘允有])")
-# problem descriptions
-_PROBLEM_STRONG_RE = re.compile(
-    r"不(?:足|够|强|高|全|完善|健全|明确|规范|合理|到位|畅|平衡|均衡|匹配|充分|统一)|缺乏|缺少|缺失|欠缺|"
-    r"滞后|薄弱|短缺|短板|瓶颈|难以|困难|难题|问题|矛盾|隐患|尚未|尚不|没有|未能|较低|偏低|较弱|有待|亟待|"
-    r"制约|乏力|混乱|堪忧|落后|现状|原因|困境|挑战|无法|有限|脱节|失衡"
-)
-_SOLVE_RE = re.compile(r"解决|破解|化解|防范|防止|应对|缓解|消除|改善|弥补|补齐|补足|扭转|克服|减少|降低|遏制|杜绝")
-
-# section headings and their kinds
-_HEAD_BACKGROUND = ("调研情况|基本情况|背景情况|背景|现状|情况分析|现状分析|主要做法|工作开展情况|办理情况|"
-                    "工作情况|典型案例|案由|情况说明|提案理由|理由|有关情况|主要成效|工作成效|总体情况")
-_HEAD_PROBLEM = ("问题分析|存在问题|存在的问题|主要问题|原因分析|问题及原因|问题与原因|问题和原因|问题及分析|"
-                 "问题与分析|面临的问题|突出问题|困难和问题|问题和困难|问题与不足|存在的不足|问题及原因分析|"
-                 "存在的主要问题|当前存在的问题|问题与挑战|主要困难|困难与问题")
-_HEAD_SUGGEST = ("具体建议|对策建议|几点建议|意见建议|建议和对策|建议与对策|对策与建议|对策和建议|对策及建议|"
-                 "建议及对策|工作建议|相关建议|政策建议|有关建议|措施建议|意见和建议|意见与建议|解决办法|"
-                 "办法和措施|对策措施|思路和建议|具体措施|解决措施|建议措施|对策思路|建议|对策|措施")
-_HEAD_MEASURE = ("下一步工作计划|下一步工作打算|下一步工作安排|下一步工作思路|下一步工作|下一步计划|下一步打算|"
-                 "下一步措施|下一步举措|下步工作|今后工作|今后打算|工作计划|下一步")
-# sentence and clause marks (the text is normalised: of normalize's marks only the half-width
-# forms are left); an ellipsis trails off inside quoted speech (……), it ends no ask
-_ENDS = SENTENCE_ENDS.replace("…", "")
-_STOPS = _ENDS + ":"  # a lead clause also stops at a colon
-_CLAUSE_ENDS = CLAUSE_ENDS.replace("、", "")  # 、 joins the objects of one verb (加强A、B建设)
-
-_HEAD_KIND = {}
-for _kind, _words in (("background", _HEAD_BACKGROUND), ("problem", _HEAD_PROBLEM),
-                      ("suggest", _HEAD_SUGGEST), ("measure", _HEAD_MEASURE)):
-    for _w in _words.split("|"):
-        _HEAD_KIND.setdefault(_w, _kind)
-_HEAD_WORDS = "|".join(sorted(_HEAD_KIND, key=len, reverse=True))
-_NUM_PREFIX = marker_pattern(("cn_dun", "cn_paren", "ar_dot", "ar_close", "ar_paren"),
-                             capture=False, prose=False) + "?"
-# a heading line: at a line start (or after a sentence end) and closed by a colon or the line end
-_HEADING_RE = re.compile(
-    rf"(?:^|(?<={char_class(_ENDS)}))[ \t]*{_NUM_PREFIX}[ \t]*(?P<h>{_HEAD_WORDS})[ \t]*(?::|(?=[ \t]*\n)|$)",
-    re.M)
-_LEAD_MEASURE_RE = re.compile(rf"^(?:{_HEAD_MEASURE})")
-# a sentence that introduces the asks
-_INTRO_RE = re.compile(
-    r"(?:为此|因此|对此|据此|鉴于此|综上|为此我们|特此|故|现|特)[, ]*(?:我们|本人|我)?[, ]*(?:特|郑重)?(?:提出|建议)|"
-    r"建议如下|如下建议|以下建议|几点建议|(?:提出|提|现提出)(?:以下|如下|下列|几点|三点|四点|五点|以下几点|如下几点)"
-    r"(?:建议|意见|对策)|(?:我们|本人|我)(?:特)?建议[:,]|(?:对策|措施|路径|方略|办法|建议)[^。;:\n]{0,6}如下|"
-    r"建议[:]|(?:如下|以下)[^。;:\n]{0,8}?(?:建议|措施|对策|意见|举措|办法|方面|几点|浅见|思路|要点|工作)[^。;:\n]{0,6}[:]|"
-    r"(?:内容|措施|要点|方面|做法|办法)(?:有|包括|主要有)[:]")
-# an ask quoted inside a report sentence: 提出了“A”“B”，“C”的建议
-_QUOTE_RUN_RE = re.compile(
-    r"(?:提出了?|建议|要求|希望|呼吁|提议|关于)[^。;!?\n“”]{0,12}"
-    r"(?P<run>“[^“”\n]{2,80}”(?:[ ,、和及与以及]{0,3}“[^“”\n]{2,80}”)*)"
-    r"[ ]*(?:等)?(?:的|等)?(?:建议|意见|提案|诉求|要求)")
-_CUE_START_RE = re.compile(
-    r"(?:同时|此外|另外|并|还|因此|为此|所以|故)?[,]?"
-    r"(?:(?:(?:对|针对|关于|凡)[^,。;]{0,24}?|[^,。;]{0,14}?),)?(?:我们|本人|我)?"
-    r"(?:建议|应当|应该|要(?![素点是闻害])|需要|必须|请|恳请|呼吁|亟需|亟须|应(?![急用对变届收聘允有]))|"
-    r"[^,。;]{1,10}?(?:应当|应该|必须|务必|亟需|亟须)")
-_CLOSER_RE = re.compile(r"(?:希望通过|期待|期望|相信|我们相信|衷心希望|以上建议|上述建议|"
-                        r"[^,。;]{0,20}?(?:指出|强调|提出|要求|表示|认为)[,:]|"
-                        r"[^,。;]{0,20}?(?:明确)[,:]?(?:要|应|必须)?“|"
-                        r"[^,。;]{0,12}?(?:看到|认识到|意识到|看出))")
-_QUOTE_RE = re.compile(r"“([^“”\n]{2,80})”")
-_QUOTED_SPAN_RE = re.compile(r"“[^“”\n]{0,200}”|《[^《》\n]{0,100}》|\"[^\"\n]{0,200}\"")
-
-_ATTACHMENT_RE = re.compile(r"(?:^|(?<=\n))[ \t]*附\s*件[ \t]*\d*[ \t]*[:：\n]", re.M)
-
 # ---------------------------------------------------------------------------- item ends
-_PARA_END_RE = re.compile(char_class(_ENDS.replace("\n", "")) + char_class(" \t" + CLOSERS) + "*(?P<end>)\n")
+_PARA_END_RE = re.compile(char_class(ENDS.replace("\n", "")) + char_class(" \t" + CLOSERS) + "*(?P<end>)\n")
 # closing remarks after the last item: 总之… / 我们相信… / 以上建议…
 _CLOSING_RE = re.compile(r"[。!?][”’\"\)]*(?P<end>)\s*(?:总之|综上所述|总而言之|我们相信|相信|希望通过|以上建议|"
                          r"上述建议|以上意见|期待|衷心希望)")
@@ -183,7 +88,7 @@ def _end_last_items(t: str, chains: list) -> None:
 
 
 # ---------------------------------------------------------------------------- item labels
-_LEAD_END = re.compile(char_class(_STOPS))
+_LEAD_END = re.compile(char_class(STOPS))
 
 
 def _lead(t: str, start: int, end: int, limit: int = 60) -> tuple[int, int]:
@@ -220,8 +125,8 @@ _STATEMENT_RE = re.compile(
 
 
 def _verb_at(lead: str, pos: int) -> bool:
-    m = _VERB_RE.match(lead, pos)
-    return m is not None or (pos < len(lead) and lead[pos] in _VERB1 and pos + 1 < len(lead)
+    m = VERB_RE.match(lead, pos)
+    return m is not None or (pos < len(lead) and lead[pos] in VERB_CHARS and pos + 1 < len(lead)
                              and lead[pos + 1] not in "们的了是")
 
 
@@ -243,13 +148,13 @@ def _ask_score(lead: str) -> float:
             score += 1.0
         elif _EARLY_VERB_RE.search(lead, 0, 14):
             score += 1.0
-    if _STRONG_CUE_RE.search(lead):
+    if STRONG_CUE_RE.search(lead):
         score += 1.5
-    elif _CUE_RE.search(lead):
+    elif CUE_RE.search(lead):
         score += 0.5
-    prob = len(_PROBLEM_STRONG_RE.findall(lead))
+    prob = len(PROBLEM_STRONG_RE.findall(lead))
     if prob:
-        solve = _SOLVE_RE.search(lead)
+        solve = SOLVE_RE.search(lead)
         score -= (0.5 if solve else 2.0) * min(prob, 2)
     if _REPORT_RE.search(lead[:30]):
         score -= 1.0
@@ -281,14 +186,14 @@ def _label_lead(lead: str) -> tuple[str, int]:
     off = len(lead) - len(lead.lstrip(" :,\t\n"))
     core = lead.strip(" :,\t\n")
     win = core[:_HEADING_WINDOW]
-    m = _LEAD_MEASURE_RE.search(win)
+    m = LEAD_MEASURE_RE.search(win)
     if m is not None:
         return "measure_heading", off + m.end()
     m = _LEAD_SUGGEST_RE.search(win)
     if m is not None:
         return "suggest_heading", off + m.end()
     m = _LEAD_PROBLEM_RE.search(win)
-    if m is not None and not _SOLVE_RE.search(win[:m.start()]):
+    if m is not None and not SOLVE_RE.search(win[:m.start()]):
         return "problem_heading", off + m.end()
     m = _LEAD_BACKGROUND_RE.search(win[:25])
     if m is not None and not _verb_at(core, 0):
@@ -300,7 +205,7 @@ def _label_lead(lead: str) -> tuple[str, int]:
 
 
 # ---------------------------------------------------------------------------- action / object
-_CLAUSE_END = re.compile(char_class(_CLAUSE_ENDS))
+_CLAUSE_END = re.compile(char_class(CLAUSE_MARKS))
 _ACTION_STRIP_RE = re.compile(
     r"^(?:(?:建议|同时建议|进一步|切实|大力|积极|着力|全面|持续|不断|逐步|尽快|抓紧|认真|努力|继续|深入|扎实|"
     r"有效|及时|主动|应当|应该|需要|必须|务必|可以|要|应|需|可|还要|同时|此外|另外|并|加紧|严格|合理|"
@@ -321,18 +226,18 @@ _OBJ_ADJ_RE = re.compile(r"^[\u4e00-\u9fff]{1,4}的(?=[\u4e00-\u9fff]{2})")
 def _verbs_from(clause: str, pos: int) -> tuple[str | None, int]:
     """The verb at or after ``pos`` (within a few characters); a chaining verb (加快, 推广 …)
     gives way to the verb right after it."""
-    v = _VERB_RE.match(clause, pos) or _VERB_RE.search(clause, pos, min(len(clause), pos + 12))
+    v = VERB_RE.match(clause, pos) or VERB_RE.search(clause, pos, min(len(clause), pos + 12))
     if v is None:
         return None, pos
     action, aend = v.group(), v.end()
     while action in _CHAIN_VERBS:
-        nxt = _VERB_RE.match(clause, aend)
+        nxt = VERB_RE.match(clause, aend)
         if nxt is None or len(clause) - nxt.end() < 2:
             break
         action, aend = nxt.group(), nxt.end()
     if action in ("督促", "推动", "要求", "指导", "引导", "帮助", "协助"):
         # 督促企业建立X: the ask is what the others should do
-        later = _VERB_RE.search(clause, aend + 1, min(len(clause), aend + 10))
+        later = VERB_RE.search(clause, aend + 1, min(len(clause), aend + 10))
         if later is not None and len(clause) - later.end() >= 2:
             action, aend = later.group(), later.end()
     return action, aend
@@ -389,7 +294,7 @@ def detect_kind(text: str) -> str:
 
 
 # ---------------------------------------------------------------------------- main
-_SENT_RE = re.compile(f"{char_class(_ENDS, negate=True)}*(?:{char_class(_ENDS)}+{char_class(CLOSERS)}*|$)")
+_SENT_RE = re.compile(f"{char_class(ENDS, negate=True)}*(?:{char_class(ENDS)}+{char_class(CLOSERS)}*|$)")
 
 
 def _meaningful(t: str, s: int, e: int) -> int:
@@ -434,9 +339,9 @@ def extract_suggestions(text: str, *, kind: str | None = None) -> list[Suggestio
     if kind is None:
         kind = detect_kind(text)
 
-    quoted = [m.span() for m in _QUOTED_SPAN_RE.finditer(t)]
+    quoted = [m.span() for m in QUOTED_SPAN_RE.finditer(t)]
     headings = _headings(t)
-    attachments = [m.start() for m in _ATTACHMENT_RE.finditer(t)]
+    attachments = [m.start() for m in ATTACHMENT_RE.finditer(t)]
     boundaries = sorted({h[0] for h in headings} | set(attachments))
     top, chains = build_tree(build_chains(find_markers(t, quoted)), n, boundaries)
     _end_last_items(t, chains)
@@ -486,7 +391,7 @@ def _emit_future_measures(t: str, out: list) -> None:
         if b - a < 8:
             continue
         f = _FUTURE_RE.search(t, a, min(b, a + 40))
-        if f is None or not _VERB_RE.search(t, f.end(), min(b, f.end() + 20)):
+        if f is None or not VERB_RE.search(t, f.end(), min(b, f.end() + 20)):
             continue
         i = bisect.bisect_right(taken, (a, float("inf"))) - 1
         if i >= 0 and taken[i][1] > a:
@@ -520,20 +425,20 @@ def _resolve(out: list, priority: list) -> list:
 def _headings(t: str) -> list:
     """(start, end, kind, heading text) of heading lines such as "具体建议：" or "四、下一步工作计划"."""
     res = []
-    for m in _HEADING_RE.finditer(t):
+    for m in HEADING_RE.finditer(t):
         word = m.group("h")
-        kind = _HEAD_KIND[word]
+        kind = HEAD_KIND[word]
         res.append((m.start() if t[m.start()] != "\n" else m.start() + 1, m.end(), kind, word))
     return res
 
 
 def _quoted_asks(t: str) -> list:
     res = []
-    for m in _QUOTE_RUN_RE.finditer(t):
+    for m in QUOTE_RUN_RE.finditer(t):
         run_s = m.start("run")
-        for q in _QUOTE_RE.finditer(t, run_s, m.end("run")):
+        for q in QUOTE_RE.finditer(t, run_s, m.end("run")):
             inner = q.group(1)
-            if _VERB_RE.match(inner) or _VERB_RE.search(inner[:6]) or _CUE_RE.search(inner):
+            if VERB_RE.match(inner) or VERB_RE.search(inner[:6]) or CUE_RE.search(inner):
                 res.append((q.start(1), q.end(1), "quoted_ask", None, 0.9, None, None))
     return res
 
@@ -641,7 +546,7 @@ def _proposal_regions(t: str, top: list, headings: list, attachments: list) -> l
             w += bonus
             if w:
                 events.append((it.mstart, w * (1.0 if it.depth == 0 else 0.7)))
-    for m in _INTRO_RE.finditer(t):
+    for m in INTRO_RE.finditer(t):
         events.append((m.start(), 2.5))
     # prose sentences outside the enumerations: cue-led ones count for, problem ones against
     spans = sorted((c.items[0].mstart, c.items[-1].end) for c in top)
@@ -657,9 +562,9 @@ def _proposal_regions(t: str, top: list, headings: list, attachments: list) -> l
         sent = t[a:b].strip()
         if len(sent) < 8:
             continue
-        if _CUE_START_RE.match(sent) and not _CLOSER_RE.match(sent):
+        if CUE_START_RE.match(sent) and not CLOSER_RE.match(sent):
             events.append((a, 0.6))
-        elif _PROBLEM_STRONG_RE.search(sent) and not _SOLVE_RE.search(sent):
+        elif PROBLEM_STRONG_RE.search(sent) and not SOLVE_RE.search(sent):
             events.append((a, -0.5))
     for s, e, kind, _, _ in sect:
         if kind in ("problem", "background"):
@@ -762,11 +667,11 @@ def _emit_cues(t: str, rs: int, re_: int, covered: list, section, out: list) -> 
         sent = t[s:e]
         if _meaningful(t, s, e) < 8:
             continue
-        if not _CUE_START_RE.match(sent):
+        if not CUE_START_RE.match(sent):
             continue
-        if sent.rstrip().endswith(":") and _INTRO_RE.search(sent) and _meaningful(t, s, e) < 30:
+        if sent.rstrip().endswith(":") and INTRO_RE.search(sent) and _meaningful(t, s, e) < 30:
             continue
-        if _CLOSER_RE.match(sent):
+        if CLOSER_RE.match(sent):
             continue
         score = _ask_score(sent[:60])
         if score <= 0:
