@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, NamedTuple
 
 from .normalize import CLAUSE_ENDS, SENTENCE_ENDS
@@ -161,12 +161,17 @@ _MARK_RE = re.compile(marker_pattern())
 # a marker after a sentence end or a colon is strong; inline ones also after a comma or 、
 _HARD_BOUNDARY = frozenset(SENTENCE_ENDS + ":")
 _SOFT_BOUNDARY = frozenset(CLAUSE_ENDS) - frozenset(SENTENCE_ENDS) - frozenset(":：")
+# after these a numeral is part of a word or a count (第一次, 唯一, 十二个), not a marker
 _WORD_BEFORE_NUM = frozenset("第统唯之其万专同单逐归合如独纯任择另每十百千这那哪某约近超逾共计有了是即和与及或等个年月日号")
+# (一)条, (3)款: a bracketed numeral before these cites a provision
 _AFTER_REF = frozenset("条款项章节号期批届次类种")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Marker:
+    """A numbering marker: ``t[start:end]`` (e.g. "(二)") of ``style`` with its ``value``;
+    ``strong`` when it stands where items begin (text start, after a sentence end or colon)."""
+
     style: str
     start: int
     end: int
@@ -174,29 +179,30 @@ class Marker:
     strong: bool
 
 
-@dataclass
+@dataclass(eq=False)
 class Chain:
+    """Markers of one style that count up; ``items`` and ``parent`` are set by ``build_tree``."""
+
     style: str
     markers: list
     rank: int
-    parent: "Item | None" = None
-    close: int = 0  # end of the last item
-    starts: list = None  # marker starts, for bisecting
-    items: list = None  # the Item of each marker, filled by build_tree
+    starts: list                   # marker starts, for bisecting
+    parent: Item | None = None     # the item the chain is nested in (None at the top)
+    close: int = 0                 # where its last item ends at the latest
+    items: list | None = None      # one Item per marker
 
 
-@dataclass
+@dataclass(eq=False)
 class Item:
+    """One numbered item: its marker is ``t[mstart:start]``, its text ``t[start:end]``."""
+
     chain: Chain
-    index: int
-    mstart: int     # numbering marker start
-    start: int      # text start (right after the marker)
+    index: int                     # its place in the chain
+    mstart: int
+    start: int
     end: int
-    depth: int = 0
-    children: list = None  # child chains
-    label: str = ""
-    ask: float = 0.0
-    head_end: int = 0
+    depth: int = 0                 # nesting depth, 0 at the top
+    children: list = field(default_factory=list)  # chains nested in the item
 
 
 class _Intervals:
@@ -219,7 +225,12 @@ def _prev_char(t: str, pos: int) -> str | None:
 
 
 def find_markers(t: str, skip=()) -> dict:
-    """Numbering markers of ``t`` by style; none inside the ``skip`` spans (e.g. quotes)."""
+    """The numbering markers of the ``normalize``d text ``t``: a list of ``Marker`` per style
+    name, in text order; none inside the ``skip`` spans ((start, end), sorted: e.g. quotes).
+
+    A marker is strong where items begin (text start, after a sentence end or colon, and for
+    inline styles after a comma); a weak one counts only when no word runs into it.
+    """
     quoted = _Intervals(skip)
     by_style: dict = {s: [] for s in STYLES}
     for m in _MARK_RE.finditer(t):
@@ -239,7 +250,7 @@ def find_markers(t: str, skip=()) -> dict:
                 continue
             if p in _WORD_BEFORE_NUM or p.isdigit() or p.isascii() and p.isalnum():
                 continue
-            if style in ("cn_dun", "ar_dot") and p in ",、":
+            if style in ("cn_dun", "ar_dot") and p in _SOFT_BOUNDARY:
                 continue
         if nxt in _AFTER_REF and style in ("cn_paren", "ar_paren", "ar_close"):
             continue
@@ -257,7 +268,7 @@ def build_chains(by_style: dict) -> list:
 
         def flush():
             if len(cur) >= 2:
-                chains.append(Chain(style, list(cur), STYLES[style].rank, starts=[m.start for m in cur]))
+                chains.append(Chain(style, list(cur), STYLES[style].rank, [m.start for m in cur]))
 
         for i, c in enumerate(cands):
             if cur and (c.value == cur[-1].value + 1 or (style == "seq" and c.value == LAST)) \
@@ -283,18 +294,25 @@ class Tree(NamedTuple):
     chains: list
 
 
+class _Open(NamedTuple):
+    """A chain still open while nesting, and where it must close at the latest."""
+
+    chain: Chain
+    bound: int
+
+
 def build_tree(chains: list, n: int, boundaries: list) -> Tree:
     """Nest chains into items. ``boundaries`` close every item that is still open when they
     are reached (headings, attachments); ``n`` is the text length."""
-    stack: list = []  # (chain, bound)
+    stack: list[_Open] = []
     top: list = []
+    kept: list = []
+    slot: dict = {}  # chain -> (parent chain, index of the parent item)
     bidx = 0
 
-    def close(entry, pos):
-        ch, bound = entry
-        ch.close = min(pos, bound)
+    def close(entry: _Open, pos: int) -> None:
+        entry.chain.close = min(pos, entry.bound)
 
-    kept = []
     for c in chains:
         p = c.markers[0].start
         # hard boundaries between the previous chain and this one close everything open
@@ -311,42 +329,43 @@ def build_tree(chains: list, n: int, boundaries: list) -> Tree:
                 i = bisect.bisect_right(pch.starts, p) - 1
                 nxt = ms[i + 1].start
                 if c.markers[-1].start < nxt:
-                    c.parent = (pch, i)
-                    stack.append((c, nxt))
+                    slot[c] = (pch, i)
+                    stack.append(_Open(c, nxt))
                     placed = True
                 else:
                     drop = True
                 break
             if c.rank > pch.rank and p < bound:
-                c.parent = (pch, len(ms) - 1)
-                stack.append((c, bound))
+                slot[c] = (pch, len(ms) - 1)
+                stack.append(_Open(c, bound))
                 placed = True
                 break
             close(stack.pop(), p)
         if drop:
             continue
         if not placed:
-            c.parent = None
             nb = boundaries[bidx] if bidx < len(boundaries) else n
-            stack.append((c, nb))
+            stack.append(_Open(c, nb))
             top.append(c)
         kept.append(c)
     while stack:
         entry = stack.pop()
         nb = boundaries[bidx] if bidx < len(boundaries) else n
-        close(entry, max(entry[0].markers[-1].end, min(nb, n)))
+        close(entry, max(entry.chain.markers[-1].end, min(nb, n)))
     # items
     for c in kept:
         ms = c.markers
         c.items = []
         for i, m in enumerate(ms):
             end = ms[i + 1].start if i + 1 < len(ms) else max(c.close, m.end)
-            c.items.append(Item(c, i, m.start, m.end, end, children=[]))
+            c.items.append(Item(c, i, m.start, m.end, end))
     for c in kept:
-        if c.parent is not None:
-            pch, i = c.parent
+        c.parent = None
+        if c in slot:
+            pch, i = slot[c]
             c.parent = pch.items[i]
             c.parent.children.append(c)
+
     # depths
     def setdepth(chain, d):
         for it in chain.items:

@@ -248,14 +248,20 @@ def _parse_articles(text: str, norm: str, doc_id) -> list[Clause]:
 
 
 # ---------------------------------------------------------------------------- outlines
+def _outline_re(style: str, where: str) -> tuple:
+    """(style, pattern) of an outline marker that stands ``where``; its whole marker is the
+    group ``m``, its numeral ``v``."""
+    return STYLES[style], re.compile(where + "(?P<m>" + STYLES[style].regex(prose=False) + ")")
+
+
 _LINE_START = r"(?m)^[ \t\u3000#]*"
-# outline numbering: (style, where a marker may stand); levels come in order of appearance
+# outline numbering, by where each marker may stand; levels come in order of appearance
 _OUTLINE = [
-    (STYLES["cn_dun"], re.compile(_LINE_START + "(?P<m>" + STYLES["cn_dun"].regex(prose=False) + ")")),
-    (STYLES["cn_paren"], re.compile(_LINE_START + "(?P<m>" + STYLES["cn_paren"].regex(prose=False) + ")")),
-    (STYLES["ar_dot"], re.compile(_LINE_START + "(?P<m>" + STYLES["ar_dot"].regex(prose=False) + ")")),
-    (STYLES["ar_paren"], re.compile(r"(?:^|(?<=[\n。；;:：]))[ \t\u3000]*(?P<m>" + STYLES["ar_paren"].regex(prose=False) + ")")),
-    (STYLES["circ"], re.compile("(?P<m>" + STYLES["circ"].regex(prose=False) + ")")),
+    _outline_re("cn_dun", _LINE_START),
+    _outline_re("cn_paren", _LINE_START),
+    _outline_re("ar_dot", _LINE_START),
+    _outline_re("ar_paren", r"(?:^|(?<=[\n。；;:：]))[ \t\u3000]*"),
+    _outline_re("circ", ""),
 ]
 # a heading's title ends at a clause mark; 、 lists within it (一、加强A、B建设)
 _TITLE_END = re.compile(char_class(CLAUSE_ENDS.replace("、", "")))

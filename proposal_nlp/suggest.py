@@ -5,12 +5,13 @@
 (建议, 应, 要, 加快, 完善 …) and asks quoted inside a report sentence (委员提出了“…”“…”的建议).
 Sections (调研情况 / 问题分析 / 具体建议 and their variants) keep problem descriptions out;
 in replies and summaries the items of a 下一步工作计划 section come out as measures.
-``parse_proposal`` reads what a text states of a proposal's number, session, kind,
-proposers and title.
+``parse_proposal`` (defined in ``proposal_fields``) reads what a text states of a proposal's
+number, session, kind, proposers and title.
 
 Everything is found with regular expressions on the length-preserving ``normalize`` of the
-text, so every offset slices the original: ``text[s.start:s.end] == s.text``. Only the lead
-clause of a span is segmented (for its ``object``), with one shared rjieba segmenter.
+text, so every offset slices the original: ``text[s.start:s.end] == s.text``. The numbering
+comes from ``numbering``; the lexicon, patterns and numbers of the rules (``RULES_VERSION``)
+from ``suggest_rules``.
 """
 from __future__ import annotations
 
@@ -18,20 +19,20 @@ import bisect
 import logging
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .errors import InputError, check_text
 from .normalize import CLOSERS, char_class, normalize, trim_span
 from .numbering import ORDINALS, Item, build_chains, build_tree, find_markers
 from .proposal_fields import Field, ProposalInfo, parse_proposal
 from .suggest_rules import (
-    ATTACHMENT_RE, CLAUSE_MARKS, CLOSER_RE, CUE_RE, CUE_START_RE, ENDS, HEADING_RE, HEAD_KIND,
-    INTRO_RE, LEAD_MEASURE_RE, PROBLEM_STRONG_RE, QUOTED_SPAN_RE, QUOTE_RE, QUOTE_RUN_RE, SOLVE_RE,
-    STOPS, STRONG_CUE_RE, VERB_CHARS, VERB_RE,
+    ATTACHMENT_RE, CLAUSE_MARKS, CLOSER_RE, CUE_RE, CUE_START_RE, ENDS, HEAD_KIND, HEADING_RE, INTRO_RE,
+    LEAD_MEASURE_RE, PROBLEM_STRONG_RE, QUOTE_RE, QUOTE_RUN_RE, QUOTED_SPAN_RE, RULES, RULES_VERSION,
+    SOLVE_RE, STOPS, STRONG_CUE_RE, VERB_CHARS, VERB_RE,
 )
 
 log = logging.getLogger(__name__)
 
-RULES_VERSION = "suggestion_rules.v1"
 KINDS = ("proposal", "reply", "summary")
 SOURCES = ("enumeration", "cue_sentence", "quoted_ask", "measure")
 
@@ -65,6 +66,78 @@ class Suggestion:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
 
+class _Stretch(NamedTuple):
+    """A stretch of the text already taken by a span."""
+
+    start: int
+    end: int
+
+
+class _Candidate(NamedTuple):
+    """A span that may become a ``Suggestion`` (offsets into the normalised text)."""
+
+    start: int
+    end: int
+    source: str
+    section: str | None
+    score: float
+    level: int | None = None
+    marker: tuple[int, int] | None = None  # offsets of the item's numbering
+
+
+class _Heading(NamedTuple):
+    """A heading line such as 具体建议： or 四、下一步工作计划; ``kind`` as in ``HEAD_KIND``."""
+
+    start: int
+    end: int
+    kind: str
+    word: str
+
+
+class _Section(NamedTuple):
+    """A section, from a heading line or an item that names one; its text starts at ``start``."""
+
+    start: int
+    end: int
+    kind: str
+    title: str
+    head_end: int  # where its heading ends (the heading is no ask)
+
+
+class _Region(NamedTuple):
+    """Where asks or measures are looked for."""
+
+    start: int
+    end: int
+    section: str | None
+    head_end: int
+
+
+class _Lead(NamedTuple):
+    """What an item's lead clause says: the section it names (``suggest_heading`` …, or "")
+    with the heading's end, and its ask score (0 for a heading)."""
+
+    label: str
+    head_end: int
+    ask: float
+
+
+@dataclass(frozen=True)
+class _Doc:
+    """A normalised text with its enumerations, heading lines and attachments."""
+
+    t: str
+    top: list          # the top-level chains (numbering.build_tree)
+    headings: list     # a _Heading per heading line
+    attachments: list  # where each attachment (附件：) starts
+    leads: dict        # the _Lead of every item
+
+    @property
+    def stops(self) -> list:
+        """Where sections end at the latest: heading lines, attachments, the text end."""
+        return sorted([h.start for h in self.headings] + self.attachments + [len(self.t)])
+
+
 # ---------------------------------------------------------------------------- item ends
 _PARA_END_RE = re.compile(char_class(ENDS.replace("\n", "")) + char_class(" \t" + CLOSERS) + "*(?P<end>)\n")
 # closing remarks after the last item: 总之… / 我们相信… / 以上建议…
@@ -91,7 +164,7 @@ def _end_last_items(t: str, chains: list) -> None:
 _LEAD_END = re.compile(char_class(STOPS))
 
 
-def _lead(t: str, start: int, end: int, limit: int = 60) -> tuple[int, int]:
+def _lead(t: str, start: int, end: int, limit: int = RULES.lead_chars) -> tuple[int, int]:
     """The lead clause of an item: up to the first sentence mark (or ``limit`` chars)."""
     s = start
     while s < end and t[s] in " \t\u00a0\n":
@@ -139,31 +212,30 @@ def _ask_score(lead: str) -> float:
     m = _LEAD_STRIP_RE.match(lead)
     stripped = m.end() if m else 0
     if _verb_at(lead, stripped):
-        score += 2.0
+        score += RULES.verb_first
     else:
         sm = _SUBJECT_HEAD_RE.match(lead)
         if sm and sm.end() > 0 and _verb_at(lead, sm.end()):
-            score += 1.5
+            score += RULES.subject_verb
         elif stripped:
-            score += 1.0
-        elif _EARLY_VERB_RE.search(lead, 0, 14):
-            score += 1.0
+            score += RULES.adverb_only
+        elif _EARLY_VERB_RE.search(lead, 0, RULES.early_verb_chars):
+            score += RULES.early_verb
     if STRONG_CUE_RE.search(lead):
-        score += 1.5
+        score += RULES.strong_cue
     elif CUE_RE.search(lead):
-        score += 0.5
+        score += RULES.cue
     prob = len(PROBLEM_STRONG_RE.findall(lead))
     if prob:
         solve = SOLVE_RE.search(lead)
-        score -= (0.5 if solve else 2.0) * min(prob, 2)
-    if _REPORT_RE.search(lead[:30]):
-        score -= 1.0
-    if _STATEMENT_RE.search(lead.split(",", 1)[0][:40]):
-        score -= 2.5
+        score -= (RULES.problem_solved if solve else RULES.problem) * min(prob, RULES.problem_words)
+    if _REPORT_RE.search(lead[:RULES.report_chars]):
+        score -= RULES.report
+    if _STATEMENT_RE.search(lead.split(",", 1)[0][:RULES.statement_chars]):
+        score -= RULES.statement
     return score
 
 
-_HEADING_WINDOW = 40
 _LEAD_SUGGEST_RE = re.compile(
     r"(?:的|几点|对策|具体|相关|政策|工作|主要|若干|有关|措施|几条|意见|方面)(?:建议|对策|举措)|"
     r"建议(?:与|和|及)(?:对策|措施|思考)|对策(?:与|和|及)?(?:建议|措施)|思考(?:与|和|及)建议|"
@@ -185,7 +257,7 @@ def _label_lead(lead: str) -> tuple[str, int]:
     (from the lead's start)."""
     off = len(lead) - len(lead.lstrip(" :,\t\n"))
     core = lead.strip(" :,\t\n")
-    win = core[:_HEADING_WINDOW]
+    win = core[:RULES.heading_chars]
     m = LEAD_MEASURE_RE.search(win)
     if m is not None:
         return "measure_heading", off + m.end()
@@ -195,10 +267,10 @@ def _label_lead(lead: str) -> tuple[str, int]:
     m = _LEAD_PROBLEM_RE.search(win)
     if m is not None and not SOLVE_RE.search(win[:m.start()]):
         return "problem_heading", off + m.end()
-    m = _LEAD_BACKGROUND_RE.search(win[:25])
+    m = _LEAD_BACKGROUND_RE.search(win[:RULES.background_chars])
     if m is not None and not _verb_at(core, 0):
         return "background_heading", off + m.end()
-    m = _LEAD_BACKGROUND_RE.search(win[:25])
+    m = _LEAD_BACKGROUND_RE.search(win[:RULES.background_chars])
     if m is not None and m.group().startswith("的"):
         return "background_heading", off + m.end()
     return "", 0
@@ -226,19 +298,19 @@ _OBJ_ADJ_RE = re.compile(r"^[\u4e00-\u9fff]{1,4}的(?=[\u4e00-\u9fff]{2})")
 def _verbs_from(clause: str, pos: int) -> tuple[str | None, int]:
     """The verb at or after ``pos`` (within a few characters); a chaining verb (加快, 推广 …)
     gives way to the verb right after it."""
-    v = VERB_RE.match(clause, pos) or VERB_RE.search(clause, pos, min(len(clause), pos + 12))
+    v = VERB_RE.match(clause, pos) or VERB_RE.search(clause, pos, min(len(clause), pos + RULES.verb_chars))
     if v is None:
         return None, pos
     action, aend = v.group(), v.end()
     while action in _CHAIN_VERBS:
         nxt = VERB_RE.match(clause, aend)
-        if nxt is None or len(clause) - nxt.end() < 2:
+        if nxt is None or len(clause) - nxt.end() < RULES.object_min:
             break
         action, aend = nxt.group(), nxt.end()
     if action in ("督促", "推动", "要求", "指导", "引导", "帮助", "协助"):
         # 督促企业建立X: the ask is what the others should do
-        later = VERB_RE.search(clause, aend + 1, min(len(clause), aend + 10))
-        if later is not None and len(clause) - later.end() >= 2:
+        later = VERB_RE.search(clause, aend + 1, min(len(clause), aend + RULES.handover_chars))
+        if later is not None and len(clause) - later.end() >= RULES.object_min:
             action, aend = later.group(), later.end()
     return action, aend
 
@@ -246,12 +318,12 @@ def _verbs_from(clause: str, pos: int) -> tuple[str | None, int]:
 def _action_object(text: str) -> tuple[str | None, str | None]:
     """The leading verb of an ask and what it acts on, read from its first clause."""
     s = text.lstrip(" \t\n\u00a0:,")
-    m = _CLAUSE_END.search(s, 0, 80)
-    clause = s[:m.start()] if m else s[:60]
+    m = _CLAUSE_END.search(s, 0, RULES.clause_chars)
+    clause = s[:m.start()] if m else s[:RULES.clause_fallback_chars]
     if clause.startswith("对") and m is not None and s[m.start()] == ",":
         # 对X，要…查处: the object is X, the action the verb of the next clause
-        m2 = _CLAUSE_END.search(s, m.end(), m.end() + 80)
-        nxt = s[m.end():m2.start() if m2 else m.end() + 60]
+        m2 = _CLAUSE_END.search(s, m.end(), m.end() + RULES.clause_chars)
+        nxt = s[m.end():m2.start() if m2 else m.end() + RULES.clause_fallback_chars]
         st = _ACTION_STRIP_RE.match(nxt)
         action, _ = _verbs_from(nxt, st.end() if st else 0)
         if action:
@@ -285,7 +357,7 @@ _REPLY_RE = re.compile(r"(?:您|你们?|贵)(?:提出的|所提|领衔提出|们
 def detect_kind(text: str) -> str:
     """Guess whether ``text`` is a proposal, a reply to one, or a handling summary."""
     check_text(text)
-    head = normalize(text[:3000])
+    head = normalize(text[:RULES.kind_chars])
     if _SUMMARY_RE.search(head):
         return "summary"
     if _REPLY_RE.search(head):
@@ -342,35 +414,33 @@ def extract_suggestions(text: str, *, kind: str | None = None) -> list[Suggestio
     quoted = [m.span() for m in QUOTED_SPAN_RE.finditer(t)]
     headings = _headings(t)
     attachments = [m.start() for m in ATTACHMENT_RE.finditer(t)]
-    boundaries = sorted({h[0] for h in headings} | set(attachments))
+    boundaries = sorted({h.start for h in headings} | set(attachments))
     top, chains = build_tree(build_chains(find_markers(t, quoted)), n, boundaries)
     _end_last_items(t, chains)
+    doc = _Doc(t, top, headings, attachments, _label_items(t, top))
 
-    out: list[tuple] = []  # (start, end, source, section, score, level, marker)
+    out: list[_Candidate] = []
     # asks quoted in a report sentence belong to replies and summaries; in a proposal such
     # quotes are slogans or cited policy
     quoted_asks = _quoted_asks(t) if kind != "proposal" else []
     if kind == "proposal":
-        regions = _proposal_regions(t, top, headings, attachments)
-        _emit_regions(t, top, regions, "enumeration", out)
+        _emit_regions(doc, _proposal_regions(doc), "enumeration", out)
     else:
-        regions = [(s, e, w, h) for s, e, k, w, h in _heading_regions(t, top, headings, attachments)
-                   if k == "measure"]
-        _emit_regions(t, top, regions, "measure", out, cue_sentences=False)
+        regions = [_Region(r.start, r.end, r.title, r.head_end) for r in _heading_regions(doc)
+                   if r.kind == "measure"]
+        _emit_regions(doc, regions, "measure", out, cue_sentences=False)
         if kind == "reply":
             _emit_future_measures(t, out)
     # quoted asks win over anything they overlap
-    out = _resolve(out, quoted_asks)
     result = []
-    for s, e, source, section, score, level, marker in out:
-        if marker is not None:
-            marker = text[marker[0]:marker[1]].strip() or None
-        s, e = trim_span(text, s, e)
+    for c in _resolve(out, quoted_asks):
+        marker = text[c.marker[0]:c.marker[1]].strip() or None if c.marker is not None else None
+        s, e = trim_span(text, c.start, c.end)
         if e <= s:
             continue
         action, obj = _action_object(t[s:e])
-        result.append(Suggestion(s, e, text[s:e], action, obj, source, section, round(score, 3),
-                                 level, marker))
+        result.append(Suggestion(s, e, text[s:e], action, obj, c.source, c.section,
+                                 round(c.score, RULES.score_decimals), c.level, marker))
     return result
 
 
@@ -382,53 +452,52 @@ _FUTURE_RE = re.compile(
 
 def _emit_future_measures(t: str, out: list) -> None:
     """In a reply, sentences that announce what will be done (下一步，我们将…) are measures."""
-    taken = sorted((s, e) for s, e, *_ in out)
+    taken = sorted(_Stretch(c.start, c.end) for c in out)
     for m in _SENT_RE.finditer(t):
         a, b = m.span()
         if a == b:
             continue
         a, b = trim_span(t, a, b)
-        if b - a < 8:
+        if b - a < RULES.sentence_min:
             continue
-        f = _FUTURE_RE.search(t, a, min(b, a + 40))
-        if f is None or not VERB_RE.search(t, f.end(), min(b, f.end() + 20)):
+        f = _FUTURE_RE.search(t, a, min(b, a + RULES.future_cue_chars))
+        if f is None or not VERB_RE.search(t, f.end(), min(b, f.end() + RULES.future_verb_chars)):
             continue
         i = bisect.bisect_right(taken, (a, float("inf"))) - 1
-        if i >= 0 and taken[i][1] > a:
+        if i >= 0 and taken[i].end > a:
             continue
-        out.append((a, b, "measure", None, 0.5, None, None))
+        out.append(_Candidate(a, b, "measure", None, RULES.future_score))
 
 
 def _resolve(out: list, priority: list) -> list:
     """Order spans, drop those overlapping a priority span or an earlier kept span."""
-    kept = sorted(priority, key=lambda x: x[0])
-    starts = [k[0] for k in kept]
+    kept = sorted(priority, key=lambda c: c.start)
+    starts = [k.start for k in kept]
     merged = list(kept)
     for span in out:
-        i = bisect.bisect_right(starts, span[0])
+        i = bisect.bisect_right(starts, span.start)
         clash = False
         for j in (i - 1, i):
-            if 0 <= j < len(kept) and kept[j][0] < span[1] and span[0] < kept[j][1]:
+            if 0 <= j < len(kept) and kept[j].start < span.end and span.start < kept[j].end:
                 clash = True
         if not clash:
             merged.append(span)
-    merged.sort(key=lambda x: (x[0], x[1]))
+    merged.sort(key=lambda c: (c.start, c.end))
     res = []
     last_end = -1
     for span in merged:
-        if span[0] >= last_end and span[1] > span[0]:
+        if span.start >= last_end and span.end > span.start:
             res.append(span)
-            last_end = span[1]
+            last_end = span.end
     return res
 
 
-def _headings(t: str) -> list:
-    """(start, end, kind, heading text) of heading lines such as "具体建议：" or "四、下一步工作计划"."""
+def _headings(t: str) -> list[_Heading]:
+    """The heading lines of ``t``, such as "具体建议：" or "四、下一步工作计划"."""
     res = []
     for m in HEADING_RE.finditer(t):
         word = m.group("h")
-        kind = HEAD_KIND[word]
-        res.append((m.start() if t[m.start()] != "\n" else m.start() + 1, m.end(), kind, word))
+        res.append(_Heading(m.start() if t[m.start()] != "\n" else m.start() + 1, m.end(), HEAD_KIND[word], word))
     return res
 
 
@@ -438,8 +507,8 @@ def _quoted_asks(t: str) -> list:
         run_s = m.start("run")
         for q in QUOTE_RE.finditer(t, run_s, m.end("run")):
             inner = q.group(1)
-            if VERB_RE.match(inner) or VERB_RE.search(inner[:6]) or CUE_RE.search(inner):
-                res.append((q.start(1), q.end(1), "quoted_ask", None, 0.9, None, None))
+            if VERB_RE.match(inner) or VERB_RE.search(inner[:RULES.quote_verb_chars]) or CUE_RE.search(inner):
+                res.append(_Candidate(q.start(1), q.end(1), "quoted_ask", None, RULES.quoted_score))
     return res
 
 
@@ -464,13 +533,15 @@ def _first_child_start(it: Item) -> int:
     return min((ch.markers[0].start for ch in it.children), default=it.end)
 
 
-def _label_items(t: str, top: list) -> None:
+def _label_items(t: str, top: list) -> dict:
+    """The ``_Lead`` of every item."""
+    leads = {}
     for it in _items_in_order(top):
         ls, le = _lead(t, it.start, min(it.end, _first_child_start(it)))
         lead = t[ls:le]
-        it.label, hlen = _label_lead(lead)
-        it.head_end = ls + hlen
-        it.ask = _ask_score(lead) if not it.label else 0.0
+        label, hlen = _label_lead(lead)
+        leads[it] = _Lead(label, ls + hlen, _ask_score(lead) if not label else 0.0)
+    return leads
 
 
 def _section_end(it: Item, top_starts: list, stops: list) -> int:
@@ -489,89 +560,85 @@ def _section_end(it: Item, top_starts: list, stops: list) -> int:
     return min(end, top_starts[k]) if k < len(top_starts) else end
 
 
-def _heading_regions(t: str, top: list, headings: list, attachments: list) -> list:
-    """Sections from heading lines and from items that name a section:
-    (start, end, kind, heading text, heading end)."""
-    n = len(t)
-    _label_items(t, top)
+def _heading_regions(doc: _Doc) -> list[_Section]:
+    """Sections from heading lines and from items that name a section, in text order."""
+    t, n = doc.t, len(doc.t)
     regions = []
-    stops = sorted([h[0] for h in headings] + attachments + [n])
-    top_starts = [c.items[0].mstart for c in top]
-    for s, e, kind, word in headings:
-        j = bisect.bisect_right(stops, s)
+    stops = doc.stops
+    top_starts = [c.items[0].mstart for c in doc.top]
+    for h in doc.headings:
+        j = bisect.bisect_right(stops, h.start)
         end = stops[j] if j < len(stops) else n
-        regions.append((e, max(e, end), kind, word, e))
-    for it in _items_in_order(top):
-        if it.label.endswith("_heading") and it.depth <= 1:
-            kind = it.label[:-len("_heading")]
-            regions.append((it.start, _section_end(it, top_starts, stops), kind,
-                            t[it.start:it.head_end].strip(" :"), it.head_end))
+        regions.append(_Section(h.end, max(h.end, end), h.kind, h.word, h.end))
+    for it in _items_in_order(doc.top):
+        lead = doc.leads[it]
+        if lead.label.endswith("_heading") and it.depth <= RULES.section_depth:
+            kind = lead.label[:-len("_heading")]
+            regions.append(_Section(it.start, _section_end(it, top_starts, stops), kind,
+                                    t[it.start:lead.head_end].strip(" :"), lead.head_end))
     regions.sort()
     return regions
 
 
-_MIN_EVIDENCE = 0.5
-_LAST_CHAIN_BONUS = 0.3
-
-
-def _proposal_regions(t: str, top: list, headings: list, attachments: list) -> list:
+def _proposal_regions(doc: _Doc) -> list[_Region]:
     """Where the asks of a proposal are: its suggestion sections when it has headings, else
     the stretch after the last problem description (found by a maximum suffix sum)."""
+    t, top, headings, attachments, leads = doc.t, doc.top, doc.headings, doc.attachments, doc.leads
     n = len(t)
-    sect = _heading_regions(t, top, headings, attachments)
-    explicit = [r for r in sect if r[2] in ("suggest", "measure")]
-    line_heads = [h for h in headings if h[2] in ("suggest", "measure")]
-    top_heads = [it for c in top for it in c.items if it.label == "suggest_heading"]
+    sect = _heading_regions(doc)
+    explicit = [_Region(r.start, r.end, r.title, r.head_end) for r in sect if r.kind in ("suggest", "measure")]
+    line_heads = [h for h in headings if h.kind in ("suggest", "measure")]
+    top_heads = [it for c in top for it in c.items if leads[it].label == "suggest_heading"]
     if line_heads:
-        return [(s, e, w, h) for s, e, _, w, h in explicit]
+        return explicit
     if top_heads:
-        stops = sorted([h[0] for h in headings] + attachments + [n])
+        stops = doc.stops
         top_starts = [c.items[0].mstart for c in top]
-        return [(it.start, _section_end(it, top_starts, stops), t[it.start:it.head_end].strip(" :"),
-                 it.head_end) for it in top_heads]
-    if explicit and (line_heads or any(h[2] != "suggest" for h in headings) or
-                     any(r[2] in ("problem", "background") for r in sect)):
-        return [(s, e, w, h) for s, e, _, w, h in explicit]
+        return [_Region(it.start, _section_end(it, top_starts, stops),
+                        t[it.start:leads[it].head_end].strip(" :"), leads[it].head_end) for it in top_heads]
+    if explicit and (line_heads or any(h.kind != "suggest" for h in headings) or
+                     any(r.kind in ("problem", "background") for r in sect)):
+        return explicit
     # no section structure: weigh the evidence along the text
-    events = []  # (pos, weight)
+    events: list[tuple[int, float]] = []  # (position, weight), summed from the end
     last_chain = top[-1] if top else None
     for it in _items_in_order(top):
-        bonus = _LAST_CHAIN_BONUS if (it.depth == 0 and it.chain is last_chain) else 0.0
-        if it.label == "suggest_heading" or it.label == "measure_heading":
-            events.append((it.mstart, 3.0))
-        elif it.label in ("problem_heading", "background_heading"):
-            events.append((it.mstart, -3.0))
+        bonus = RULES.last_chain_bonus if (it.depth == 0 and it.chain is last_chain) else 0.0
+        label = leads[it].label
+        if label == "suggest_heading" or label == "measure_heading":
+            events.append((it.mstart, RULES.heading_weight))
+        elif label in ("problem_heading", "background_heading"):
+            events.append((it.mstart, -RULES.heading_weight))
         else:
-            w = 1.0 if it.ask >= 1.4 else (0.0 if it.ask > 0.4 else (-1.0 if it.ask <= -1.0 else -0.3))
-            w += bonus
+            w = _item_weight(leads[it].ask) + bonus
             if w:
-                events.append((it.mstart, w * (1.0 if it.depth == 0 else 0.7)))
+                events.append((it.mstart, w * (1.0 if it.depth == 0 else RULES.sub_item_share)))
     for m in INTRO_RE.finditer(t):
-        events.append((m.start(), 2.5))
+        events.append((m.start(), RULES.intro_weight))
     # prose sentences outside the enumerations: cue-led ones count for, problem ones against
-    spans = sorted((c.items[0].mstart, c.items[-1].end) for c in top)
+    spans = sorted(_Stretch(c.items[0].mstart, c.items[-1].end) for c in top)
     si = 0
     for m in _SENT_RE.finditer(t):
         a, b = m.span()
         if a == b:
             continue
-        while si < len(spans) and spans[si][1] <= a:
+        while si < len(spans) and spans[si].end <= a:
             si += 1
-        if si < len(spans) and spans[si][0] < b:
+        if si < len(spans) and spans[si].start < b:
             continue
         sent = t[a:b].strip()
-        if len(sent) < 8:
+        if len(sent) < RULES.sentence_min:
             continue
         if CUE_START_RE.match(sent) and not CLOSER_RE.match(sent):
-            events.append((a, 0.6))
+            events.append((a, RULES.cue_sentence_weight))
         elif PROBLEM_STRONG_RE.search(sent) and not SOLVE_RE.search(sent):
-            events.append((a, -0.5))
-    for s, e, kind, _, _ in sect:
-        if kind in ("problem", "background"):
-            events.append((s, -3.0))
+            events.append((a, RULES.problem_sentence_weight))
+    for r in sect:
+        if r.kind in ("problem", "background"):
+            events.append((r.start, -RULES.heading_weight))
     if attachments:
         cut = attachments[0]
-        events = [ev for ev in events if ev[0] < cut]
+        events = [(pos, w) for pos, w in events if pos < cut]
     else:
         cut = n
     if not events:
@@ -583,65 +650,77 @@ def _proposal_regions(t: str, top: list, headings: list, attachments: list) -> l
         if acc > best:
             best, best_pos = acc, pos
     log.debug("events %s", events)
-    if best_pos is None or best < _MIN_EVIDENCE:
+    if best_pos is None or best < RULES.min_evidence:
         return []
     # start the region at the sentence that holds the first event
     start = best_pos
-    return [(start, cut, None, start)]
+    return [_Region(start, cut, None, start)]
 
 
-def _emit_regions(t: str, top: list, regions: list, source: str, out: list,
+def _emit_regions(doc: _Doc, regions: list[_Region], source: str, out: list,
                   cue_sentences: bool = True) -> None:
     if not regions:
         return
-    items = sorted(_items_in_order(top), key=lambda x: x.mstart)  # parents before children
+    items = sorted(_items_in_order(doc.top), key=lambda x: x.mstart)  # parents before children
     starts = [it.mstart for it in items]
-    for rs, re_, section, head_end in regions:
-        covered: list = [(rs, head_end)] if head_end > rs else []
+    for r in regions:
+        covered = [_Stretch(r.start, r.head_end)] if r.head_end > r.start else []
         # items whose marker is inside the region, at the top-most such level
-        for k in range(bisect.bisect_left(starts, rs), bisect.bisect_left(starts, re_)):
+        for k in range(bisect.bisect_left(starts, r.start), bisect.bisect_left(starts, r.end)):
             it = items[k]
-            if any(c[0] <= it.mstart < c[1] for c in covered[-1:]):
+            if any(a <= it.mstart < b for a, b in covered[-1:]):
                 continue
-            span_end = min(it.end, re_)
-            covered.append((it.mstart, span_end))
-            _emit_item(t, it, span_end, source, section, out)
+            span_end = min(it.end, r.end)
+            covered.append(_Stretch(it.mstart, span_end))
+            _emit_item(doc, it, span_end, source, r.section, out)
         if cue_sentences:
-            _emit_cues(t, rs, re_, covered, section, out)
+            _emit_cues(doc.t, r.start, r.end, covered, r.section, out)
 
 
-def _emit_item(t: str, it: Item, end: int, source: str, section, out: list) -> None:
+def _emit_item(doc: _Doc, it: Item, end: int, source: str, section, out: list) -> None:
     """The item as one span, or its sub-items when they are the concrete asks."""
+    t, leads = doc.t, doc.leads
     kids = sorted((k for ch in it.children for k in ch.items), key=lambda k: k.mstart)
     kids = [k for k in kids if k.mstart < end]
     marker = (it.mstart, it.start)  # offsets: sliced from the caller's original text
-    if it.label in ("suggest_heading", "measure_heading"):
+    label, ask = leads[it].label, leads[it].ask
+    if label in ("suggest_heading", "measure_heading"):
         if kids:
             for k in kids:
-                _emit_item(t, k, min(k.end, end), source, section, out)
+                _emit_item(doc, k, min(k.end, end), source, section, out)
         else:
             ls, le = _lead(t, it.start, end)
             _emit_cues(t, le, end, [], section, out)
         return
-    if it.label in ("problem_heading", "background_heading"):
+    if label in ("problem_heading", "background_heading"):
         return
     if kids:
-        asks = sum(1 for k in kids if k.ask > 0 or k.children or k.label.endswith("suggest_heading"))
-        if asks * 2 >= len(kids):
+        asks = sum(1 for k in kids if leads[k].ask > 0 or k.children or leads[k].label.endswith("suggest_heading"))
+        if asks >= RULES.ask_share * len(kids):
             fc = kids[0].mstart
             s, e = trim_span(t, it.start, fc)
-            if e > s and _meaningful(t, s, e) >= 25:
-                out.append((s, e, source, section, _score(it.ask), it.depth, marker))
+            if e > s and _meaningful(t, s, e) >= RULES.group_lead_min:
+                out.append(_Candidate(s, e, source, section, _score(ask), it.depth, marker))
             for k in kids:
-                _emit_item(t, k, min(k.end, end), source, section, out)
+                _emit_item(doc, k, min(k.end, end), source, section, out)
             return
     s, e = trim_span(t, it.start, end)
-    if e > s and _meaningful(t, s, e) >= 2:
-        out.append((s, e, source, section, _score(it.ask), it.depth, marker))
+    if e > s and _meaningful(t, s, e) >= RULES.item_min:
+        out.append(_Candidate(s, e, source, section, _score(ask), it.depth, marker))
 
 
 def _score(ask: float) -> float:
-    return max(0.05, min(1.0, 0.5 + 0.12 * ask))
+    """The score (0 … 1) of a span whose lead has the ask score ``ask``."""
+    return max(RULES.score_floor, min(1.0, RULES.score_base + RULES.score_slope * ask))
+
+
+def _item_weight(ask: float) -> float:
+    """The evidence an item with the ask score ``ask`` gives that the asks follow."""
+    if ask >= RULES.ask_item_min:
+        return RULES.ask_item_weight
+    if ask > RULES.neutral_item_max:
+        return 0.0
+    return RULES.problem_item_weight if ask <= RULES.problem_item_max else RULES.other_item_weight
 
 
 def _emit_cues(t: str, rs: int, re_: int, covered: list, section, out: list) -> None:
@@ -657,26 +736,26 @@ def _emit_cues(t: str, rs: int, re_: int, covered: list, section, out: list) -> 
             if e >= re_:
                 break
             continue
-        while ci < len(cov) and cov[ci][1] <= s:
+        while ci < len(cov) and cov[ci].end <= s:
             ci += 1
-        if ci < len(cov) and cov[ci][0] < e:
+        if ci < len(cov) and cov[ci].start < e:
             continue
         s, e = trim_span(t, s, min(e, re_))
         if e <= s:
             continue
         sent = t[s:e]
-        if _meaningful(t, s, e) < 8:
+        if _meaningful(t, s, e) < RULES.sentence_min:
             continue
         if not CUE_START_RE.match(sent):
             continue
-        if sent.rstrip().endswith(":") and INTRO_RE.search(sent) and _meaningful(t, s, e) < 30:
+        if sent.rstrip().endswith(":") and INTRO_RE.search(sent) and _meaningful(t, s, e) < RULES.intro_max:
             continue
         if CLOSER_RE.match(sent):
             continue
-        score = _ask_score(sent[:60])
+        score = _ask_score(sent[:RULES.lead_chars])
         if score <= 0:
             continue
-        out.append((s, e, "cue_sentence", section, _score(score) * 0.9, None, None))
+        out.append(_Candidate(s, e, "cue_sentence", section, _score(score) * RULES.cue_sentence_share))
 
 
 # ---------------------------------------------------------------------------- tables

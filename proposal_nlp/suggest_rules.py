@@ -1,15 +1,95 @@
-"""The lexicon and patterns of the suggestion rules (``suggestion_rules.v1``).
+"""The suggestion rules (``suggestion_rules.v1``): lexicon, patterns and numbers.
 
 Action verbs, request cues, problem words, the section headings of proposals, replies and
-summaries, and the phrases that introduce, quote or close the asks; ``suggest`` reads them on
-``normalize``d text.
+summaries, and the phrases that introduce, quote or close the asks, all read on
+``normalize``d text; ``RULES`` holds the weights, thresholds and lengths ``suggest`` applies.
 """
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from .normalize import CLAUSE_ENDS, SENTENCE_ENDS, char_class
 from .numbering import marker_pattern
+
+RULES_VERSION = "suggestion_rules.v1"
+
+
+@dataclass(frozen=True)
+class SuggestionRules:
+    """The numbers of the suggestion rules. Lengths count characters; weights add up to an
+    item's ask score (> 0 asks, < 0 describes a problem) or to the evidence for where a
+    proposal's asks begin."""
+
+    version: str = RULES_VERSION
+    # -- reading a lead clause
+    lead_chars: int = 60            # a lead clause (or a cue sentence's lead) is read this far at most
+    heading_chars: int = 40         # a lead names a section (对策建议, 存在问题) within this many characters
+    background_chars: int = 25      # ... a background section (的必要性, 基本情况) within this many
+    # -- ask score of a lead clause
+    verb_first: float = 2.0         # it starts with an action verb (after adverbs such as 进一步)
+    subject_verb: float = 1.5       # a subject (政府, 部门 …) and then an action verb
+    adverb_only: float = 1.0        # adverbs or modals lead (建议, 切实 …) but no verb follows
+    early_verb: float = 1.0         # an action verb comes early, within early_verb_chars
+    early_verb_chars: int = 14      # how early that is
+    strong_cue: float = 1.5         # a strong request cue (建议, 应当, 必须 …) anywhere in the lead
+    cue: float = 0.5                # else a weaker cue (要, 加快, 完善 …)
+    problem: float = 2.0            # penalty per problem word (不足, 滞后 …)
+    problem_solved: float = 0.5     # ... per problem word when a solving verb (解决, 破解 …) is there
+    problem_words: int = 2          # problem words counted at most
+    report: float = 1.0             # penalty: the lead reports facts (已经, 近年来, 2019年 …)
+    report_chars: int = 30          # ... looked for within this many characters
+    statement: float = 2.5          # penalty: the first clause states or judges (X是Y, 有助于)
+    statement_chars: int = 40       # ... looked for within this many characters
+    # -- score of a span, from its ask score
+    score_base: float = 0.5         # the score of a span whose lead scores 0
+    score_slope: float = 0.12       # score per point of ask score
+    score_floor: float = 0.05       # the lowest score (the highest is 1)
+    score_decimals: int = 3         # a Suggestion's score is rounded to this many decimals
+    cue_sentence_share: float = 0.9  # a cue sentence scores this share of an item's score
+    quoted_score: float = 0.9       # the score of an ask quoted in a report sentence
+    future_score: float = 0.5       # the score of a reply's announced measure (下一步，我们将…)
+    # -- which spans are asks
+    sentence_min: int = 8           # a sentence with fewer characters is no ask, measure or evidence
+    item_min: int = 2               # an item with fewer characters (Han, letters, digits) is no ask
+    group_lead_min: int = 25        # a group heading's own text is an ask from this many characters
+    ask_share: float = 0.5          # sub-items are the asks when at least this share of them asks
+    intro_max: int = 30             # a sentence that only introduces the asks (为此建议：) is shorter
+    quote_verb_chars: int = 6       # a quoted ask has an action verb within this many characters
+    section_depth: int = 1          # items that name a section sit at most this deep (0 = top)
+    future_cue_chars: int = 40      # 下一步 / 我们将 opens a reply's measure within this many characters
+    future_verb_chars: int = 20     # ... and an action verb follows within this many
+    # -- where a proposal without headings asks (evidence, summed from the end)
+    heading_weight: float = 3.0     # an item naming the asks' section (minus: a problem or background one)
+    ask_item_min: float = 1.4       # an item scoring at least this counts for the asks ...
+    ask_item_weight: float = 1.0    # ... with this weight
+    neutral_item_max: float = 0.4   # above this (and below ask_item_min) an item counts nothing
+    problem_item_max: float = -1.0  # at or below this an item counts against ...
+    problem_item_weight: float = -1.0  # ... with this weight
+    other_item_weight: float = -0.3  # any other item counts slightly against
+    last_chain_bonus: float = 0.3   # added for items of the text's last top-level enumeration
+    sub_item_share: float = 0.7     # an item below the top level weighs this share
+    intro_weight: float = 2.5       # a phrase that introduces the asks (为此建议, 建议如下)
+    cue_sentence_weight: float = 0.6  # a prose sentence led by a cue (建议, 应当 …)
+    problem_sentence_weight: float = -0.5  # a prose sentence that describes a problem
+    min_evidence: float = 0.5       # the asks begin where the evidence after them peaks, if it reaches this
+    # -- action and object
+    clause_chars: int = 80          # the first clause of an ask is looked for this far
+    clause_fallback_chars: int = 60  # without a clause mark, the first clause is this long
+    verb_chars: int = 12            # the action verb is looked for this far into the clause
+    handover_chars: int = 10        # 督促X建立: the verb of the others is looked for this far
+    object_min: int = 2             # a verb hands over to a later one only if this much text is left
+    # -- kind of text
+    kind_chars: int = 3000          # detect_kind reads the start of the text, this long
+
+
+RULES = SuggestionRules()
+
+# sentence and clause marks (the text is normalised: of normalize's marks only the half-width
+# forms are left); an ellipsis trails off inside quoted speech (……), it ends no ask
+ENDS = SENTENCE_ENDS.replace("…", "")
+STOPS = ENDS + ":"  # a lead clause also stops at a colon
+CLAUSE_MARKS = CLAUSE_ENDS.replace("、", "")  # 、 joins the objects of one verb (加强A、B建设)
 
 # action verbs a concrete ask starts with (longest first when compiled)
 _VERBS = (
@@ -64,12 +144,6 @@ _HEAD_SUGGEST = ("具体建议|对策建议|几点建议|意见建议|建议和�
                  "办法和措施|对策措施|思路和建议|具体措施|解决措施|建议措施|对策思路|建议|对策|措施")
 _HEAD_MEASURE = ("下一步工作计划|下一步工作打算|下一步工作安排|下一步工作思路|下一步工作|下一步计划|下一步打算|"
                  "下一步措施|下一步举措|下步工作|今后工作|今后打算|工作计划|下一步")
-# sentence and clause marks (the text is normalised: of normalize's marks only the half-width
-# forms are left); an ellipsis trails off inside quoted speech (……), it ends no ask
-ENDS = SENTENCE_ENDS.replace("…", "")
-STOPS = ENDS + ":"  # a lead clause also stops at a colon
-CLAUSE_MARKS = CLAUSE_ENDS.replace("、", "")  # 、 joins the objects of one verb (加强A、B建设)
-
 HEAD_KIND = {}
 for _kind, _words in (("background", _HEAD_BACKGROUND), ("problem", _HEAD_PROBLEM),
                       ("suggest", _HEAD_SUGGEST), ("measure", _HEAD_MEASURE)):

@@ -340,3 +340,29 @@ def test_closing_remarks_are_not_part_of_the_last_item():
 def test_parse_proposal_kind_id(text, kind_id):
     assert parse_proposal(text).kind_id == kind_id
     assert parse_proposal(text).as_dict()["kind_id"] == kind_id
+
+
+def test_rules_table_and_reexports():
+    import dataclasses
+
+    from proposal_nlp import proposal_fields, suggest, suggest_rules
+
+    assert suggest.RULES_VERSION == suggest_rules.RULES.version == "suggestion_rules.v1"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        suggest_rules.RULES.lead_chars = 10
+    assert all(isinstance(getattr(suggest_rules.RULES, f.name), (int, float, str))
+               for f in dataclasses.fields(suggest_rules.RULES))
+    # parse_proposal lives in proposal_fields; suggest keeps exporting it
+    assert suggest.parse_proposal is proposal_fields.parse_proposal
+    assert (suggest.Field, suggest.ProposalInfo) == (proposal_fields.Field, proposal_fields.ProposalInfo)
+
+
+@pytest.mark.parametrize("text,expected", [
+    # 一是，/ 二是， (a comma after the marker) number the asks as 一是 / 二是 do
+    ("为此建议：一是，加快建设集中充电棚。二是，开展楼道堆物专项清理。",
+     ["加快建设集中充电棚。", "开展楼道堆物专项清理。"]),
+    # a closing bracket after the full stop stays with its sentence
+    ("建议由区政府牵头开展一次通道专项排查。》", ["建议由区政府牵头开展一次通道专项排查。》"]),
+])
+def test_shared_marks_and_markers(text, expected):
+    assert asks(text) == expected
