@@ -13,15 +13,15 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .errors import InputError, check_text
-from .normalize import normalize
-from .policy import cn_number
+from .normalize import SENTENCE_ENDS, char_class, normalize
+from .numbering import NUMERAL_CHARS, cn_number
 
 KINDS = {"建议": "人大代表建议", "代表建议": "人大代表建议", "人大代表建议": "人大代表建议",
          "市人大代表建议": "人大代表建议", "议案": "议案",
          "提案": "政协提案", "政协提案": "政协提案", "委员提案": "政协提案", "政协委员提案": "政协提案"}
 FIGURE_COLUMNS = ["kind", "subset", "handling", "count", "start", "end", "evidence"]
 
-_NUM = r"(\d+|[零〇一二两三四五六七八九十百]+)"
+_NUM = rf"(\d+|[{NUMERAL_CHARS}]+)"
 
 
 _KIND_WORDS = "|".join(sorted(KINDS, key=len, reverse=True))
@@ -31,7 +31,7 @@ _TOTAL_RE = re.compile(
 _SPLIT = r"[(（]\s*主办\s*" + _NUM + r"\s*件\s*[,，、;；]\s*会办\s*" + _NUM + r"\s*件\s*[)）]"
 _KIND_RE = re.compile(r"(" + _KIND_WORDS + r")\s*" + _NUM + r"\s*件\s*(?:" + _SPLIT + r")?")
 _FIRE_RE = re.compile(r"(?:其中)?\s*消防(?:事项|类|方面|相关)?(?:的|建议|提案)?\s*" + _NUM + r"\s*件\s*(?:" + _SPLIT + r")?")
-_SENTENCE_BREAK = re.compile(r"[。；;\n]")
+_SENTENCE_BREAK = re.compile(char_class(SENTENCE_ENDS))
 
 
 @dataclass(frozen=True)
@@ -50,8 +50,11 @@ class Check:
 
 
 def _fig(rows, kind, subset, handling, value, m, group):
+    count = cn_number(value)
+    if count is None:  # a run of numeral characters that is no number (二二件)
+        return
     rows.append({"kind": kind, "subset": subset, "handling": handling,
-                 "count": cn_number(value), "start": m.start(group), "end": m.end(group),
+                 "count": count, "start": m.start(group), "end": m.end(group),
                  "evidence": m.group(0)})
 
 

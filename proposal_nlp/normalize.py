@@ -41,6 +41,29 @@ def normalize(text: str) -> str:
     return text.translate(_TABLE)
 
 
+SPACES = " \t\n\u00a0\u3000\r"
+# Marks that end a sentence or a clause, in both widths: ``split_sentences`` reads raw text,
+# the other modules read ``normalize``d text, where only the half-width forms are left.
+SENTENCE_ENDS = "。！？!?；;\n…"
+CLAUSE_ENDS = SENTENCE_ENDS + "，,：:、"
+# closing quotes and brackets that stay with the sentence they end
+CLOSERS = "”’\"')）】」』》"
+
+
+def char_class(chars: str, *, negate: bool = False) -> str:
+    """A regular-expression character class of ``chars``: ``[。!?]`` (``[^。!?]`` with ``negate``)."""
+    return f"[{'^' if negate else ''}{re.escape(chars)}]"
+
+
+def trim_span(text: str, start: int, end: int, chars: str = SPACES) -> tuple[int, int]:
+    """``(start, end)`` moved inwards past ``chars`` (default: spaces and newlines)."""
+    while start < end and text[start] in chars:
+        start += 1
+    while end > start and text[end - 1] in chars:
+        end -= 1
+    return start, end
+
+
 class Span(NamedTuple):
     """A piece of a text with its offsets: ``source[start:end] == text``."""
 
@@ -49,11 +72,10 @@ class Span(NamedTuple):
     end: int
 
 
-_SENT_END = "。！？!?；;\n…"
-_CLOSERS = "”’\"')）】」』》"
-_SENT_RE = re.compile(rf"[^{re.escape(_SENT_END)}]*(?:[{re.escape(_SENT_END)}]+[{re.escape(_CLOSERS)}]*|$)")
-_CLAUSE_END = _SENT_END + "，,：:、"
-_CLAUSE_RE = re.compile(rf"[^{re.escape(_CLAUSE_END)}]*(?:[{re.escape(_CLAUSE_END)}]+[{re.escape(_CLOSERS)}]*|$)")
+_SENT_RE = re.compile(
+    f"{char_class(SENTENCE_ENDS, negate=True)}*(?:{char_class(SENTENCE_ENDS)}+{char_class(CLOSERS)}*|$)")
+_CLAUSE_RE = re.compile(
+    f"{char_class(CLAUSE_ENDS, negate=True)}*(?:{char_class(CLAUSE_ENDS)}+{char_class(CLOSERS)}*|$)")
 
 
 def _split(text: str, pattern: re.Pattern, strip: bool) -> list[Span]:

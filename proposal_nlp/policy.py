@@ -23,37 +23,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .errors import InputError, StructureWarning, check_text
-from .normalize import normalize
+from .normalize import CLAUSE_ENDS, SENTENCE_ENDS, SPACES, char_class, normalize, trim_span
+from .numbering import NUMERAL_CHARS, ORDINALS, STYLES, cn_number
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["Clause", "parse_policy", "load_clauses", "clauses_frame", "check_clause_ids", "cn_number"]
 
 STRUCTURES = ("auto", "framework", "articles", "outline", "paragraphs")
-
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
-              "六": 6, "七": 7, "八": 8, "九": 9}
-_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
-
-
-def cn_number(s: str) -> int | None:
-    """Value of a Chinese or Arabic numeral (``"十二"`` → 12, ``"两"`` → 2, ``"3"`` → 3)."""
-    s = s.strip()
-    if not s:
-        return None
-    if s.isdigit():
-        return int(s)
-    total, cur = 0, 0
-    for ch in s:
-        if ch in _CN_DIGITS:
-            cur = _CN_DIGITS[ch]
-        elif ch in _CN_UNITS:
-            total += (cur or 1) * _CN_UNITS[ch]
-            cur = 0
-        else:
-            return None
-    return total + cur
-
 
 @dataclass(frozen=True)
 class Clause:
@@ -83,23 +60,16 @@ class Clause:
 
 # ---------------------------------------------------------------------------- helpers
 _HAN = r"\u4e00-\u9fff"
-_NUM = r"[一二两三四五六七八九十]{1,3}|\d{1,2}"
+# a count: 两 counts (两大领域) though it does not number
+_NUM = rf"[两{ORDINALS}]{{1,3}}|\d{{1,2}}"
 _UNIT = r"个|大|项|条|种|类|方面|张|支|批|点|环|线|化|位|翼|轮|网|极|心"
 # “三个坚持”： / 三个坚持： / “两大领域”即 — the count phrase of a framework group
 _GROUP = re.compile(
     rf"(?P<q>[“\"‘]?)(?P<name>(?P<num>{_NUM})(?P<unit>{_UNIT})(?P<noun>[{_HAN}]{{1,6}}?))"
     rf"(?P<cq>[”\"’]?)\s*(?P<sep>[:：]|[,，]?即|是指)"
 )
-_STRIP = " \t\n\r\u3000。；;，,：:"
-_ENDS = "。！？!?\n"
-
-
-def _trim(text: str, start: int, end: int, chars: str = _STRIP) -> tuple[int, int]:
-    while start < end and text[start] in chars:
-        start += 1
-    while end > start and text[end - 1] in chars:
-        end -= 1
-    return start, end
+# what a framework item does not start or end with: spaces and the marks between items
+_STRIP = SPACES + "。；;，,：:"
 
 
 def _split_points(body: str, pattern: str) -> list[tuple[int, int]]:
@@ -123,7 +93,7 @@ def _split_points(body: str, pattern: str) -> list[tuple[int, int]]:
     pieces.append((pos, len(body)))
     out = []
     for s, e in pieces:
-        s, e = _trim(body, s, e)
+        s, e = trim_span(body, s, e, _STRIP)
         if e > s:
             out.append((s, e))
     return out
@@ -139,7 +109,7 @@ def _split_markers(body: str, pattern: str) -> list[tuple[int, int]]:
     bounds = starts + [len(body)]
     out = []
     for s, e in zip(bounds, bounds[1:]):
-        s, e = _trim(body, s, e)
+        s, e = trim_span(body, s, e, _STRIP)
         if e > s:
             out.append((s, e))
     return out
@@ -148,10 +118,10 @@ def _split_markers(body: str, pattern: str) -> list[tuple[int, int]]:
 _SPLITTERS = (
     ("sep", r"[；;]"),
     ("sep", r"。"),
-    ("mark", r"(?:^|(?<=[，,；;。:：\s]))[一二三四五六七八九十]是"),
-    ("mark", r"[①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮]"),
-    ("mark", r"[（(]\d{1,2}[）)]"),
-    ("mark", r"(?:^|(?<=[；;。:：\s]))\d{1,2}[.．、](?!\d)"),
+    ("mark", r"(?:^|(?<=[，,；;。:：\s]))" + STYLES["shi"].regex(None, prose=False)),
+    ("mark", STYLES["circ"].regex(None, prose=False)),
+    ("mark", STYLES["ar_paren"].regex(None, prose=False)),
+    ("mark", r"(?:^|(?<=[；;。:：\s]))" + STYLES["ar_dot"].regex(None, prose=False)),
     ("sep", r"[、]"),
     ("sep", r"[，,]"),
     ("sep", r"(?<=[" + _HAN + r"]{2})(?:与|和|及|以及)(?=[" + _HAN + r"]{2})"),
@@ -160,7 +130,7 @@ _SPLITTERS = (
 
 def _split_items(body: str, count: int) -> tuple[list[tuple[int, int]], bool]:
     """Split a group body into ``count`` items; return (pieces, count_matched)."""
-    whole = [_trim(body, 0, len(body))]
+    whole = [trim_span(body, 0, len(body), _STRIP)]
     whole = [p for p in whole if p[1] > p[0]]
     if count <= 1:
         return whole, len(whole) == count
@@ -201,14 +171,14 @@ def _parse_framework(text: str, norm: str, doc_id, groups: list[re.Match]) -> li
         if gi + 1 < len(groups):
             nxt = groups[gi + 1]
             # the next group starts at the sentence it opens (drop its verb, e.g. 涵盖)
-            cut = max(norm.rfind(ch, body_start, nxt.start()) for ch in "。；;\n")
+            cut = max(norm.rfind(ch, body_start, nxt.start()) for ch in SENTENCE_ENDS)
             body_end = cut + 1 if cut >= body_start else nxt.start()
         else:
             nl = norm.find("\n", body_start)
             body_end = nl if nl >= 0 else len(norm)
             if not norm[body_start:body_end].strip():
                 # items on the following lines: up to a blank line or a top heading (一、)
-                stop = re.compile(r"\n[ \t\u3000]*\n|\n[ \t\u3000#]*[一二三四五六七八九十]{1,3}[、.．]")
+                stop = re.compile(r"\n[ \t\u3000]*\n|\n[ \t\u3000#]*" + STYLES["cn_dun"].regex(None, prose=False))
                 m2 = stop.search(norm, body_end)
                 body_end = m2.start() if m2 else len(norm)
         body = norm[body_start:body_end]
@@ -235,8 +205,8 @@ def _parse_framework(text: str, norm: str, doc_id, groups: list[re.Match]) -> li
 
 
 # ---------------------------------------------------------------------------- law articles
-_ART = re.compile(r"(?m)^[ \t#]*(第[零〇一二两三四五六七八九十百千\d]+条(?:之[一二三四五六七八九十]+)?)[ \t\u3000]*")
-_CHAP = re.compile(r"(?m)^[ \t#]*(第[零〇一二三四五六七八九十百\d]+(章|节|编|分编))[ \t\u3000]*([^\n]*)$")
+_ART = re.compile(rf"(?m)^[ \t#]*(第[{NUMERAL_CHARS}\d]+条(?:之[{ORDINALS}]+)?)[ \t\u3000]*")
+_CHAP = re.compile(rf"(?m)^[ \t#]*(第[{NUMERAL_CHARS}\d]+(章|节|编|分编))[ \t\u3000]*([^\n]*)$")
 
 
 def _parse_articles(text: str, norm: str, doc_id) -> list[Clause]:
@@ -261,7 +231,7 @@ def _parse_articles(text: str, norm: str, doc_id) -> list[Clause]:
                 section = label
                 group = title if chapter is None else group
             continue
-        a, b = _trim(text, m.end(), nxt, " \t\n\r\u3000")
+        a, b = trim_span(norm, m.end(), nxt)
         if b <= a:
             continue
         aid = m.group(1)
@@ -278,27 +248,30 @@ def _parse_articles(text: str, norm: str, doc_id) -> list[Clause]:
 
 
 # ---------------------------------------------------------------------------- outlines
+def _outline_re(style: str, where: str) -> tuple:
+    """(style, pattern) of an outline marker that stands ``where``; its whole marker is the
+    group ``m``, its numeral ``v``."""
+    return STYLES[style], re.compile(where + "(?P<m>" + STYLES[style].regex(prose=False) + ")")
+
+
+_LINE_START = r"(?m)^[ \t\u3000#]*"
+# outline numbering, by where each marker may stand; levels come in order of appearance
 _OUTLINE = [
-    ("cn", re.compile(r"(?m)^[ \t\u3000#]*([一二三四五六七八九十]{1,3})[、.．]")),
-    ("pcn", re.compile(r"(?m)^[ \t\u3000#]*[（(]([一二三四五六七八九十]{1,3})[）)]")),
-    ("num", re.compile(r"(?m)^[ \t\u3000#]*(\d{1,2})[.．、](?!\d)")),
-    ("pnum", re.compile(r"(?:^|(?<=[\n。；;:：]))[ \t\u3000]*[（(](\d{1,2})[）)]")),
-    ("circ", re.compile(r"([①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳])")),
+    _outline_re("cn_dun", _LINE_START),
+    _outline_re("cn_paren", _LINE_START),
+    _outline_re("ar_dot", _LINE_START),
+    _outline_re("ar_paren", r"(?:^|(?<=[\n。；;:：]))[ \t\u3000]*"),
+    _outline_re("circ", ""),
 ]
-_TITLE_END = re.compile(r"[。；;：:\n，,]")
-
-
-def _label(style: str, value: str) -> str:
-    if style == "pcn" or style == "pnum":
-        return f"（{value}）"
-    return value
+# a heading's title ends at a clause mark; 、 lists within it (一、加强A、B建设)
+_TITLE_END = re.compile(char_class(CLAUSE_ENDS.replace("、", "")))
 
 
 def _parse_outline(text: str, norm: str, doc_id) -> list[Clause]:
     marks = []
     for style, pat in _OUTLINE:
         for m in pat.finditer(norm):
-            marks.append((m.start(1) if style in ("cn", "num", "circ") else m.start(), m.end(), style, m.group(1)))
+            marks.append((m.start("m"), m.end(), style.name, m.group("v")))
     if not marks:
         return []
     marks.sort()
@@ -315,7 +288,7 @@ def _parse_outline(text: str, norm: str, doc_id) -> list[Clause]:
         while stack and stack[-1][0] >= level:
             stack.pop()
         parent = stack[-1][1] if stack else None
-        label = _label(style, value)
+        label = STYLES[style].label(value)
         cid = f"{parent}.{label}" if parent else label
         base, n = cid, 1
         while cid in ids:
@@ -323,7 +296,7 @@ def _parse_outline(text: str, norm: str, doc_id) -> list[Clause]:
             cid = f"{base}#{n}"
         ids.add(cid)
         nxt = marks[k + 1][0] if k + 1 < len(marks) else len(norm)
-        a, b = _trim(text, pos, nxt, " \t\n\r\u3000")
+        a, b = trim_span(norm, pos, nxt)
         if b <= a:
             continue
         if stack:
@@ -331,7 +304,7 @@ def _parse_outline(text: str, norm: str, doc_id) -> list[Clause]:
         else:
             t = _TITLE_END.search(norm, mend, b)
             group = norm[mend:(t.start() if t else b)].strip() or label
-        index = cn_number(value.strip("（）")) if style != "circ" else "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳".index(value) + 1
+        index = STYLES[style].read(value)
         clauses.append(Clause(cid, group, index or 0, text[a:b], a, b, parent, doc_id, level, "item"))
         stack.append((level, cid, group))
     # a node with children is a heading
@@ -339,10 +312,10 @@ def _parse_outline(text: str, norm: str, doc_id) -> list[Clause]:
     return [Clause(**{**c.to_dict(), "kind": "heading"}) if c.clause_id in parents else c for c in clauses]
 
 
-def _parse_paragraphs(text: str, doc_id) -> list[Clause]:
+def _parse_paragraphs(text: str, norm: str, doc_id) -> list[Clause]:
     clauses, pos, i = [], 0, 0
     for line in text.split("\n"):
-        a, b = _trim(text, pos, pos + len(line), " \t\r\u3000")
+        a, b = trim_span(norm, pos, pos + len(line))
         if b > a:
             i += 1
             clauses.append(Clause(f"p{i}", "", i, text[a:b], a, b, None, doc_id, 1, "paragraph"))
@@ -400,7 +373,7 @@ def parse_policy(text: str, *, doc_id: str | None = None, structure: str = "auto
         clauses = _parse_outline(text, norm, doc_id)
         if clauses or structure == "outline":
             return clauses
-    return _parse_paragraphs(text, doc_id)
+    return _parse_paragraphs(text, norm, doc_id)
 
 
 def clauses_frame(clauses):

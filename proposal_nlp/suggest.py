@@ -5,27 +5,34 @@
 (建议, 应, 要, 加快, 完善 …) and asks quoted inside a report sentence (委员提出了“…”“…”的建议).
 Sections (调研情况 / 问题分析 / 具体建议 and their variants) keep problem descriptions out;
 in replies and summaries the items of a 下一步工作计划 section come out as measures.
-``parse_proposal`` reads what a text states of a proposal's number, session, kind,
-proposers and title.
+``parse_proposal`` (defined in ``proposal_fields``) reads what a text states of a proposal's
+number, session, kind, proposers and title.
 
 Everything is found with regular expressions on the length-preserving ``normalize`` of the
-text, so every offset slices the original: ``text[s.start:s.end] == s.text``. Only the lead
-clause of a span is segmented (for its ``object``), with one shared rjieba segmenter.
+text, so every offset slices the original: ``text[s.start:s.end] == s.text``. The numbering
+comes from ``numbering``; the lexicon, patterns and numbers of the rules (``RULES_VERSION``)
+from ``suggest_rules``.
 """
 from __future__ import annotations
 
 import bisect
 import logging
 import re
-import threading
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .errors import InputError, check_text
-from .normalize import normalize
+from .normalize import CLOSERS, char_class, normalize, trim_span
+from .numbering import ORDINALS, Item, build_chains, build_tree, find_markers
+from .proposal_fields import Field, ProposalInfo, parse_proposal
+from .suggest_rules import (
+    ATTACHMENT_RE, CLAUSE_MARKS, CLOSER_RE, CUE_RE, CUE_START_RE, ENDS, HEAD_KIND, HEADING_RE, INTRO_RE,
+    LEAD_MEASURE_RE, PROBLEM_STRONG_RE, QUOTE_RE, QUOTE_RUN_RE, QUOTED_SPAN_RE, RULES, RULES_VERSION,
+    SOLVE_RE, STOPS, STRONG_CUE_RE, VERB_CHARS, VERB_RE,
+)
 
 log = logging.getLogger(__name__)
 
-RULES_VERSION = "suggestion_rules.v1"
 KINDS = ("proposal", "reply", "summary")
 SOURCES = ("enumeration", "cue_sentence", "quoted_ask", "measure")
 
@@ -59,377 +66,88 @@ class Suggestion:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
 
-@dataclass(frozen=True)
-class Field:
-    """A value stated in the text, with its offsets: ``text[start:end] == value``."""
+class _Stretch(NamedTuple):
+    """A stretch of the text already taken by a span."""
 
-    value: str
     start: int
     end: int
 
 
-@dataclass(frozen=True)
-class ProposalInfo:
-    """What a text states about a proposal; absent fields are None."""
+class _Candidate(NamedTuple):
+    """A span that may become a ``Suggestion`` (offsets into the normalised text)."""
 
-    number: Field | None = None
-    session: Field | None = None
-    kind: Field | None = None
-    proposers: Field | None = None
-    title: Field | None = None
+    start: int
+    end: int
+    source: str
+    section: str | None
+    score: float
+    level: int | None = None
+    marker: tuple[int, int] | None = None  # offsets of the item's numbering
+
+
+class _Heading(NamedTuple):
+    """A heading line such as 具体建议： or 四、下一步工作计划; ``kind`` as in ``HEAD_KIND``."""
+
+    start: int
+    end: int
+    kind: str
+    word: str
+
+
+class _Section(NamedTuple):
+    """A section, from a heading line or an item that names one; its text starts at ``start``."""
+
+    start: int
+    end: int
+    kind: str
+    title: str
+    head_end: int  # where its heading ends (the heading is no ask)
+
+
+class _Region(NamedTuple):
+    """Where asks or measures are looked for."""
+
+    start: int
+    end: int
+    section: str | None
+    head_end: int
+
+
+class _Lead(NamedTuple):
+    """What an item's lead clause says: the section it names (``suggest_heading`` …, or "")
+    with the heading's end, and its ask score (0 for a heading)."""
+
+    label: str
+    head_end: int
+    ask: float
+
+
+@dataclass(frozen=True)
+class _Doc:
+    """A normalised text with its enumerations, heading lines and attachments."""
+
+    t: str
+    top: list          # the top-level chains (numbering.build_tree)
+    headings: list     # a _Heading per heading line
+    attachments: list  # where each attachment (附件：) starts
+    leads: dict        # the _Lead of every item
 
     @property
-    def kind_id(self) -> str | None:
-        """The kind as an id: ``cppcc_proposal`` (政协提案), ``npc_suggestion`` (人大代表建议) or
-        ``npc_motion`` (议案), read from the stated kind and session; None when neither says."""
-        kind = self.kind.value if self.kind else ""
-        session = self.session.value if self.session else ""
-        if "议案" in kind:
-            return "npc_motion"
-        if "政协" in kind or "委员" in kind or (kind.endswith("提案") and "人大" not in session):
-            return "cppcc_proposal"
-        if "代表" in kind or "人大" in kind or (kind == "建议" and "政协" not in session):
-            return "npc_suggestion"
-        if "政协" in session:
-            return "cppcc_proposal"
-        if "人大" in session or "人民代表大会" in session:
-            return "npc_suggestion"
-        return None
-
-    def as_dict(self) -> dict:
-        """Values only (``{"number": "0219", ...}``, plus ``kind_id``), None where absent."""
-        d = {k: (getattr(self, k).value if getattr(self, k) else None) for k in self.__dataclass_fields__}
-        d["kind_id"] = self.kind_id
-        return d
+    def stops(self) -> list:
+        """Where sections end at the latest: heading lines, attachments, the text end."""
+        return sorted([h.start for h in self.headings] + self.attachments + [len(self.t)])
 
 
-# ---------------------------------------------------------------------------- lexicon
-# action verbs a concrete ask starts with (longest first when compiled)
-_VERBS = (
-    "加强 加快 加大 加紧 加速 建立 健全 建立健全 完善 推动 推进 推行 推广 强化 提升 提高 优化 制定 出台 "
-    "设立 设置 实施 落实 开展 鼓励 支持 引导 规范 明确 探索 构建 打造 培育 培养 发挥 深化 扩大 统筹 "
-    "整合 重视 注重 坚持 创新 营造 做好 抓好 拓宽 拓展 简化 降低 减轻 减少 增加 增设 配备 配齐 编制 修订 "
-    "修改 取消 放宽 设计 改进 改革 改善 改造 建设 搭建 成立 组建 启动 开发 利用 用好 保障 确保 严格 严厉 "
-    "实行 建成 形成 加以 把握 突出 发展 挖掘 激发 激活 促进 实现 细化 制订 增强 夯实 压实 畅通 打通 疏通 "
-    "简化 完善 引进 引入 吸引 留住 扶持 补贴 补齐 提供 开放 共享 共建 联合 协调 对接 融入 融合 纳入 "
-    "列入 运用 应用 借鉴 学习 参照 加码 兜牢 守牢 筑牢 织密 健全完善 解决 破解 化解 防范 防止 杜绝 严禁 "
-    "禁止 限制 控制 管控 监管 监督 检查 评估 考核 追究 保护 保留 恢复 修复 治理 整治 清理 排查 推出 "
-    "发布 公开 宣传 普及 倡导 呼吁 组织 举办 召开 开设 增补 补充 调整 理顺 厘清 界定 统一 细化 量化 "
-    "固化 升级 更新 提速 扩容 提质 增效 赋能 给予 予以 适当 尽快 研究 研究制定 出台 制定出台 强化 "
-    "优先 倾斜 聚焦 围绕 立足 依托 借助 审核 审查 审批 报送 上报 召开 跟踪 回访 收集 分析 研究 论证 "
-    "谋划 规划 部署 推介 招引 培训 教育 宣传 指导 帮助 协助 扶助 资助 奖励 表彰 激励 约束 惩戒 处罚 "
-    "取缔 关停 淘汰 替代 转变 转化 转型 提倡 号召 动员 从严 简政 放权 下放 授权 核定 核准 认定 "
-    "登记 备案 公示 通报 督促 督查 巡查 落地 兑现 减免 免除 延长 缩短 放开 开通 安装 配置 "
-    "投入 增拨 拨付 划拨 安排 保证 维护 守护 营建 新建 扩建 改建 迁建 增建 加装 铺设 布局 布设 "
-    "树立 弘扬 传承 挖掘 打响 擦亮 做强 做大 做优 做实 做细 抓实 抓细 用活 盘活 激活 "
-    "提醒 丰富 稳定 分解 标注 查处 拆除 整改 补齐 充实 挖潜 摸清 排查 普查 修剪 加固 配建 撤并 增开 追责 问责 叫应 打击 "
-    "开辟 延伸 衔接 协同 联动 共治 集成 汇聚 接入 对标 试点 推动 简并 下沉 派驻 招录 聘用 选拔 "
-    "将 把 让"
-).split()
-_VERB_RE = re.compile("|".join(sorted({v for v in _VERBS if len(v) >= 2}, key=len, reverse=True)))
-_VERB1 = frozenset(v for v in _VERBS if len(v) == 1)
-
-# a modal or request cue anywhere in a sentence
-_CUE_RE = re.compile(
-    r"建议|呼吁|希望|恳请|请求|提请|应当|应该|必须|亟需|亟须|务必|须|"
-    r"(?<![适供响对相反效回答理])应(?![用急对变届收聘允有])|"
-    r"(?<![重主必首纲摘只提简])要(?![素点是闻害])|需要|需|"
-    r"加快|加大|加强|建立|健全|完善|推动|推进|鼓励|支持|出台|制定|强化|优化|落实|提升|设立|构建|打造"
-)
-_STRONG_CUE_RE = re.compile(r"建议|呼吁|希望|恳请|请求|提请|应当|应该|务必|亟需|亟须|必须|需要|需(?!求)|不得|严禁|"
-                            r"(?<![适供响对相反效回答理])应(?![用急对变届收聘允有])")
-# problem descriptions
-_PROBLEM_STRONG_RE = re.compile(
-    r"不(?:足|够|强|高|全|完善|健全|明确|规范|合理|到位|畅|平衡|均衡|匹配|充分|统一)|缺乏|缺少|缺失|欠缺|"
-    r"滞后|薄弱|短缺|短板|瓶颈|难以|困难|难题|问题|矛盾|隐患|尚未|尚不|没有|未能|较低|偏低|较弱|有待|亟待|"
-    r"制约|乏力|混乱|堪忧|落后|现状|原因|困境|挑战|无法|有限|脱节|失衡"
-)
-_SOLVE_RE = re.compile(r"解决|破解|化解|防范|防止|应对|缓解|消除|改善|弥补|补齐|补足|扭转|克服|减少|降低|遏制|杜绝")
-
-# section headings and their kinds
-_HEAD_BACKGROUND = ("调研情况|基本情况|背景情况|背景|现状|情况分析|现状分析|主要做法|工作开展情况|办理情况|"
-                    "工作情况|典型案例|案由|情况说明|提案理由|理由|有关情况|主要成效|工作成效|总体情况")
-_HEAD_PROBLEM = ("问题分析|存在问题|存在的问题|主要问题|原因分析|问题及原因|问题与原因|问题和原因|问题及分析|"
-                 "问题与分析|面临的问题|突出问题|困难和问题|问题和困难|问题与不足|存在的不足|问题及原因分析|"
-                 "存在的主要问题|当前存在的问题|问题与挑战|主要困难|困难与问题")
-_HEAD_SUGGEST = ("具体建议|对策建议|几点建议|意见建议|建议和对策|建议与对策|对策与建议|对策和建议|对策及建议|"
-                 "建议及对策|工作建议|相关建议|政策建议|有关建议|措施建议|意见和建议|意见与建议|解决办法|"
-                 "办法和措施|对策措施|思路和建议|具体措施|解决措施|建议措施|对策思路|建议|对策|措施")
-_HEAD_MEASURE = ("下一步工作计划|下一步工作打算|下一步工作安排|下一步工作思路|下一步工作|下一步计划|下一步打算|"
-                 "下一步措施|下一步举措|下步工作|今后工作|今后打算|工作计划|下一步")
-_HEAD_KIND = {}
-for _kind, _words in (("background", _HEAD_BACKGROUND), ("problem", _HEAD_PROBLEM),
-                      ("suggest", _HEAD_SUGGEST), ("measure", _HEAD_MEASURE)):
-    for _w in _words.split("|"):
-        _HEAD_KIND.setdefault(_w, _kind)
-_HEAD_WORDS = "|".join(sorted(_HEAD_KIND, key=len, reverse=True))
-_NUM_PREFIX = r"(?:[一二三四五六七八九十]{1,3}[、.]|\([一二三四五六七八九十]{1,3}\)|\d{1,2}[、.)]|\(\d{1,2}\))?"
-# a heading line: at a line start (or after a sentence end) and closed by a colon or the line end
-_HEADING_RE = re.compile(
-    rf"(?:^|(?<=[\n。;!?]))[ \t]*{_NUM_PREFIX}[ \t]*(?P<h>{_HEAD_WORDS})[ \t]*(?::|(?=[ \t]*\n)|$)",
-    re.M)
-_LEAD_MEASURE_RE = re.compile(rf"^(?:{_HEAD_MEASURE})")
-# a sentence that introduces the asks
-_INTRO_RE = re.compile(
-    r"(?:为此|因此|对此|据此|鉴于此|综上|为此我们|特此|故|现|特)[, ]*(?:我们|本人|我)?[, ]*(?:特|郑重)?(?:提出|建议)|"
-    r"建议如下|如下建议|以下建议|几点建议|(?:提出|提|现提出)(?:以下|如下|下列|几点|三点|四点|五点|以下几点|如下几点)"
-    r"(?:建议|意见|对策)|(?:我们|本人|我)(?:特)?建议[:,]|(?:对策|措施|路径|方略|办法|建议)[^。;:\n]{0,6}如下|"
-    r"建议[:]|(?:如下|以下)[^。;:\n]{0,8}?(?:建议|措施|对策|意见|举措|办法|方面|几点|浅见|思路|要点|工作)[^。;:\n]{0,6}[:]|"
-    r"(?:内容|措施|要点|方面|做法|办法)(?:有|包括|主要有)[:]")
-# an ask quoted inside a report sentence: 提出了“A”“B”，“C”的建议
-_QUOTE_RUN_RE = re.compile(
-    r"(?:提出了?|建议|要求|希望|呼吁|提议|关于)[^。;!?\n“”]{0,12}"
-    r"(?P<run>“[^“”\n]{2,80}”(?:[ ,、和及与以及]{0,3}“[^“”\n]{2,80}”)*)"
-    r"[ ]*(?:等)?(?:的|等)?(?:建议|意见|提案|诉求|要求)")
-_CUE_START_RE = re.compile(
-    r"(?:同时|此外|另外|并|还|因此|为此|所以|故)?[,]?"
-    r"(?:(?:(?:对|针对|关于|凡)[^,。;]{0,24}?|[^,。;]{0,14}?),)?(?:我们|本人|我)?"
-    r"(?:建议|应当|应该|要(?![素点是闻害])|需要|必须|请|恳请|呼吁|亟需|亟须|应(?![急用对变届收聘允有]))|"
-    r"[^,。;]{1,10}?(?:应当|应该|必须|务必|亟需|亟须)")
-_CLOSER_RE = re.compile(r"(?:希望通过|期待|期望|相信|我们相信|衷心希望|以上建议|上述建议|"
-                        r"[^,。;]{0,20}?(?:指出|强调|提出|要求|表示|认为)[,:]|"
-                        r"[^,。;]{0,20}?(?:明确)[,:]?(?:要|应|必须)?“|"
-                        r"[^,。;]{0,12}?(?:看到|认识到|意识到|看出))")
-_QUOTE_RE = re.compile(r"“([^“”\n]{2,80})”")
-_QUOTED_SPAN_RE = re.compile(r"“[^“”\n]{0,200}”|《[^《》\n]{0,100}》|\"[^\"\n]{0,200}\"")
-
-_ATTACHMENT_RE = re.compile(r"(?:^|(?<=\n))[ \t]*附\s*件[ \t]*\d*[ \t]*[:：\n]", re.M)
-
-# ---------------------------------------------------------------------------- markers
-_CNUM = "一二三四五六七八九十"
-_MARK_RE = re.compile(
-    r"(?P<cn_paren>\((?P<v_cn_paren>[一二三四五六七八九十]{1,3}|-)\))"
-    r"|(?P<ar_paren>\((?P<v_ar_paren>\d{1,2})\))"
-    r"|(?P<circ>[\u2460-\u2473\u2776-\u277f])"
-    r"|(?P<di>第(?P<v_di>[一二三四五六七八九十]{1,2})[,、:])"
-    r"|(?P<shi>(?P<v_shi>[一二三四五六七八九十]{1,2})是(?=[^,。;:\s]))"
-    r"|(?P<yao>(?P<v_yao>[一二三四五六七八九十]{1,2})要(?=[^,。;:\s是求素点]))"
-    r"|(?P<cn_dun>(?P<v_cn_dun>[一二三四五六七八九十]{1,3})[、.](?![\d.、]))"
-    r"|(?P<ar_close>(?<![\d.])(?P<v_ar_close>\d{1,2})\)(?![\d)]))"
-    r"|(?P<ar_dot>(?<![\d.])(?P<v_ar_dot>\d{1,2})(?:[、.](?![\d.%、])|,(?=[\u4e00-\u9fff])))"
-    r"|(?P<seq>(?:首先|其次|再次|再者|最后),)"
-)
-_STYLES = ("cn_dun", "cn_paren", "di", "ar_dot", "ar_close", "ar_paren", "circ", "shi", "yao", "seq")
-# default depth of each style: 一、 above （一） above 1. above （1） above ① above 一是
-_RANK = {"cn_dun": 0, "cn_paren": 1, "di": 2, "ar_dot": 3, "ar_close": 4, "ar_paren": 5,
-         "circ": 6, "shi": 7, "yao": 7, "seq": 7}
-_INLINE = frozenset(("di", "shi", "yao", "seq"))
-_HARD_BOUNDARY = frozenset("\n。;:!?")
-_SOFT_BOUNDARY = frozenset(",、")
-_WORD_BEFORE_NUM = frozenset("第统唯之其万专同单逐归合如独纯任择另每十百千这那哪某约近超逾共计有了是即和与及或等个年月日号")
-_AFTER_REF = frozenset("条款项章节号期批届次类种")
-_SEQ_VALUE = {"首先": 1, "其次": 2, "再次": 3, "再者": 3, "最后": 99}
-
-
-def _cn_value(s: str) -> int:
-    d = {c: i + 1 for i, c in enumerate(_CNUM)}
-    if s == "十":
-        return 10
-    if len(s) == 1:
-        return d.get(s, 0)
-    if s[0] == "十":
-        return 10 + d.get(s[1], 0)
-    if len(s) == 2 and s[1] == "十":
-        return d.get(s[0], 0) * 10
-    if len(s) == 3 and s[1] == "十":
-        return d.get(s[0], 0) * 10 + d.get(s[2], 0)
-    return 0
-
-
-@dataclass
-class _Marker:
-    style: str
-    start: int
-    end: int
-    value: int
-    strong: bool
-
-
-@dataclass
-class _Chain:
-    style: str
-    markers: list
-    rank: int
-    parent: "_Item | None" = None
-    close: int = 0  # end of the last item
-    starts: list = None  # marker starts, for bisecting
-    items: list = None  # the _Item of each marker, filled by _build_tree
-
-
-@dataclass
-class _Item:
-    chain: _Chain
-    index: int
-    mstart: int     # numbering marker start
-    start: int      # text start (right after the marker)
-    end: int
-    depth: int = 0
-    children: list = None  # child chains
-    label: str = ""
-    ask: float = 0.0
-    head_end: int = 0
-
-
-class _Intervals:
-    """Sorted, non-overlapping intervals with a point-in-interval test."""
-
-    def __init__(self, spans):
-        self.starts = [s for s, _ in spans]
-        self.ends = [e for _, e in spans]
-
-    def contains(self, pos: int) -> bool:
-        i = bisect.bisect_right(self.starts, pos) - 1
-        return i >= 0 and self.starts[i] < pos < self.ends[i]
-
-
-def _prev_char(t: str, pos: int) -> str | None:
-    i = pos - 1
-    while i >= 0 and t[i] in " \t\u00a0":
-        i -= 1
-    return t[i] if i >= 0 else None
-
-
-def _find_markers(t: str, quoted: _Intervals) -> dict:
-    by_style: dict = {s: [] for s in _STYLES}
-    for m in _MARK_RE.finditer(t):
-        style = next(s for s in _STYLES if m.group(s) is not None)
-        start, end = m.start(style), m.end(style)
-        if quoted.contains(start):
-            continue
-        if style == "circ":
-            c = ord(t[start])
-            value = c - 0x2460 + 1 if c <= 0x2473 else c - 0x2776 + 1
-        elif style == "seq":
-            value = _SEQ_VALUE[m.group(style)[:-1]]
-        else:
-            raw = m.group("v_" + style)
-            value = int(raw) if raw.isdigit() else (1 if raw == "-" else _cn_value(raw))
-        if value <= 0:
-            continue
-        p = _prev_char(t, start)
-        nxt = t[end] if end < len(t) else ""
-        strong = p is None or p in _HARD_BOUNDARY or (style in _INLINE and p in _SOFT_BOUNDARY)
-        if not strong:
-            if style in _INLINE and style != "shi":
-                continue
-            if p in _WORD_BEFORE_NUM or p.isdigit() or p.isascii() and p.isalnum():
-                continue
-            if style in ("cn_dun", "ar_dot") and p in ",、":
-                continue
-        if nxt in _AFTER_REF and style in ("cn_paren", "ar_paren", "ar_close"):
-            continue
-        if style == "ar_dot" and t[end - 1] == "," and not strong:
-            continue
-        by_style[style].append(_Marker(style, start, end, value, strong))
-    return by_style
-
-
-def _build_chains(by_style: dict) -> list:
-    chains = []
-    for style, cands in by_style.items():
-        cur: list = []
-
-        def flush():
-            if len(cur) >= 2:
-                chains.append(_Chain(style, list(cur), _RANK[style], starts=[m.start for m in cur]))
-
-        for i, c in enumerate(cands):
-            if cur and (c.value == cur[-1].value + 1 or (style == "seq" and c.value == 99)) \
-                    and c.start >= cur[-1].end:
-                cur.append(c)
-                if style == "seq" and c.value == 99:
-                    flush()
-                    cur = []
-                continue
-            if c.value == 1:
-                if c.strong or not cur or (i + 1 < len(cands) and cands[i + 1].value == 2):
-                    flush()
-                    cur = [c]
-        flush()
-    chains.sort(key=lambda ch: ch.markers[0].start)
-    return chains
-
-
-_PARA_END_RE = re.compile(r"[。!?;][ \t”’\"\)]*(?P<end>)\n")
+# ---------------------------------------------------------------------------- item ends
+_PARA_END_RE = re.compile(char_class(ENDS.replace("\n", "")) + char_class(" \t" + CLOSERS) + "*(?P<end>)\n")
 # closing remarks after the last item: 总之… / 我们相信… / 以上建议…
 _CLOSING_RE = re.compile(r"[。!?][”’\"\)]*(?P<end>)\s*(?:总之|综上所述|总而言之|我们相信|相信|希望通过|以上建议|"
                          r"上述建议|以上意见|期待|衷心希望)")
 
 
-def _build_tree(chains: list, t: str, boundaries: list) -> list:
-    """Nest chains into items; return the top-level chains. ``boundaries`` close every
-    item that is still open when they are reached (headings, attachments)."""
-    n = len(t)
-    stack: list = []  # (chain, bound)
-    top: list = []
-    bidx = 0
-
-    def close(entry, pos):
-        ch, bound = entry
-        ch.close = min(pos, bound)
-
-    kept = []
-    for c in chains:
-        p = c.markers[0].start
-        # hard boundaries between the previous chain and this one close everything open
-        while bidx < len(boundaries) and boundaries[bidx] <= p:
-            while stack:
-                close(stack.pop(), boundaries[bidx])
-            bidx += 1
-        placed = False
-        drop = False
-        while stack:
-            pch, bound = stack[-1]
-            ms = pch.markers
-            if p < ms[-1].start:
-                i = bisect.bisect_right(pch.starts, p) - 1
-                nxt = ms[i + 1].start
-                if c.markers[-1].start < nxt:
-                    c.parent = (pch, i)
-                    stack.append((c, nxt))
-                    placed = True
-                else:
-                    drop = True
-                break
-            if c.rank > pch.rank and p < bound:
-                c.parent = (pch, len(ms) - 1)
-                stack.append((c, bound))
-                placed = True
-                break
-            close(stack.pop(), p)
-        if drop:
-            continue
-        if not placed:
-            c.parent = None
-            nb = boundaries[bidx] if bidx < len(boundaries) else n
-            stack.append((c, nb))
-            top.append(c)
-        kept.append(c)
-    while stack:
-        entry = stack.pop()
-        nb = boundaries[bidx] if bidx < len(boundaries) else n
-        close(entry, max(entry[0].markers[-1].end, min(nb, n)))
-    # items
-    for c in kept:
-        ms = c.markers
-        c.items = []
-        for i, m in enumerate(ms):
-            end = ms[i + 1].start if i + 1 < len(ms) else max(c.close, m.end)
-            c.items.append(_Item(c, i, m.start, m.end, end, children=[]))
-    for c in kept:
-        if c.parent is not None:
-            pch, i = c.parent
-            c.parent = pch.items[i]
-            c.parent.children.append(c)
-    # the last item of a chain ends with its paragraph (closing remarks are not part of it)
-    depth = {}
-    for c in kept:
-        d, p_ = 0, c.parent
-        while p_ is not None:
-            d += 1
-            p_ = p_.chain.parent
-        depth[id(c)] = d
-    for c in sorted(kept, key=lambda ch: -depth[id(ch)]):
+def _end_last_items(t: str, chains: list) -> None:
+    """The last item of a chain ends with its paragraph (closing remarks are not part of it)."""
+    for c in sorted(chains, key=lambda ch: -ch.items[0].depth):
         last = c.items[-1]
         frm = last.start
         for ch in last.children:
@@ -440,22 +158,13 @@ def _build_tree(chains: list, t: str, boundaries: list) -> list:
         m = _CLOSING_RE.search(t, frm, last.end)
         if m is not None:
             last.end = m.start("end")
-    # depths
-    def setdepth(chain, d):
-        for it in chain.items:
-            it.depth = d
-            for ch in it.children:
-                setdepth(ch, d + 1)
-    for c in top:
-        setdepth(c, 0)
-    return top
 
 
 # ---------------------------------------------------------------------------- item labels
-_LEAD_END = re.compile(r"[。;:!?\n]")
+_LEAD_END = re.compile(char_class(STOPS))
 
 
-def _lead(t: str, start: int, end: int, limit: int = 60) -> tuple[int, int]:
+def _lead(t: str, start: int, end: int, limit: int = RULES.lead_chars) -> tuple[int, int]:
     """The lead clause of an item: up to the first sentence mark (or ``limit`` chars)."""
     s = start
     while s < end and t[s] in " \t\u00a0\n":
@@ -484,13 +193,13 @@ _EARLY_VERB_RE = re.compile(
 
 # "推进X是Y的需要", "X有助于Y": a reason or a judgement, not an ask
 _STATEMENT_RE = re.compile(
-    r"(?<![一二三四五六七八九十就而还或要总但凡只也都即若])是(?!否)|有助于|有利于|具有|迫切需要|有巨大|有较好|必将|"
+    rf"(?<![{ORDINALS}就而还或要总但凡只也都即若])是(?!否)|有助于|有利于|具有|迫切需要|有巨大|有较好|必将|"
     r"将会|已成为|成为了|在于|取决于|意味着|体现了|体现在")
 
 
 def _verb_at(lead: str, pos: int) -> bool:
-    m = _VERB_RE.match(lead, pos)
-    return m is not None or (pos < len(lead) and lead[pos] in _VERB1 and pos + 1 < len(lead)
+    m = VERB_RE.match(lead, pos)
+    return m is not None or (pos < len(lead) and lead[pos] in VERB_CHARS and pos + 1 < len(lead)
                              and lead[pos + 1] not in "们的了是")
 
 
@@ -503,31 +212,30 @@ def _ask_score(lead: str) -> float:
     m = _LEAD_STRIP_RE.match(lead)
     stripped = m.end() if m else 0
     if _verb_at(lead, stripped):
-        score += 2.0
+        score += RULES.verb_first
     else:
         sm = _SUBJECT_HEAD_RE.match(lead)
         if sm and sm.end() > 0 and _verb_at(lead, sm.end()):
-            score += 1.5
+            score += RULES.subject_verb
         elif stripped:
-            score += 1.0
-        elif _EARLY_VERB_RE.search(lead, 0, 14):
-            score += 1.0
-    if _STRONG_CUE_RE.search(lead):
-        score += 1.5
-    elif _CUE_RE.search(lead):
-        score += 0.5
-    prob = len(_PROBLEM_STRONG_RE.findall(lead))
+            score += RULES.adverb_only
+        elif _EARLY_VERB_RE.search(lead, 0, RULES.early_verb_chars):
+            score += RULES.early_verb
+    if STRONG_CUE_RE.search(lead):
+        score += RULES.strong_cue
+    elif CUE_RE.search(lead):
+        score += RULES.cue
+    prob = len(PROBLEM_STRONG_RE.findall(lead))
     if prob:
-        solve = _SOLVE_RE.search(lead)
-        score -= (0.5 if solve else 2.0) * min(prob, 2)
-    if _REPORT_RE.search(lead[:30]):
-        score -= 1.0
-    if _STATEMENT_RE.search(lead.split(",", 1)[0][:40]):
-        score -= 2.5
+        solve = SOLVE_RE.search(lead)
+        score -= (RULES.problem_solved if solve else RULES.problem) * min(prob, RULES.problem_words)
+    if _REPORT_RE.search(lead[:RULES.report_chars]):
+        score -= RULES.report
+    if _STATEMENT_RE.search(lead.split(",", 1)[0][:RULES.statement_chars]):
+        score -= RULES.statement
     return score
 
 
-_HEADING_WINDOW = 40
 _LEAD_SUGGEST_RE = re.compile(
     r"(?:的|几点|对策|具体|相关|政策|工作|主要|若干|有关|措施|几条|意见|方面)(?:建议|对策|举措)|"
     r"建议(?:与|和|及)(?:对策|措施|思考)|对策(?:与|和|及)?(?:建议|措施)|思考(?:与|和|及)建议|"
@@ -549,27 +257,27 @@ def _label_lead(lead: str) -> tuple[str, int]:
     (from the lead's start)."""
     off = len(lead) - len(lead.lstrip(" :,\t\n"))
     core = lead.strip(" :,\t\n")
-    win = core[:_HEADING_WINDOW]
-    m = _LEAD_MEASURE_RE.search(win)
+    win = core[:RULES.heading_chars]
+    m = LEAD_MEASURE_RE.search(win)
     if m is not None:
         return "measure_heading", off + m.end()
     m = _LEAD_SUGGEST_RE.search(win)
     if m is not None:
         return "suggest_heading", off + m.end()
     m = _LEAD_PROBLEM_RE.search(win)
-    if m is not None and not _SOLVE_RE.search(win[:m.start()]):
+    if m is not None and not SOLVE_RE.search(win[:m.start()]):
         return "problem_heading", off + m.end()
-    m = _LEAD_BACKGROUND_RE.search(win[:25])
+    m = _LEAD_BACKGROUND_RE.search(win[:RULES.background_chars])
     if m is not None and not _verb_at(core, 0):
         return "background_heading", off + m.end()
-    m = _LEAD_BACKGROUND_RE.search(win[:25])
+    m = _LEAD_BACKGROUND_RE.search(win[:RULES.background_chars])
     if m is not None and m.group().startswith("的"):
         return "background_heading", off + m.end()
     return "", 0
 
 
 # ---------------------------------------------------------------------------- action / object
-_CLAUSE_END = re.compile(r"[,。;:!?\n]")
+_CLAUSE_END = re.compile(char_class(CLAUSE_MARKS))
 _ACTION_STRIP_RE = re.compile(
     r"^(?:(?:建议|同时建议|进一步|切实|大力|积极|着力|全面|持续|不断|逐步|尽快|抓紧|认真|努力|继续|深入|扎实|"
     r"有效|及时|主动|应当|应该|需要|必须|务必|可以|要|应|需|可|还要|同时|此外|另外|并|加紧|严格|合理|"
@@ -590,19 +298,19 @@ _OBJ_ADJ_RE = re.compile(r"^[\u4e00-\u9fff]{1,4}的(?=[\u4e00-\u9fff]{2})")
 def _verbs_from(clause: str, pos: int) -> tuple[str | None, int]:
     """The verb at or after ``pos`` (within a few characters); a chaining verb (加快, 推广 …)
     gives way to the verb right after it."""
-    v = _VERB_RE.match(clause, pos) or _VERB_RE.search(clause, pos, min(len(clause), pos + 12))
+    v = VERB_RE.match(clause, pos) or VERB_RE.search(clause, pos, min(len(clause), pos + RULES.verb_chars))
     if v is None:
         return None, pos
     action, aend = v.group(), v.end()
     while action in _CHAIN_VERBS:
-        nxt = _VERB_RE.match(clause, aend)
-        if nxt is None or len(clause) - nxt.end() < 2:
+        nxt = VERB_RE.match(clause, aend)
+        if nxt is None or len(clause) - nxt.end() < RULES.object_min:
             break
         action, aend = nxt.group(), nxt.end()
     if action in ("督促", "推动", "要求", "指导", "引导", "帮助", "协助"):
         # 督促企业建立X: the ask is what the others should do
-        later = _VERB_RE.search(clause, aend + 1, min(len(clause), aend + 10))
-        if later is not None and len(clause) - later.end() >= 2:
+        later = VERB_RE.search(clause, aend + 1, min(len(clause), aend + RULES.handover_chars))
+        if later is not None and len(clause) - later.end() >= RULES.object_min:
             action, aend = later.group(), later.end()
     return action, aend
 
@@ -610,12 +318,12 @@ def _verbs_from(clause: str, pos: int) -> tuple[str | None, int]:
 def _action_object(text: str) -> tuple[str | None, str | None]:
     """The leading verb of an ask and what it acts on, read from its first clause."""
     s = text.lstrip(" \t\n\u00a0:,")
-    m = _CLAUSE_END.search(s, 0, 80)
-    clause = s[:m.start()] if m else s[:60]
+    m = _CLAUSE_END.search(s, 0, RULES.clause_chars)
+    clause = s[:m.start()] if m else s[:RULES.clause_fallback_chars]
     if clause.startswith("对") and m is not None and s[m.start()] == ",":
         # 对X，要…查处: the object is X, the action the verb of the next clause
-        m2 = _CLAUSE_END.search(s, m.end(), m.end() + 80)
-        nxt = s[m.end():m2.start() if m2 else m.end() + 60]
+        m2 = _CLAUSE_END.search(s, m.end(), m.end() + RULES.clause_chars)
+        nxt = s[m.end():m2.start() if m2 else m.end() + RULES.clause_fallback_chars]
         st = _ACTION_STRIP_RE.match(nxt)
         action, _ = _verbs_from(nxt, st.end() if st else 0)
         if action:
@@ -649,7 +357,7 @@ _REPLY_RE = re.compile(r"(?:您|你们?|贵)(?:提出的|所提|领衔提出|们
 def detect_kind(text: str) -> str:
     """Guess whether ``text`` is a proposal, a reply to one, or a handling summary."""
     check_text(text)
-    head = normalize(text[:3000])
+    head = normalize(text[:RULES.kind_chars])
     if _SUMMARY_RE.search(head):
         return "summary"
     if _REPLY_RE.search(head):
@@ -658,15 +366,7 @@ def detect_kind(text: str) -> str:
 
 
 # ---------------------------------------------------------------------------- main
-_SENT_RE = re.compile(r"[^。;!?\n]*(?:[。;!?\n]+[”’\")]*|$)")
-
-
-def _trim(t: str, s: int, e: int) -> tuple[int, int]:
-    while s < e and t[s] in " \t\n\u00a0\u3000\r":
-        s += 1
-    while e > s and t[e - 1] in " \t\n\u00a0\u3000\r":
-        e -= 1
-    return s, e
+_SENT_RE = re.compile(f"{char_class(ENDS, negate=True)}*(?:{char_class(ENDS)}+{char_class(CLOSERS)}*|$)")
 
 
 def _meaningful(t: str, s: int, e: int) -> int:
@@ -711,38 +411,36 @@ def extract_suggestions(text: str, *, kind: str | None = None) -> list[Suggestio
     if kind is None:
         kind = detect_kind(text)
 
-    quoted = _Intervals([m.span() for m in _QUOTED_SPAN_RE.finditer(t)])
+    quoted = [m.span() for m in QUOTED_SPAN_RE.finditer(t)]
     headings = _headings(t)
-    attachments = [m.start() for m in _ATTACHMENT_RE.finditer(t)]
-    boundaries = sorted({h[0] for h in headings} | set(attachments))
-    chains = _build_chains(_find_markers(t, quoted))
-    top = _build_tree(chains, t, boundaries)
+    attachments = [m.start() for m in ATTACHMENT_RE.finditer(t)]
+    boundaries = sorted({h.start for h in headings} | set(attachments))
+    top, chains = build_tree(build_chains(find_markers(t, quoted)), n, boundaries)
+    _end_last_items(t, chains)
+    doc = _Doc(t, top, headings, attachments, _label_items(t, top))
 
-    out: list[tuple] = []  # (start, end, source, section, score, level, marker)
+    out: list[_Candidate] = []
     # asks quoted in a report sentence belong to replies and summaries; in a proposal such
     # quotes are slogans or cited policy
     quoted_asks = _quoted_asks(t) if kind != "proposal" else []
     if kind == "proposal":
-        regions = _proposal_regions(t, top, headings, attachments)
-        _emit_regions(t, top, regions, "enumeration", out)
+        _emit_regions(doc, _proposal_regions(doc), "enumeration", out)
     else:
-        regions = [(s, e, w, h) for s, e, k, w, h in _heading_regions(t, top, headings, attachments)
-                   if k == "measure"]
-        _emit_regions(t, top, regions, "measure", out, cue_sentences=False)
+        regions = [_Region(r.start, r.end, r.title, r.head_end) for r in _heading_regions(doc)
+                   if r.kind == "measure"]
+        _emit_regions(doc, regions, "measure", out, cue_sentences=False)
         if kind == "reply":
             _emit_future_measures(t, out)
     # quoted asks win over anything they overlap
-    out = _resolve(out, quoted_asks)
     result = []
-    for s, e, source, section, score, level, marker in out:
-        if marker is not None:
-            marker = text[marker[0]:marker[1]].strip() or None
-        s, e = _trim(text, s, e)
+    for c in _resolve(out, quoted_asks):
+        marker = text[c.marker[0]:c.marker[1]].strip() or None if c.marker is not None else None
+        s, e = trim_span(text, c.start, c.end)
         if e <= s:
             continue
         action, obj = _action_object(t[s:e])
-        result.append(Suggestion(s, e, text[s:e], action, obj, source, section, round(score, 3),
-                                 level, marker))
+        result.append(Suggestion(s, e, text[s:e], action, obj, c.source, c.section,
+                                 round(c.score, RULES.score_decimals), c.level, marker))
     return result
 
 
@@ -754,64 +452,63 @@ _FUTURE_RE = re.compile(
 
 def _emit_future_measures(t: str, out: list) -> None:
     """In a reply, sentences that announce what will be done (下一步，我们将…) are measures."""
-    taken = sorted((s, e) for s, e, *_ in out)
+    taken = sorted(_Stretch(c.start, c.end) for c in out)
     for m in _SENT_RE.finditer(t):
         a, b = m.span()
         if a == b:
             continue
-        a, b = _trim(t, a, b)
-        if b - a < 8:
+        a, b = trim_span(t, a, b)
+        if b - a < RULES.sentence_min:
             continue
-        f = _FUTURE_RE.search(t, a, min(b, a + 40))
-        if f is None or not _VERB_RE.search(t, f.end(), min(b, f.end() + 20)):
+        f = _FUTURE_RE.search(t, a, min(b, a + RULES.future_cue_chars))
+        if f is None or not VERB_RE.search(t, f.end(), min(b, f.end() + RULES.future_verb_chars)):
             continue
         i = bisect.bisect_right(taken, (a, float("inf"))) - 1
-        if i >= 0 and taken[i][1] > a:
+        if i >= 0 and taken[i].end > a:
             continue
-        out.append((a, b, "measure", None, 0.5, None, None))
+        out.append(_Candidate(a, b, "measure", None, RULES.future_score))
 
 
 def _resolve(out: list, priority: list) -> list:
     """Order spans, drop those overlapping a priority span or an earlier kept span."""
-    kept = sorted(priority, key=lambda x: x[0])
-    starts = [k[0] for k in kept]
+    kept = sorted(priority, key=lambda c: c.start)
+    starts = [k.start for k in kept]
     merged = list(kept)
     for span in out:
-        i = bisect.bisect_right(starts, span[0])
+        i = bisect.bisect_right(starts, span.start)
         clash = False
         for j in (i - 1, i):
-            if 0 <= j < len(kept) and kept[j][0] < span[1] and span[0] < kept[j][1]:
+            if 0 <= j < len(kept) and kept[j].start < span.end and span.start < kept[j].end:
                 clash = True
         if not clash:
             merged.append(span)
-    merged.sort(key=lambda x: (x[0], x[1]))
+    merged.sort(key=lambda c: (c.start, c.end))
     res = []
     last_end = -1
     for span in merged:
-        if span[0] >= last_end and span[1] > span[0]:
+        if span.start >= last_end and span.end > span.start:
             res.append(span)
-            last_end = span[1]
+            last_end = span.end
     return res
 
 
-def _headings(t: str) -> list:
-    """(start, end, kind, heading text) of heading lines such as "具体建议：" or "四、下一步工作计划"."""
+def _headings(t: str) -> list[_Heading]:
+    """The heading lines of ``t``, such as "具体建议：" or "四、下一步工作计划"."""
     res = []
-    for m in _HEADING_RE.finditer(t):
+    for m in HEADING_RE.finditer(t):
         word = m.group("h")
-        kind = _HEAD_KIND[word]
-        res.append((m.start() if t[m.start()] != "\n" else m.start() + 1, m.end(), kind, word))
+        res.append(_Heading(m.start() if t[m.start()] != "\n" else m.start() + 1, m.end(), HEAD_KIND[word], word))
     return res
 
 
 def _quoted_asks(t: str) -> list:
     res = []
-    for m in _QUOTE_RUN_RE.finditer(t):
+    for m in QUOTE_RUN_RE.finditer(t):
         run_s = m.start("run")
-        for q in _QUOTE_RE.finditer(t, run_s, m.end("run")):
+        for q in QUOTE_RE.finditer(t, run_s, m.end("run")):
             inner = q.group(1)
-            if _VERB_RE.match(inner) or _VERB_RE.search(inner[:6]) or _CUE_RE.search(inner):
-                res.append((q.start(1), q.end(1), "quoted_ask", None, 0.9, None, None))
+            if VERB_RE.match(inner) or VERB_RE.search(inner[:RULES.quote_verb_chars]) or CUE_RE.search(inner):
+                res.append(_Candidate(q.start(1), q.end(1), "quoted_ask", None, RULES.quoted_score))
     return res
 
 
@@ -832,20 +529,22 @@ def _items_in_order(top: list):
             stack.append(k)
 
 
-def _first_child_start(it: _Item) -> int:
+def _first_child_start(it: Item) -> int:
     return min((ch.markers[0].start for ch in it.children), default=it.end)
 
 
-def _label_items(t: str, top: list) -> None:
+def _label_items(t: str, top: list) -> dict:
+    """The ``_Lead`` of every item."""
+    leads = {}
     for it in _items_in_order(top):
         ls, le = _lead(t, it.start, min(it.end, _first_child_start(it)))
         lead = t[ls:le]
-        it.label, hlen = _label_lead(lead)
-        it.head_end = ls + hlen
-        it.ask = _ask_score(lead) if not it.label else 0.0
+        label, hlen = _label_lead(lead)
+        leads[it] = _Lead(label, ls + hlen, _ask_score(lead) if not label else 0.0)
+    return leads
 
 
-def _section_end(it: _Item, top_starts: list, stops: list) -> int:
+def _section_end(it: Item, top_starts: list, stops: list) -> int:
     """Where the section an item names ends: at the next item of the same or a higher level,
     else where its parent item ends, else at the next heading line, attachment or text end.
     ``top_starts`` are the first positions of the top-level chains, in order."""
@@ -861,89 +560,85 @@ def _section_end(it: _Item, top_starts: list, stops: list) -> int:
     return min(end, top_starts[k]) if k < len(top_starts) else end
 
 
-def _heading_regions(t: str, top: list, headings: list, attachments: list) -> list:
-    """Sections from heading lines and from items that name a section:
-    (start, end, kind, heading text, heading end)."""
-    n = len(t)
-    _label_items(t, top)
+def _heading_regions(doc: _Doc) -> list[_Section]:
+    """Sections from heading lines and from items that name a section, in text order."""
+    t, n = doc.t, len(doc.t)
     regions = []
-    stops = sorted([h[0] for h in headings] + attachments + [n])
-    top_starts = [c.items[0].mstart for c in top]
-    for s, e, kind, word in headings:
-        j = bisect.bisect_right(stops, s)
+    stops = doc.stops
+    top_starts = [c.items[0].mstart for c in doc.top]
+    for h in doc.headings:
+        j = bisect.bisect_right(stops, h.start)
         end = stops[j] if j < len(stops) else n
-        regions.append((e, max(e, end), kind, word, e))
-    for it in _items_in_order(top):
-        if it.label.endswith("_heading") and it.depth <= 1:
-            kind = it.label[:-len("_heading")]
-            regions.append((it.start, _section_end(it, top_starts, stops), kind,
-                            t[it.start:it.head_end].strip(" :"), it.head_end))
+        regions.append(_Section(h.end, max(h.end, end), h.kind, h.word, h.end))
+    for it in _items_in_order(doc.top):
+        lead = doc.leads[it]
+        if lead.label.endswith("_heading") and it.depth <= RULES.section_depth:
+            kind = lead.label[:-len("_heading")]
+            regions.append(_Section(it.start, _section_end(it, top_starts, stops), kind,
+                                    t[it.start:lead.head_end].strip(" :"), lead.head_end))
     regions.sort()
     return regions
 
 
-_MIN_EVIDENCE = 0.5
-_LAST_CHAIN_BONUS = 0.3
-
-
-def _proposal_regions(t: str, top: list, headings: list, attachments: list) -> list:
+def _proposal_regions(doc: _Doc) -> list[_Region]:
     """Where the asks of a proposal are: its suggestion sections when it has headings, else
     the stretch after the last problem description (found by a maximum suffix sum)."""
+    t, top, headings, attachments, leads = doc.t, doc.top, doc.headings, doc.attachments, doc.leads
     n = len(t)
-    sect = _heading_regions(t, top, headings, attachments)
-    explicit = [r for r in sect if r[2] in ("suggest", "measure")]
-    line_heads = [h for h in headings if h[2] in ("suggest", "measure")]
-    top_heads = [it for c in top for it in c.items if it.label == "suggest_heading"]
+    sect = _heading_regions(doc)
+    explicit = [_Region(r.start, r.end, r.title, r.head_end) for r in sect if r.kind in ("suggest", "measure")]
+    line_heads = [h for h in headings if h.kind in ("suggest", "measure")]
+    top_heads = [it for c in top for it in c.items if leads[it].label == "suggest_heading"]
     if line_heads:
-        return [(s, e, w, h) for s, e, _, w, h in explicit]
+        return explicit
     if top_heads:
-        stops = sorted([h[0] for h in headings] + attachments + [n])
+        stops = doc.stops
         top_starts = [c.items[0].mstart for c in top]
-        return [(it.start, _section_end(it, top_starts, stops), t[it.start:it.head_end].strip(" :"),
-                 it.head_end) for it in top_heads]
-    if explicit and (line_heads or any(h[2] != "suggest" for h in headings) or
-                     any(r[2] in ("problem", "background") for r in sect)):
-        return [(s, e, w, h) for s, e, _, w, h in explicit]
+        return [_Region(it.start, _section_end(it, top_starts, stops),
+                        t[it.start:leads[it].head_end].strip(" :"), leads[it].head_end) for it in top_heads]
+    if explicit and (line_heads or any(h.kind != "suggest" for h in headings) or
+                     any(r.kind in ("problem", "background") for r in sect)):
+        return explicit
     # no section structure: weigh the evidence along the text
-    events = []  # (pos, weight)
+    events: list[tuple[int, float]] = []  # (position, weight), summed from the end
     last_chain = top[-1] if top else None
     for it in _items_in_order(top):
-        bonus = _LAST_CHAIN_BONUS if (it.depth == 0 and it.chain is last_chain) else 0.0
-        if it.label == "suggest_heading" or it.label == "measure_heading":
-            events.append((it.mstart, 3.0))
-        elif it.label in ("problem_heading", "background_heading"):
-            events.append((it.mstart, -3.0))
+        bonus = RULES.last_chain_bonus if (it.depth == 0 and it.chain is last_chain) else 0.0
+        label = leads[it].label
+        if label == "suggest_heading" or label == "measure_heading":
+            events.append((it.mstart, RULES.heading_weight))
+        elif label in ("problem_heading", "background_heading"):
+            events.append((it.mstart, -RULES.heading_weight))
         else:
-            w = 1.0 if it.ask >= 1.4 else (0.0 if it.ask > 0.4 else (-1.0 if it.ask <= -1.0 else -0.3))
-            w += bonus
+            w = _item_weight(leads[it].ask) + bonus
             if w:
-                events.append((it.mstart, w * (1.0 if it.depth == 0 else 0.7)))
-    for m in _INTRO_RE.finditer(t):
-        events.append((m.start(), 2.5))
+                events.append((it.mstart, w * (1.0 if it.depth == 0 else RULES.sub_item_share)))
+    for m in INTRO_RE.finditer(t):
+        events.append((m.start(), RULES.intro_weight))
     # prose sentences outside the enumerations: cue-led ones count for, problem ones against
-    spans = sorted((c.items[0].mstart, c.items[-1].end) for c in top)
+    spans = sorted(_Stretch(c.items[0].mstart, c.items[-1].end) for c in top)
     si = 0
     for m in _SENT_RE.finditer(t):
         a, b = m.span()
         if a == b:
             continue
-        while si < len(spans) and spans[si][1] <= a:
+        while si < len(spans) and spans[si].end <= a:
             si += 1
-        if si < len(spans) and spans[si][0] < b:
+        if si < len(spans) and spans[si].start < b:
             continue
         sent = t[a:b].strip()
-        if len(sent) < 8:
+        if len(sent) < RULES.sentence_min:
             continue
-        if _CUE_START_RE.match(sent) and not _CLOSER_RE.match(sent):
-            events.append((a, 0.6))
-        elif _PROBLEM_STRONG_RE.search(sent) and not _SOLVE_RE.search(sent):
-            events.append((a, -0.5))
-    for s, e, kind, _, _ in sect:
-        if kind in ("problem", "background"):
-            events.append((s, -3.0))
+        if CUE_START_RE.match(sent) and not CLOSER_RE.match(sent):
+            events.append((a, RULES.cue_sentence_weight))
+        elif PROBLEM_STRONG_RE.search(sent) and not SOLVE_RE.search(sent):
+            events.append((a, RULES.problem_sentence_weight))
+    for r in sect:
+        if r.kind in ("problem", "background"):
+            events.append((r.start, -RULES.heading_weight))
     if attachments:
         cut = attachments[0]
-        events = [ev for ev in events if ev[0] < cut]
+        events = [(pos, w) for pos, w in events if pos < cut]
     else:
         cut = n
     if not events:
@@ -955,65 +650,77 @@ def _proposal_regions(t: str, top: list, headings: list, attachments: list) -> l
         if acc > best:
             best, best_pos = acc, pos
     log.debug("events %s", events)
-    if best_pos is None or best < _MIN_EVIDENCE:
+    if best_pos is None or best < RULES.min_evidence:
         return []
     # start the region at the sentence that holds the first event
     start = best_pos
-    return [(start, cut, None, start)]
+    return [_Region(start, cut, None, start)]
 
 
-def _emit_regions(t: str, top: list, regions: list, source: str, out: list,
+def _emit_regions(doc: _Doc, regions: list[_Region], source: str, out: list,
                   cue_sentences: bool = True) -> None:
     if not regions:
         return
-    items = sorted(_items_in_order(top), key=lambda x: x.mstart)  # parents before children
+    items = sorted(_items_in_order(doc.top), key=lambda x: x.mstart)  # parents before children
     starts = [it.mstart for it in items]
-    for rs, re_, section, head_end in regions:
-        covered: list = [(rs, head_end)] if head_end > rs else []
+    for r in regions:
+        covered = [_Stretch(r.start, r.head_end)] if r.head_end > r.start else []
         # items whose marker is inside the region, at the top-most such level
-        for k in range(bisect.bisect_left(starts, rs), bisect.bisect_left(starts, re_)):
+        for k in range(bisect.bisect_left(starts, r.start), bisect.bisect_left(starts, r.end)):
             it = items[k]
-            if any(c[0] <= it.mstart < c[1] for c in covered[-1:]):
+            if any(a <= it.mstart < b for a, b in covered[-1:]):
                 continue
-            span_end = min(it.end, re_)
-            covered.append((it.mstart, span_end))
-            _emit_item(t, it, span_end, source, section, out)
+            span_end = min(it.end, r.end)
+            covered.append(_Stretch(it.mstart, span_end))
+            _emit_item(doc, it, span_end, source, r.section, out)
         if cue_sentences:
-            _emit_cues(t, rs, re_, covered, section, out)
+            _emit_cues(doc.t, r.start, r.end, covered, r.section, out)
 
 
-def _emit_item(t: str, it: _Item, end: int, source: str, section, out: list) -> None:
+def _emit_item(doc: _Doc, it: Item, end: int, source: str, section, out: list) -> None:
     """The item as one span, or its sub-items when they are the concrete asks."""
+    t, leads = doc.t, doc.leads
     kids = sorted((k for ch in it.children for k in ch.items), key=lambda k: k.mstart)
     kids = [k for k in kids if k.mstart < end]
     marker = (it.mstart, it.start)  # offsets: sliced from the caller's original text
-    if it.label in ("suggest_heading", "measure_heading"):
+    label, ask = leads[it].label, leads[it].ask
+    if label in ("suggest_heading", "measure_heading"):
         if kids:
             for k in kids:
-                _emit_item(t, k, min(k.end, end), source, section, out)
+                _emit_item(doc, k, min(k.end, end), source, section, out)
         else:
             ls, le = _lead(t, it.start, end)
             _emit_cues(t, le, end, [], section, out)
         return
-    if it.label in ("problem_heading", "background_heading"):
+    if label in ("problem_heading", "background_heading"):
         return
     if kids:
-        asks = sum(1 for k in kids if k.ask > 0 or k.children or k.label.endswith("suggest_heading"))
-        if asks * 2 >= len(kids):
+        asks = sum(1 for k in kids if leads[k].ask > 0 or k.children or leads[k].label.endswith("suggest_heading"))
+        if asks >= RULES.ask_share * len(kids):
             fc = kids[0].mstart
-            s, e = _trim(t, it.start, fc)
-            if e > s and _meaningful(t, s, e) >= 25:
-                out.append((s, e, source, section, _score(it.ask), it.depth, marker))
+            s, e = trim_span(t, it.start, fc)
+            if e > s and _meaningful(t, s, e) >= RULES.group_lead_min:
+                out.append(_Candidate(s, e, source, section, _score(ask), it.depth, marker))
             for k in kids:
-                _emit_item(t, k, min(k.end, end), source, section, out)
+                _emit_item(doc, k, min(k.end, end), source, section, out)
             return
-    s, e = _trim(t, it.start, end)
-    if e > s and _meaningful(t, s, e) >= 2:
-        out.append((s, e, source, section, _score(it.ask), it.depth, marker))
+    s, e = trim_span(t, it.start, end)
+    if e > s and _meaningful(t, s, e) >= RULES.item_min:
+        out.append(_Candidate(s, e, source, section, _score(ask), it.depth, marker))
 
 
 def _score(ask: float) -> float:
-    return max(0.05, min(1.0, 0.5 + 0.12 * ask))
+    """The score (0 … 1) of a span whose lead has the ask score ``ask``."""
+    return max(RULES.score_floor, min(1.0, RULES.score_base + RULES.score_slope * ask))
+
+
+def _item_weight(ask: float) -> float:
+    """The evidence an item with the ask score ``ask`` gives that the asks follow."""
+    if ask >= RULES.ask_item_min:
+        return RULES.ask_item_weight
+    if ask > RULES.neutral_item_max:
+        return 0.0
+    return RULES.problem_item_weight if ask <= RULES.problem_item_max else RULES.other_item_weight
 
 
 def _emit_cues(t: str, rs: int, re_: int, covered: list, section, out: list) -> None:
@@ -1029,98 +736,26 @@ def _emit_cues(t: str, rs: int, re_: int, covered: list, section, out: list) -> 
             if e >= re_:
                 break
             continue
-        while ci < len(cov) and cov[ci][1] <= s:
+        while ci < len(cov) and cov[ci].end <= s:
             ci += 1
-        if ci < len(cov) and cov[ci][0] < e:
+        if ci < len(cov) and cov[ci].start < e:
             continue
-        s, e = _trim(t, s, min(e, re_))
+        s, e = trim_span(t, s, min(e, re_))
         if e <= s:
             continue
         sent = t[s:e]
-        if _meaningful(t, s, e) < 8:
+        if _meaningful(t, s, e) < RULES.sentence_min:
             continue
-        if not _CUE_START_RE.match(sent):
+        if not CUE_START_RE.match(sent):
             continue
-        if sent.rstrip().endswith(":") and _INTRO_RE.search(sent) and _meaningful(t, s, e) < 30:
+        if sent.rstrip().endswith(":") and INTRO_RE.search(sent) and _meaningful(t, s, e) < RULES.intro_max:
             continue
-        if _CLOSER_RE.match(sent):
+        if CLOSER_RE.match(sent):
             continue
-        score = _ask_score(sent[:60])
+        score = _ask_score(sent[:RULES.lead_chars])
         if score <= 0:
             continue
-        out.append((s, e, "cue_sentence", section, _score(score) * 0.9, None, None))
-
-
-# ---------------------------------------------------------------------------- metadata
-_NUMBER_RE = re.compile(r"第\s*(?P<v>[A-Za-z]?\d{1,6})\s*号")
-_CN3 = "[一二三四五六七八九十]{1,3}"
-_PLACE = r"(?:全国|[\u4e00-\u9fff]{0,6}?(?:省|市|自治区|区|县))?"
-_SESSION_RE = re.compile(
-    rf"(?P<v>{_PLACE}(?:(?:政协|人大)第?{_CN3}届(?:第?{_CN3}次)?(?:会议|全会|全体会议)?|"
-    rf"第?{_CN3}届(?:人大|人民代表大会|政协)(?:常委会)?(?:第?{_CN3}次)(?:会议|全会|全体会议)?|"
-    rf"第?{_CN3}届(?:人民代表大会|政协委员会|委员会)第?{_CN3}次(?:会议|全会|全体会议)))")
-_KIND_RE = re.compile(r"(?P<v>人大代表建议|代表建议|政协提案|委员提案|议案|提案|建议)")
-_LEADING_FUNCTION = frozenset("在于对向从经由和与及是为将把被的据并同")
-_PROPOSER_FIELD_RE = re.compile(
-    r"(?:提案人|领衔人|提出人|建议人|领衔代表|提案者|提议人)\s*[:]\s*(?P<v>[^\n,;。]{2,40})")
-_PROPOSER_GROUP_RE = re.compile(r"(?P<v>[\u4e00-\u9fff·]{2,4}(?:(?:代表|委员)?等\d*[名位]?(?:委员|代表)|"
-                                r"(?:代表|委员)等\d+[名位]?人?))")
-_PROPOSER_ONE_RE = re.compile(
-    r"(?P<v>[\u4e00-\u9fff·]{2,4}(?:委员|代表))(?=[,、在于提领的\s]|$)")
-_TITLE_RE = re.compile(r"(?P<v>关于[^\n。;!?“”《》]{2,60}?的(?:建议|提案|议案))")
-_TITLE_FIELD_RE = re.compile(r"(?:案由|标题|题目)\s*[:]\s*(?P<v>[^\n]{2,80})")
-_BAD_NAME = ("人大", "政协", "各位", "有关", "全体", "广大", "相关", "代表", "委员", "听取", "邀请", "市", "省")
-
-
-def parse_proposal(text: str) -> ProposalInfo:
-    """What ``text`` states about a proposal: number (第0219号 → "0219"), session
-    (市政协十四届二次会议), kind (人大代表建议 / 政协提案 / 议案 / 提案 / 代表建议 as written),
-    proposers (王训国等委员) and title (关于…的建议), each a ``Field`` with offsets into ``text``,
-    or None when the text does not state it.
-
-    The first statement of each field counts; in a summary that cites several proposals,
-    pass the sentence or paragraph about one of them.
-    """
-    check_text(text)
-    t = normalize(text)
-
-    def field(m, group="v", strip_function=False):
-        if m is None:
-            return None
-        s, e = m.span(group)
-        if strip_function:
-            while s < e and t[s] in _LEADING_FUNCTION:
-                s += 1
-        s, e = _trim(text, s, e)
-        return Field(text[s:e], s, e) if e > s else None
-
-    number = field(_NUMBER_RE.search(t))
-    session = field(_SESSION_RE.search(t), strip_function=True)
-    kind = None
-    for anchor in (number, session):
-        if kind is None and anchor is not None:
-            m = _KIND_RE.match(t, anchor.end + (1 if t[anchor.end:anchor.end + 1] == "号" else 0))
-            if m is None:
-                m = _KIND_RE.search(t, anchor.end, anchor.end + 12)
-            kind = field(m)
-    if kind is None:
-        kind = field(re.search(r"(?P<v>人大代表建议|政协提案|议案)", t))
-    proposers = field(_PROPOSER_FIELD_RE.search(t))
-    if proposers is None:
-        for rx in (_PROPOSER_GROUP_RE, _PROPOSER_ONE_RE):
-            for m in rx.finditer(t):
-                f = field(m, strip_function=True)
-                head = f.value.split("等")[0] if f else ""
-                if head.endswith(("代表", "委员")):
-                    head = head[:-2]
-                if f is None or len(head) < 2 or any(w in head for w in _BAD_NAME):
-                    continue
-                proposers = f
-                break
-            if proposers is not None:
-                break
-    title = field(_TITLE_FIELD_RE.search(t)) or field(_TITLE_RE.search(t))
-    return ProposalInfo(number, session, kind, proposers, title)
+        out.append(_Candidate(s, e, "cue_sentence", section, _score(score) * RULES.cue_sentence_share))
 
 
 # ---------------------------------------------------------------------------- tables

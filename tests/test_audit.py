@@ -99,3 +99,11 @@ def test_figures_from_table_missing_column():
 
 def test_exported():
     assert proposal_nlp.audit_summary is audit_summary
+
+
+@pytest.mark.parametrize("text,count", [("共承办建议提案一千二百件。", 1200), ("共承办建议提案两千件。", 2000),
+                                        ("共承办建议提案3万件。", None)])
+def test_totals_in_thousands(text, count):
+    figures, _ = audit_summary(text)
+    totals = figures[figures.kind == "total"]["count"].tolist()
+    assert totals == ([count] if count is not None else [])

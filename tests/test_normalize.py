@@ -87,3 +87,30 @@ def test_package_name_normalize_is_callable_after_module_import():
             "assert normalize('ＡＢ１') == 'AB1'\nfrom proposal_nlp.normalize import split_sentences\n"
             "assert split_sentences('甲。乙')[1].start == 2")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_shared_marks():
+    from proposal_nlp.normalize import CLAUSE_ENDS, CLOSERS, SENTENCE_ENDS
+    assert set(SENTENCE_ENDS) < set(CLAUSE_ENDS)
+    # every full-width mark has its half-width form, which is what normalize leaves
+    for mark in SENTENCE_ENDS + CLAUSE_ENDS + CLOSERS:
+        assert normalize(mark) in SENTENCE_ENDS + CLAUSE_ENDS + CLOSERS
+    assert [s.text for s in split_sentences("甲。乙！丙？丁；戊…己\n庚")] == ["甲。", "乙！", "丙？", "丁；", "戊…", "己", "庚"]
+
+
+@pytest.mark.parametrize("chars, text, hit", [("。!?", "a?b", "?"), ("\n]", "x]y", "]"), ("-^", "a^b", "^")])
+def test_char_class_escapes(chars, text, hit):
+    import re
+
+    from proposal_nlp.normalize import char_class
+    assert re.search(char_class(chars), text).group() == hit
+    assert re.fullmatch(char_class(chars, negate=True) + "+", text.replace(hit, "")) is not None
+
+
+def test_trim_span():
+    from proposal_nlp.normalize import trim_span
+    text = " \u3000\u00a0建议\n\t "
+    s, e = trim_span(text, 0, len(text))
+    assert text[s:e] == "建议"
+    assert trim_span("；建议；", 0, 4, "；") == (1, 3)
+    assert trim_span("   ", 0, 3) == (3, 3)

@@ -234,3 +234,12 @@ def test_framework_items_on_their_own_lines():
     _check(text, clauses)
     assert [c.clause_id for c in clauses] == ["三个突出.1", "三个突出.2", "三个突出.3"]
     assert clauses[2].text.startswith("3.突出多元力量")
+
+
+def test_outline_clauses_start_at_their_marker_without_edge_spaces():
+    text = "一、总体要求\n\u00a0\u00a0（一）加强领导。\u00a0\n\u00a0\u00a0（二）完善制度。\n❶落实经费；❷强化考核。"
+    clauses = parse_policy(text, structure="outline")
+    _check(text, clauses)
+    assert [(c.clause_id, c.index, c.text) for c in clauses] == [
+        ("一", 1, "一、总体要求"), ("一.（一）", 1, "（一）加强领导。"),
+        ("一.（二）", 2, "（二）完善制度。"), ("一.（二）.❶", 1, "❶落实经费；"), ("一.（二）.❷", 2, "❷强化考核。")]

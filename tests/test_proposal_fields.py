@@ -1,0 +1,65 @@
+"""parse_proposal: the number, session, kind, proposers and title a text states, with offsets."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from proposal_nlp import proposal_fields, suggest
+from proposal_nlp.proposal_fields import Field, ProposalInfo, parse_proposal
+
+_PIECES = st.sampled_from([
+    "市政协十四届二次会议", "市十六届人大二次会议", "第0219号", "第12号", "提案", "代表建议", "议案", "建议",
+    "提案人：", "领衔人：", "张明远等委员", "李晓岚代表", "关于加强管理的建议", "案由：", "\n", "，", "。", " ",
+    "（一）", "一、", "“", "”",
+])
+_TEXTS = st.lists(st.one_of(_PIECES, st.text(min_size=0, max_size=5)), max_size=40).map("".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=_TEXTS)
+def test_parse_proposal_offsets(text):
+    info = parse_proposal(text)
+    for name in ("number", "session", "kind", "proposers", "title"):
+        f = getattr(info, name)
+        if f is not None:
+            assert text[f.start:f.end] == f.value
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("在市政协十四届二次会议第0219号提案中，张明远等委员提出了建议。",
+     {"number": "0219", "session": "市政协十四届二次会议", "kind": "提案", "proposers": "张明远等委员"}),
+    ("市十六届人大二次会议第0142号代表建议\n领衔人：李晓岚代表\n关于加强地下空间防汛管理的建议\n正文",
+     {"number": "0142", "session": "市十六届人大二次会议", "kind": "代表建议", "proposers": "李晓岚代表",
+      "title": "关于加强地下空间防汛管理的建议"}),
+    ("关于完善社区微型消防站建设的提案\n提案人：周安澜等委员\n内容……",
+     {"number": None, "session": None, "proposers": "周安澜等委员",
+      "title": "关于完善社区微型消防站建设的提案"}),
+    ("今天开会讨论了防汛工作。", {"number": None, "session": None, "kind": None, "proposers": None,
+                                 "title": None}),
+])
+def test_parse_proposal(text, expected):
+    info = parse_proposal(text)
+    assert isinstance(info, ProposalInfo)
+    got = info.as_dict()
+    for key, value in expected.items():
+        assert got[key] == value, key
+        f = getattr(info, key)
+        if f is not None:
+            assert isinstance(f, Field) and text[f.start:f.end] == f.value
+
+
+@pytest.mark.parametrize("text,kind_id", [
+    ("市政协十四届二次会议第0219号提案", "cppcc_proposal"),
+    ("市十六届人大二次会议第0142号代表建议", "npc_suggestion"),
+    ("市十六届人大二次会议第12号议案", "npc_motion"),
+    ("今天开会讨论防汛工作。", None),
+])
+def test_parse_proposal_kind_id(text, kind_id):
+    assert parse_proposal(text).kind_id == kind_id
+    assert parse_proposal(text).as_dict()["kind_id"] == kind_id
+
+
+def test_suggest_keeps_exporting_parse_proposal():
+    assert suggest.parse_proposal is proposal_fields.parse_proposal
+    assert (suggest.Field, suggest.ProposalInfo) == (Field, ProposalInfo)
