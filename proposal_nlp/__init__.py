@@ -33,7 +33,7 @@ _EXPORTS = {
     # suggest
     "Suggestion": "proposal_nlp.suggest",
     "extract_suggestions": "proposal_nlp.suggest",
-    "parse_proposal": "proposal_nlp.suggest",
+    "parse_proposal": "proposal_nlp.proposal_fields",
     "suggestions_table": "proposal_nlp.suggest",
     # policy / match
     "Clause": "proposal_nlp.policy",

@@ -181,7 +181,7 @@ class Engine:
     def parse(self):
         if self._parse is None:
             if self.cfg.parser is None:
-                from .suggest import parse_proposal
+                from .proposal_fields import parse_proposal
 
                 self._parse = parse_proposal
             else:

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from .errors import InputError, check_text
+from .errors import InputError, InputTypeError, check_text
 from .normalize import CLOSERS, char_class, normalize, trim_span
 from .numbering import ORDINALS, Item, build_chains, build_tree, find_markers
 from .proposal_fields import Field, ProposalInfo, parse_proposal
@@ -403,7 +403,7 @@ def extract_suggestions(text: str, *, kind: str | None = None) -> list[Suggestio
     check_text(text)
     if kind is not None and kind not in KINDS:
         raise InputError(f"kind={kind!r} is not known; use None (guess) or one of {KINDS}",
-                         code="PN401")
+                         code="PN501")
     if not text.strip():
         return []
     t = normalize(text)
@@ -727,7 +727,6 @@ def _emit_cues(t: str, rs: int, re_: int, covered: list, section, out: list) -> 
     """Sentences with an action cue in [rs, re_) outside the covered stretches."""
     cov = sorted(covered)
     ci = 0
-    pos = rs
     for m in _SENT_RE.finditer(t, rs, re_):
         s, e = m.span()
         if s >= re_:
@@ -783,11 +782,11 @@ def suggestions_table(texts, *, ids=None, kind: str | None = None):
     texts = list(texts)
     ids = list(range(len(texts))) if ids is None else list(ids)
     if len(ids) != len(texts):
-        raise InputError(f"{len(ids)} ids for {len(texts)} texts; give one id per text", code="PN402")
+        raise InputError(f"{len(ids)} ids for {len(texts)} texts; give one id per text", code="PN502")
     rows = []
     for i, (pid, text) in enumerate(zip(ids, texts)):
         if not isinstance(text, str):
-            raise TypeError(f"[PN001] texts[{i}] must be a str, got {type(text).__name__}")
+            raise InputTypeError(f"texts[{i}] must be a str, got {type(text).__name__}")
         for n, s in enumerate(extract_suggestions(text, kind=kind), start=1):
             rows.append((pid, n, s.start, s.end, s.text, s.action, s.object, s.source, s.section,
                          s.score, s.level, s.marker))

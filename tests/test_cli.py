@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def standins(monkeypatch):
     """The CLI loads models by name; point those names at the stand-ins for these tests."""
     monkeypatch.setattr("proposal_nlp.suggest.extract_suggestions", bs.extract_asks)
-    monkeypatch.setattr("proposal_nlp.suggest.parse_proposal", bs.parse_fields)
+    monkeypatch.setattr("proposal_nlp.proposal_fields.parse_proposal", bs.parse_fields)
     monkeypatch.setattr("proposal_nlp.persist.load_classifier", lambda name="default": bs.KeywordClassifier())
     monkeypatch.setattr("proposal_nlp.match.ClauseMatcher", bs.OverlapMatcher)
 
