@@ -259,6 +259,7 @@ def audit(
 ):
     """Read the counts a handling summary states, check that they add up, compare them with a batch."""
     from .audit import audit_summary, compare_figures, figures_from_table
+    from .results import write_table_csv
 
     try:
         if not summary.is_file():
@@ -278,7 +279,7 @@ def audit(
         if output is not None:
             if not force:
                 _refuse_overwrite(output)
-            table.to_csv(output, index=False, encoding="utf-8-sig")
+            write_table_csv(table, output, force=force)  # escaped like a result: no live formulas
     except ProposalNLPError as exc:
         _fail(exc)
     typer.echo(table.to_string(index=False))

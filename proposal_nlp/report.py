@@ -2,7 +2,9 @@
 
 Charts are inline SVG drawn here (no plotting library, no fonts needed: the browser draws
 the Chinese labels), so the file opens in any browser without a server or network.
-Reports carry the users' own texts: they are outputs, never committed.
+Reports carry the users' own texts: they are outputs, never committed. Table cells are
+escaped like the result files (a leading ``'`` before text a spreadsheet would run), since
+users paste report tables into sheets.
 """
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
+
+from .outputs import escape_cell
 
 log = logging.getLogger(__name__)
 
@@ -130,17 +134,19 @@ def _table(df: pd.DataFrame, columns: list[str], *, limit: int | None = None, ta
 
     cols = [c for c in columns if c in df.columns]
     shown = df if limit is None else df.head(limit)
-    head = "".join(f"<th>{_e(column_label(c, table))}</th>" for c in cols)
+    head = "".join(f"<th>{_e(escape_cell(column_label(c, table)))}</th>" for c in cols)
     body = []
     for rec in shown[cols].itertuples(index=False, name=None):
         cells = []
         for v in rec:
             if isinstance(v, float) and v == v:
-                v = f"{v:.3f}"
-            elif isinstance(v, (list, tuple)):
-                v = "、".join(map(str, v))
-            if isinstance(v, str) and len(v) > MAX_CELL_CHARS:
-                v = v[:MAX_CELL_CHARS] + f"…（共{len(v)}字）"
+                v = f"{v:.3f}"  # a number (a negative one too): not escaped
+            else:
+                if isinstance(v, (list, tuple)):
+                    v = "、".join(map(str, v))
+                if isinstance(v, str) and len(v) > MAX_CELL_CHARS:
+                    v = v[:MAX_CELL_CHARS] + f"…（共{len(v)}字）"
+                v = escape_cell(v)
             cells.append(f"<td>{_e(v)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     more = (f'<p class="note">仅显示前{limit}条，共{len(df)}条；完整列表见结果工作簿。</p>'

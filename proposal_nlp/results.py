@@ -1,9 +1,10 @@
 """Batch results: the ``BatchResult`` tables, their column schemas, and writing them (XLSX
 workbook or CSV folder) and reading them back.
 
-Results are written with Chinese column headers from ``data/display_names.json``, cells that
-a spreadsheet would execute (``= + - @``) escaped with a leading ``'``, and cells longer than
-an XLSX cell holds cut with a record in the errors table.
+Results are written with Chinese column headers from ``data/display_names.json``, every text a
+spreadsheet could run as a formula (cells, headers, the about table) escaped with a leading
+``'`` by :func:`proposal_nlp.outputs.escape_cell`, and cells longer than an XLSX cell holds cut
+with a record in the errors table.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import pandas as pd
 
 from .errors import InputError
 from .normalize import is_missing
+from .outputs import escape_cell, live_formula_cells, needs_escape, unescape_cell
 from .resources import column_label, display_names, inverse_columns
 
 log = logging.getLogger(__name__)
@@ -80,9 +82,6 @@ class BatchResult:
 XLSX_CELL_MAX = 32_767
 XLSX_ROWS_MAX = 1_048_575  # data rows of a sheet (1,048,576 minus the header)
 TABLE_ORDER = ("proposals", "suggestions", "matches", "measures", "uncovered", "summary", "errors")
-# a leading character that makes a spreadsheet treat a cell as a formula
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_ESCAPED = re.compile(r"^'[=+\-@\t\r]")
 # characters an XLSX file cannot hold (XML 1.0 control characters)
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -90,19 +89,6 @@ _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 def object_column(s: pd.Series) -> pd.Series:
     """A text column as ``object`` with ``None`` for missing, whatever path built it."""
     return pd.Series([None if is_missing(v) else v for v in s], index=s.index, dtype=object)
-
-
-def escape_cell(value: str) -> str:
-    """Prefix ``'`` to text a spreadsheet would run as a formula (``= + - @``, tab, CR)."""
-    if value and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-def unescape_cell(value: str) -> str:
-    if value and _ESCAPED.match(value):
-        return value[1:]
-    return value
 
 
 def _cell_text(v) -> str | None:
@@ -114,21 +100,14 @@ def _cell_text(v) -> str | None:
 
 
 def _prepare(name: str, df: pd.DataFrame, *, limit: int | None, errors: list) -> pd.DataFrame:
-    """Text cells escaped, lists joined with ``|``, control characters dropped, long cells cut."""
+    """Lists joined with ``|``, control characters an XLSX cell cannot hold dropped, text cells
+    escaped, long cells cut (in that order: what is read back is the cleaned text exactly)."""
     out = df.copy()
     for col in out.columns:
         s = out[col]
         if not (pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)):
             continue
-        s = s.astype(object)
-
-        def fix(v, _row=None):
-            t = _cell_text(v)
-            if t is None:
-                return v
-            return escape_cell(t)
-
-        s = s.map(fix)
+        s = s.astype(object).map(lambda v: v if (t := _cell_text(v)) is None else t)
         if limit is not None:
             ill = s.map(lambda v: isinstance(v, str) and _ILLEGAL_XML.search(v) is not None)
             for i in s.index[ill]:
@@ -136,6 +115,8 @@ def _prepare(name: str, df: pd.DataFrame, *, limit: int | None, errors: list) ->
                                            "control characters removed (an XLSX cell cannot hold them)"))
             if ill.any():
                 s = s.where(~ill, s[ill].map(lambda v: _ILLEGAL_XML.sub("", v)))
+        s = s.map(escape_cell)
+        if limit is not None:
             long = s.map(lambda v: isinstance(v, str) and len(v) > limit)
             for i in s.index[long]:
                 n = len(s[i])
@@ -166,10 +147,11 @@ def _result_tables(result) -> dict[str, pd.DataFrame]:
 
 
 def _labelled(df: pd.DataFrame, id_header: str | None, table: str | None = None) -> pd.DataFrame:
+    """Chinese headers (the user's own id header kept), escaped like any cell."""
     cols = {}
     for c in df.columns:
         label = id_header if (c == "id" and id_header) else column_label(c, table)
-        cols[c] = label
+        cols[c] = escape_cell(str(label))
     return df.rename(columns=cols)
 
 
@@ -251,7 +233,6 @@ class ResultWriter:
     def _start(self, name: str, df: pd.DataFrame) -> None:
         self._started[name] = 0
         if self.fmt == "xlsx":
-            from openpyxl.cell import WriteOnlyCell
             from openpyxl.styles import Font
             from openpyxl.utils import get_column_letter
 
@@ -264,7 +245,7 @@ class ResultWriter:
             bold = Font(bold=True)
             header = []
             for c in df.columns:
-                cell = WriteOnlyCell(ws, value=str(c))
+                cell = _text_cell(ws, str(c))
                 cell.font = bold
                 header.append(cell)
             ws.append(header)
@@ -304,9 +285,9 @@ class ResultWriter:
         for name in self.order:
             if name not in self._started:
                 self._append(name, pd.DataFrame(), final=True)
-        about = _about_table(meta or {}).rename(columns={"key": "项目", "value": "值"})
+        about = _prepare("about", _about_table(meta or {}), limit=self.limit, errors=[])
         if self.fmt == "xlsx":
-            self._append("about", about, final=True)
+            self._append("about", about.rename(columns={"key": "项目", "value": "值"}), final=True)
             from openpyxl.utils import get_column_letter
 
             for name, n in self._started.items():
@@ -319,8 +300,7 @@ class ResultWriter:
         else:
             for f in self._files.values():
                 f.close()
-            about.rename(columns={"项目": "key", "值": "value"}).to_csv(self._tmp / "about.csv", index=False,
-                                                                     encoding="utf-8-sig")
+            about.to_csv(self._tmp / "about.csv", index=False, encoding="utf-8-sig")
             if self.path.exists():
                 for f in self.path.glob("*.csv"):
                     f.unlink()
@@ -350,6 +330,22 @@ def write_result(result, path, *, force: bool = False, fmt: str | None = None) -
     return writer.close(tables.get("errors"), meta)
 
 
+def write_table_csv(df: pd.DataFrame, path, *, force: bool = False) -> Path:
+    """Write one table as a UTF-8-with-BOM CSV file, headers and text cells escaped like a result.
+
+    Refused if ``path`` exists, unless ``force``. Values read back by :func:`read_result`
+    (unescaped) are escaped again here.
+    """
+    path = Path(path)
+    if path.exists() and not force:
+        raise InputError(f"{path} already exists; choose another output or pass --force (force=True) to overwrite",
+                         code="PN150")
+    prepared = _prepare("table", df, limit=None, errors=[])
+    prepared.columns = [escape_cell(str(c)) for c in prepared.columns]
+    prepared.to_csv(path, index=False, encoding="utf-8-sig")
+    return path
+
+
 def _about_table(meta: dict) -> pd.DataFrame:
     from . import __version__
 
@@ -362,8 +358,24 @@ def _about_table(meta: dict) -> pd.DataFrame:
 
 
 def _sheet_name(name: str) -> str:
-    label = display_names()["tables"].get(name, name)
-    return re.sub(r"[\[\]:*?/\\]", "_", label)[:31]
+    label = re.sub(r"[\[\]:*?/\\]", "_", display_names()["tables"].get(name, name))
+    if needs_escape(label.lstrip("'")):  # the escaping rule; Excel refuses a leading ' in a sheet name
+        label = "_" + label
+    return label[:31]
+
+
+# the texts openpyxl would store as error values (openpyxl.cell.cell.ERROR_CODES)
+_XLSX_ERROR_CODES = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"))
+
+
+def _text_cell(ws, text: str):
+    """A cell holding ``text`` as text whatever it looks like (openpyxl makes a str starting with
+    ``=`` a formula and ``#N/A`` an error value)."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(ws, value=text)
+    cell.data_type = "s"
+    return cell
 
 
 def _xlsx_value(ws, v):
@@ -372,12 +384,10 @@ def _xlsx_value(ws, v):
     if isinstance(v, float) and v != v:
         return None
     if isinstance(v, str):
-        if v.startswith("="):  # already escaped by _prepare; never a formula
-            from openpyxl.cell import WriteOnlyCell
-
-            cell = WriteOnlyCell(ws, value=v)
-            cell.data_type = "s"
-            return cell
+        # every str is written as text: openpyxl infers another type only for these two cases
+        # (escaped cells never start with "=", but no text may ever become a formula)
+        if v[:1] == "=" or v in _XLSX_ERROR_CODES:
+            return _text_cell(ws, v)
         return v
     if hasattr(v, "item"):
         return v.item()
@@ -402,7 +412,10 @@ def read_result(path):
         for name in [*TABLE_ORDER, "about"]:
             f = path / f"{name}.csv"
             if f.exists():
-                df = pd.read_csv(f, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8-sig")
+                try:
+                    df = pd.read_csv(f, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8-sig")
+                except pd.errors.EmptyDataError:  # a table written without columns
+                    df = pd.DataFrame()
                 if name == "about":
                     about = df
                 else:
@@ -424,11 +437,12 @@ def read_result(path):
                          code="PN151")
     meta = {}
     if about is not None and {"key", "value"} <= set(about.columns):
-        meta = dict(zip(about["key"], about["value"]))
+        meta = dict(zip(about["key"].map(unescape_cell), about["value"].map(unescape_cell)))
     id_header = meta.get("id_col")
     tables = {}
     for name, df in raw.items():
         inv = inverse_columns(name)
+        df = df.rename(columns=lambda c: unescape_cell(str(c)))
         df = df.rename(columns={c: ("id" if (id_header and c == id_header) else inv.get(c, c)) for c in df.columns})
         df = df.apply(lambda s: s.map(unescape_cell)) if len(df) else df
         tables[name] = _restore_types(name, df)
@@ -457,6 +471,7 @@ def _restore_types(name: str, df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-__all__ = ["BatchResult", "ResultWriter", "write_result", "read_result", "escape_cell", "unescape_cell",
+__all__ = ["BatchResult", "ResultWriter", "write_result", "read_result", "write_table_csv", "escape_cell",
+           "unescape_cell", "live_formula_cells",
            "PROPOSAL_COLUMNS", "SUGGESTION_COLUMNS", "MATCH_COLUMNS", "UNCOVERED_COLUMNS", "ERROR_COLUMNS",
            "MEASURE_COLUMNS", "TABLE_ORDER", "XLSX_CELL_MAX", "XLSX_ROWS_MAX"]

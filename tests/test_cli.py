@@ -269,3 +269,47 @@ def test_audit_against_a_result(tmp_path, standins, files):
     res = CliRunner().invoke(app, ["audit", str(path), "--against", str(out)])
     assert res.exit_code == 0, res.output
     assert "stated" in res.output and "computed" in res.output
+
+
+@pytest.mark.parametrize("name", ["out.xlsx", "outdir"])
+def test_a_formula_as_id_column_header_stays_text(standins, files, tmp_path, name):
+    from proposal_nlp.results import live_formula_cells
+
+    _, fw = files
+    header = '=HYPERLINK("http://example.invalid","点我")'
+    df = bs.proposals_frame(4).rename(columns={"编号": header})
+    df.loc[0, "标题"] = "=1+2"
+    inp = tmp_path / "in.csv"
+    df.to_csv(inp, index=False)
+    out = tmp_path / name
+    res = invoke("run", inp, "-o", out, "--policy", fw, "--id-col", header)
+    assert res.exit_code == 0, res.output
+    assert live_formula_cells(out) == 0
+    if name.endswith(".xlsx"):
+        import openpyxl
+
+        wb = openpyxl.load_workbook(out)
+        cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row]
+        assert not [c.coordinate for c in cells if c.data_type == "f"]
+        headers = [ws.title for ws in wb.worksheets if any(c.value == "'" + header for c in ws[1])]
+        assert len(headers) == 5, headers  # proposals, asks, matches, uncovered, errors
+    back = read_result(out)
+    assert back.proposals["id"].tolist() == df[header].tolist() and back.proposals["title"][0] == "=1+2"
+
+
+def test_audit_output_is_escaped(tmp_path):
+    from proposal_nlp.results import live_formula_cells, write_result
+
+    kind = '=HYPERLINK("http://example.invalid","点我")'
+    props = pd.DataFrame({"row": [1, 2], "id": ["A1", "A2"], "kind": [kind, "建议"], "handling": ["主办", "会办"],
+                          "fire_relevant": [True, False]})
+    result = write_result({"proposals": props, "errors": pd.DataFrame(columns=["row", "id", "stage", "message"])},
+                          tmp_path / "r.xlsx")
+    summary = tmp_path / "summary.txt"
+    summary.write_text(AUDIT_TEXT, encoding="utf-8")
+    out = tmp_path / "figures.csv"
+    res = CliRunner().invoke(app, ["audit", str(summary), "--against", str(result), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "'" + kind.replace('"', '""') in out.read_text(encoding="utf-8-sig")
+    assert live_formula_cells(out) == 0
+

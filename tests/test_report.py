@@ -1,16 +1,20 @@
 """HTML report: self-contained, escaped, with the counts, charts and uncovered asks."""
 from __future__ import annotations
 
+import dataclasses
+import html
 import re
 from html.parser import HTMLParser
 
+import pandas as pd
 import pytest
 
 from batch_standins import FRAMEWORK, STANDINS, proposals_frame
 from proposal_nlp.batch import process_table
 from proposal_nlp.errors import InputError
 from proposal_nlp.io import write_result
-from proposal_nlp.report import bar_chart, render_report
+from proposal_nlp.outputs import needs_escape
+from proposal_nlp.report import bar_chart, render_html, render_report
 
 
 class _Collect(HTMLParser):
@@ -83,3 +87,13 @@ def test_bar_chart_handles_empty_and_long_labels():
     assert "（无数据）" in bar_chart([], title="空")
     svg = bar_chart([("很长很长很长很长很长很长很长的标签", 3), ("短", 0)], title="t")
     assert svg.startswith("<svg") and svg.endswith("</svg>") and "…" in svg
+
+
+def test_report_tables_are_escaped_like_the_result_files(result):
+    uncovered = pd.DataFrame({"id": ["=A1"], "title": ["＝HYPERLINK(1)"], "suggestion_id": ["s1"], "text": [" @cmd"],
+                              "best_clause_id": ["-1+1"], "best_score": [-0.25]})
+    h = render_html(dataclasses.replace(result, uncovered=uncovered))
+    cells = [html.unescape(c) for c in re.findall(r"<t[dh]>(.*?)</t[dh]>", h)]
+    assert {"'=A1", "'＝HYPERLINK(1)", "' @cmd", "'-1+1"} <= set(cells)
+    assert "-0.250" in cells  # a negative number is not text: not escaped
+    assert [c for c in cells if needs_escape(c)] == ["-0.250"]
