@@ -225,6 +225,7 @@ def segment(
     force: bool = typer.Option(False, "--force", "-f"),
 ):
     """Segment text into words, one line in, one line of space-separated words out."""
+    from .outputs import write_text_file
     from .segment import Segmenter
 
     try:
@@ -236,14 +237,15 @@ def segment(
             lines = input.read_text(encoding=encoding or detect_encoding(input)).lstrip("\ufeff").splitlines()
         else:
             lines = sys.stdin.read().splitlines()
-        if not force:
+        if output is not None and not force:
             _refuse_overwrite(output)
+        seg = Segmenter(backend="rjieba")
+        text = "\n".join(" ".join(t for t in seg.cut(line) if t.strip()) for line in lines) + ("\n" if lines else "")
+        if output is not None:
+            write_text_file(output, text, force=force)
     except ProposalNLPError as exc:
         _fail(exc)
-    seg = Segmenter(backend="rjieba")
-    text = "\n".join(" ".join(t for t in seg.cut(line) if t.strip()) for line in lines) + ("\n" if lines else "")
     if output is not None:
-        output.write_text(text, encoding="utf-8")
         _note(f"wrote {output}")
     else:
         sys.stdout.write(text)

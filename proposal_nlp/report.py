@@ -4,7 +4,7 @@ Charts are inline SVG drawn here (no plotting library, no fonts needed: the brow
 the Chinese labels), so the file opens in any browser without a server or network.
 Reports carry the users' own texts: they are outputs, never committed. Table cells are
 escaped like the result files (a leading ``'`` before text a spreadsheet would run), since
-users paste report tables into sheets.
+users paste report tables into sheets; the report is written atomically.
 """
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .outputs import escape_cell
+from .errors import InputError
+from .outputs import escape_cell, exists_message, staged_output
 
 log = logging.getLogger(__name__)
 
@@ -216,21 +217,22 @@ def render_report(result_or_path, out_html, *, force: bool = False, title: str =
 
     ``result_or_path`` is a :class:`~proposal_nlp.batch.BatchResult` or the workbook / CSV
     folder written by ``proposal-nlp run``. An existing ``out_html`` is refused unless
-    ``force``. Returns the path written.
+    ``force``; it is replaced only once the new report is complete on disk (written beside it,
+    then renamed), so a full disk leaves the old report whole (PN153). Returns the path written.
     """
-    from .errors import InputError
-
     out = Path(out_html)
+    reads_file = not hasattr(result_or_path, "proposals")
     if out.exists() and not force:
-        raise InputError(f"{out} already exists; choose another output or pass force=True (CLI: --force) "
-                         "to overwrite it", code="PN150")
+        raise InputError(exists_message(out), code="PN150")
     result = result_or_path
-    if not hasattr(result, "proposals"):
+    if reads_file:
         from .results import read_result
 
         result = read_result(result_or_path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_html(result, title=title), encoding="utf-8")
+    text = render_html(result, title=title)
+    with staged_output(out, force=force) as staged:
+        with open(staged.stage, "w", encoding="utf-8") as f:
+            f.write(text)
     return out
 
 

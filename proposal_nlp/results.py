@@ -4,13 +4,15 @@ workbook or CSV folder) and reading them back.
 Results are written with Chinese column headers from ``data/display_names.json``, every text a
 spreadsheet could run as a formula (cells, headers, the about table) escaped with a leading
 ``'`` by :func:`proposal_nlp.outputs.escape_cell`, and cells longer than an XLSX cell holds cut
-with a record in the errors table.
+with a record in the errors table. Outputs are written beside the target and renamed into
+place (:mod:`proposal_nlp.outputs`): a failed or killed run leaves the previous output whole.
 """
 from __future__ import annotations
 
+import functools
 import logging
-import os
 import re
+import weakref
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +21,7 @@ import pandas as pd
 
 from .errors import InputError
 from .normalize import is_missing
-from .outputs import escape_cell, live_formula_cells, needs_escape, unescape_cell
+from .outputs import StagedOutput, escape_cell, live_formula_cells, needs_escape, staged_output, unescape_cell
 from .resources import column_label, display_names, inverse_columns
 
 log = logging.getLogger(__name__)
@@ -166,20 +168,19 @@ class ResultWriter:
     its table of distinct cell texts in memory until it is saved (that is how openpyxl writes
     workbooks) and a sheet holds at most 1,048,575 rows (rows beyond are left out and
     recorded in the errors table): for hundreds of thousands of rows, write a CSV folder.
+
+    Everything is written beside the output (``.NAME.part-…``) and renamed into place by
+    ``close``, under a lock file ``.NAME.lock`` (PN155 for a second writer). An existing output
+    is replaced only with ``force``, and a CSV folder only if it holds nothing but what
+    proposal_nlp wrote there (its ``.proposal_nlp_manifest.json``; PN154 otherwise). Any failure,
+    or :meth:`abort`, removes what was written and leaves the previous output as it was; an
+    ``OSError`` (read-only, disk full) becomes PN153.
     """
 
     def __init__(self, path, *, force: bool = False, id_header: str | None = None, fmt: str | None = None,
                  tables=TABLE_ORDER):
         path = Path(path)
         self.fmt = fmt or ("xlsx" if path.suffix.lower() in (".xlsx", ".xlsm") else "csv")
-        if path.exists():
-            if not force:
-                raise InputError(f"{path} already exists; choose another output or pass --force (force=True) "
-                                 "to overwrite", code="PN150")
-            if path.is_dir() and self.fmt != "csv":
-                raise InputError(f"{path} is a folder; give a .xlsx file name", code="PN150")
-            if not path.is_dir() and self.fmt == "csv":
-                raise InputError(f"{path} is a file; give a folder for CSV output or a .xlsx name", code="PN150")
         self.path = path
         self.id_header = id_header
         self.limit = XLSX_CELL_MAX if self.fmt == "xlsx" else None
@@ -190,27 +191,30 @@ class ResultWriter:
         self._started: dict[str, int] = {}
         self._pending: dict[str, list[str]] = {}
         self._overflow: dict[str, int] = {}  # rows left out of a full XLSX sheet
-        if self.fmt == "xlsx":
-            from openpyxl import Workbook
+        self._files: dict = {}
+        self._out = StagedOutput(path, folder=self.fmt == "csv", force=force)
+        self._out.on_abort.append(functools.partial(_close_files, self._files))
+        with self._out.guard():
+            if self.fmt == "xlsx":
+                from openpyxl import Workbook
 
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._wb = Workbook(write_only=True)
-            self._sheets = {name: self._wb.create_sheet(_sheet_name(name)) for name in [*self.order, "about"]}
-        else:
-            self._tmp = path.with_name(path.name + ".part")
-            if self._tmp.exists():
-                for f in self._tmp.glob("*"):
-                    f.unlink()
-            self._tmp.mkdir(parents=True, exist_ok=True)
-            self._files: dict = {}
+                self._wb = Workbook(write_only=True)
+                self._out.on_abort.append(functools.partial(_discard_workbook, self._wb))
+                self._sheets = {name: self._wb.create_sheet(_sheet_name(name)) for name in [*self.order, "about"]}
+            self._tmp = self._out.stage
+        # a writer dropped without close() or abort() (an exception elsewhere) still cleans up;
+        # the callback holds no reference to the writer
+        self._finalizer = weakref.finalize(self, self._out.abort)
 
     def write(self, name: str, df: pd.DataFrame) -> None:
         """Append the rows of ``df`` to table ``name`` (escaped, cut where needed, Chinese headers)."""
         if name == "errors":
             raise InputError("the errors table is written by close(errors, meta), not by write(); "
                              "pass it there", code="PN152")
-        prepared = _prepare(name, df, limit=self.limit, errors=self.changed)
-        self._append(name, _labelled(prepared, self.id_header, name))
+        with self._out.guard():
+            self._out.lock.refresh()
+            prepared = _prepare(name, df, limit=self.limit, errors=self.changed)
+            self._append(name, _labelled(prepared, self.id_header, name))
 
     def _append(self, name: str, df: pd.DataFrame, *, final: bool = False) -> None:
         if name not in self._started:
@@ -255,16 +259,18 @@ class ResultWriter:
             pd.DataFrame(columns=df.columns).to_csv(f, index=False, lineterminator="\r\n")
 
     def abort(self) -> None:
-        """Give up: close and remove what was written so far (the output path is left untouched)."""
-        if self.fmt == "csv":
-            for f in self._files.values():
-                f.close()
-            for f in self._tmp.glob("*"):
-                f.unlink()
-            self._tmp.rmdir()
+        """Give up: remove what was written so far (the output path is left untouched)."""
+        self._out.abort()
 
     def close(self, errors: pd.DataFrame | None = None, meta: dict | None = None) -> Path:
         """Write the errors and about tables, finish every table and move the output into place."""
+        with self._out.guard():
+            self._finish(errors, meta)
+        path = self._out.commit()
+        self._finalizer.detach()
+        return path
+
+    def _finish(self, errors, meta) -> None:
         for name, cols in list(self._pending.items()):
             if name not in self._started:
                 self._append(name, pd.DataFrame(columns=cols), final=True)
@@ -294,22 +300,35 @@ class ResultWriter:
                 ws = self._sheets[name]
                 ncols = max(len(ws.column_dimensions), 1)
                 ws.auto_filter.ref = f"A1:{get_column_letter(ncols)}{n + 1}"
-            tmp = self.path.with_name(self.path.name + ".part")
-            self._wb.save(tmp)
-            os.replace(tmp, self.path)
+            self._wb.save(self._tmp)
         else:
             for f in self._files.values():
                 f.close()
             about.to_csv(self._tmp / "about.csv", index=False, encoding="utf-8-sig")
-            if self.path.exists():
-                for f in self.path.glob("*.csv"):
-                    f.unlink()
-                for f in self._tmp.iterdir():
-                    os.replace(f, self.path / f.name)
-                self._tmp.rmdir()
-            else:
-                os.replace(self._tmp, self.path)
-        return self.path
+
+
+def _close_files(files: dict) -> None:
+    for f in files.values():
+        try:
+            f.close()
+        except OSError:
+            pass
+
+
+def _discard_workbook(wb) -> None:
+    # a write-only sheet streams its rows to a temporary file of openpyxl (openpyxl.* in the
+    # system temporary folder), removed only when the workbook is saved or Python exits
+    for ws in wb.worksheets:
+        writer = getattr(ws, "_writer", None)
+        if writer is None:
+            continue
+        for stream in (getattr(ws, "_rows", None), writer):  # the row stream first, then its file
+            try:
+                if stream is not None:
+                    stream.close()
+            except Exception:  # a full disk: the file is removed all the same
+                pass
+        Path(writer.out).unlink(missing_ok=True)
 
 
 def write_result(result, path, *, force: bool = False, fmt: str | None = None) -> Path:
@@ -317,9 +336,12 @@ def write_result(result, path, *, force: bool = False, fmt: str | None = None) -
 
     ``path`` ending in ``.xlsx`` gives one sheet per table (proposals first, Chinese headers,
     frozen header row, column widths to fit); any other path is a folder of UTF-8-with-BOM
-    CSV files (``proposals.csv`` …). An existing output is refused unless ``force``.
-    Cells that a spreadsheet would execute are written with a leading ``'``; XLSX cells over
-    32,767 characters are cut and each cut is recorded in the errors table.
+    CSV files (``proposals.csv`` … and the manifest ``.proposal_nlp_manifest.json``). An
+    existing output is refused unless ``force``; a folder is replaced only if it holds nothing
+    but what proposal_nlp wrote there. The output is written beside the target and renamed into
+    place: a failure leaves the previous output as it was. Text a spreadsheet could run as a
+    formula is written with a leading ``'``; XLSX cells over 32,767 characters are cut and each
+    cut is recorded in the errors table.
     """
     tables = _result_tables(result)
     meta = dict(getattr(result, "meta", {}) or {})
@@ -333,17 +355,14 @@ def write_result(result, path, *, force: bool = False, fmt: str | None = None) -
 def write_table_csv(df: pd.DataFrame, path, *, force: bool = False) -> Path:
     """Write one table as a UTF-8-with-BOM CSV file, headers and text cells escaped like a result.
 
-    Refused if ``path`` exists, unless ``force``. Values read back by :func:`read_result`
-    (unescaped) are escaped again here.
+    Written atomically beside ``path`` and refused if it exists, unless ``force``. Values read
+    back by :func:`read_result` (unescaped) are escaped again here.
     """
-    path = Path(path)
-    if path.exists() and not force:
-        raise InputError(f"{path} already exists; choose another output or pass --force (force=True) to overwrite",
-                         code="PN150")
     prepared = _prepare("table", df, limit=None, errors=[])
     prepared.columns = [escape_cell(str(c)) for c in prepared.columns]
-    prepared.to_csv(path, index=False, encoding="utf-8-sig")
-    return path
+    with staged_output(path, force=force) as out:
+        prepared.to_csv(out.stage, index=False, encoding="utf-8-sig")
+    return Path(path)
 
 
 def _about_table(meta: dict) -> pd.DataFrame:

@@ -1,6 +1,7 @@
 """The proposal-nlp command: outputs, exit codes, refuse-overwrite, progress only on a terminal."""
 from __future__ import annotations
 
+import errno
 import os
 import subprocess
 import sys
@@ -271,6 +272,79 @@ def test_audit_against_a_result(tmp_path, standins, files):
     assert "stated" in res.output and "computed" in res.output
 
 
+# ---- outputs: never over an input, never over foreign files, no traceback on a bad location
+
+def _listing(folder: Path) -> dict:
+    return {str(p.relative_to(folder)): (None if p.is_dir() else p.read_bytes()) for p in sorted(folder.rglob("*"))}
+
+
+def test_run_force_never_deletes_foreign_files(standins, files, tmp_path):
+    inp, fw = files
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "留存材料.xlsx").write_bytes(b"not ours")
+    (shared / "proposals.csv").write_bytes(b"not ours either")
+    before = _listing(tmp_path)
+    res = invoke("run", inp, "-o", shared, "--policy", fw, "--force")
+    assert res.exit_code == 1 and "[PN154]" in res.output and "留存材料.xlsx" in res.output, res.output
+    assert _listing(tmp_path) == before
+    out = tmp_path / "outdir"
+    assert invoke("run", inp, "-o", out, "--policy", fw).exit_code == 0
+    res = invoke("run", inp, "-o", out, "--policy", fw, "--force")
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["framework.csv", "intake.csv", "outdir", "shared"]
+
+
+@pytest.mark.parametrize("name", ["out.xlsx", "outdir"])
+def test_run_on_a_full_disk_exits_1_without_a_traceback(standins, files, tmp_path, monkeypatch, name):
+    inp, fw = files
+    before = _listing(tmp_path)
+
+    def full_disk(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", full_disk)
+    res = invoke("run", inp, "-o", tmp_path / name, "--policy", fw)
+    assert res.exit_code == 1 and "[PN153]" in res.output and "disk is full" in res.output, res.output
+    assert "Traceback" not in res.output and _listing(tmp_path) == before
+
+
+def test_run_into_a_read_only_folder_exits_1_before_the_batch(standins, files, tmp_path, monkeypatch):
+    inp, fw = files
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    if os.name == "posix" and os.geteuid() != 0:
+        folder.chmod(0o500)
+    else:  # root writes anywhere: refuse creating files in the folder the way the system would
+        real_open = os.open
+
+        def refuse(path, flags, *args, **kwargs):
+            if Path(os.fsdecode(path)).parent == folder and flags & os.O_CREAT:
+                raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), os.fsdecode(path))
+            return real_open(path, flags, *args, **kwargs)
+
+        monkeypatch.setattr(os, "open", refuse)
+    try:
+        res = invoke("run", inp, "-o", folder / "out.xlsx", "--policy", fw)
+    finally:
+        folder.chmod(0o700)
+    assert res.exit_code == 1 and "[PN153]" in res.output and "read-only" in res.output, res.output
+    assert "Traceback" not in res.output and not list(folder.iterdir())
+
+
+def test_two_runs_cannot_write_the_same_output(standins, files, tmp_path):
+    from proposal_nlp.outputs import OutputLock
+
+    inp, fw = files
+    out = tmp_path / "out.xlsx"
+    lock = OutputLock(out).acquire()  # another run writing it
+    res = invoke("run", inp, "-o", out, "--policy", fw)
+    assert res.exit_code == 1 and "[PN155]" in res.output and "being written" in res.output, res.output
+    assert not out.exists()
+    lock.release()
+    assert invoke("run", inp, "-o", out, "--policy", fw).exit_code == 0
+
+
 @pytest.mark.parametrize("name", ["out.xlsx", "outdir"])
 def test_a_formula_as_id_column_header_stays_text(standins, files, tmp_path, name):
     from proposal_nlp.results import live_formula_cells
@@ -312,4 +386,3 @@ def test_audit_output_is_escaped(tmp_path):
     assert res.exit_code == 0, res.output
     assert "'" + kind.replace('"', '""') in out.read_text(encoding="utf-8-sig")
     assert live_formula_cells(out) == 0
-

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import dataclasses
+import errno
 import html
+import os
 import re
 from html.parser import HTMLParser
 
@@ -11,9 +13,9 @@ import pytest
 
 from batch_standins import FRAMEWORK, STANDINS, proposals_frame
 from proposal_nlp.batch import process_table
-from proposal_nlp.errors import InputError
-from proposal_nlp.io import write_result
-from proposal_nlp.outputs import needs_escape
+from proposal_nlp.errors import InputError, OutputError
+from proposal_nlp.io import read_result, write_result
+from proposal_nlp.outputs import OutputLock, needs_escape
 from proposal_nlp.report import bar_chart, render_html, render_report
 
 
@@ -89,6 +91,21 @@ def test_bar_chart_handles_empty_and_long_labels():
     assert svg.startswith("<svg") and svg.endswith("</svg>") and "…" in svg
 
 
+def test_a_full_disk_keeps_the_old_report(result, tmp_path, monkeypatch):
+    out = tmp_path / "a.html"
+    out.write_text("good old report", encoding="utf-8")
+
+    def full_disk(fd):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", full_disk)
+    with pytest.raises(OutputError) as exc:
+        render_report(result, out, force=True)
+    assert exc.value.code == "PN153" and "disk is full" in str(exc.value)
+    assert out.read_text(encoding="utf-8") == "good old report"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.html"]  # no temporary file, no lock
+
+
 def test_report_tables_are_escaped_like_the_result_files(result):
     uncovered = pd.DataFrame({"id": ["=A1"], "title": ["＝HYPERLINK(1)"], "suggestion_id": ["s1"], "text": [" @cmd"],
                               "best_clause_id": ["-1+1"], "best_score": [-0.25]})
@@ -97,3 +114,12 @@ def test_report_tables_are_escaped_like_the_result_files(result):
     assert {"'=A1", "'＝HYPERLINK(1)", "' @cmd", "'-1+1"} <= set(cells)
     assert "-0.250" in cells  # a negative number is not text: not escaped
     assert [c for c in cells if needs_escape(c)] == ["-0.250"]
+
+
+def test_a_report_being_written_is_locked(result, tmp_path):
+    out = tmp_path / "a.html"
+    lock = OutputLock(out).acquire()
+    with pytest.raises(OutputError, match="PN155"):
+        render_report(result, out)
+    lock.release()
+    assert render_report(result, out) == out

@@ -1,8 +1,17 @@
 """Writing result workbooks / CSV folders and reading them back."""
 from __future__ import annotations
 
+import errno
+import json
+import os
 import re
+import signal
+import socket
 import string
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -10,10 +19,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from proposal_nlp.errors import InputError
-from proposal_nlp.outputs import needs_escape, unescape_cell
-from proposal_nlp.results import (TABLE_ORDER, XLSX_CELL_MAX, BatchResult, escape_cell, live_formula_cells, read_result,
-                                  write_result, write_table_csv)
+from proposal_nlp.errors import InputError, OutputError
+from proposal_nlp.outputs import MANIFEST_NAME, OutputLock, needs_escape, unescape_cell
+from proposal_nlp.results import (TABLE_ORDER, XLSX_CELL_MAX, BatchResult, ResultWriter, escape_cell,
+                                  live_formula_cells, read_result, write_result, write_table_csv)
 
 def _tables(texts):
     props = pd.DataFrame({"row": range(1, len(texts) + 1), "id": [f"A{i}" for i in range(len(texts))],
@@ -122,6 +131,223 @@ def test_sheet_row_limit_is_recorded_not_silent(tmp_path, monkeypatch):
     assert any("2 rows left out" in m and "CSV" in m for m in msg)
     # CSV keeps them all
     assert len(read_result(write_result(_tables(list("甲乙丙丁戊")), tmp_path / "csv")).proposals) == 5
+
+
+# ---- outputs written atomically, touching only what they own
+
+def _snapshot(folder: Path) -> dict:
+    """Every entry under ``folder`` (hidden ones too) -> its bytes (None for a folder)."""
+    return {str(p.relative_to(folder)): (None if p.is_dir() else p.read_bytes()) for p in sorted(folder.rglob("*"))}
+
+
+@pytest.fixture
+def system_temp(monkeypatch, tmp_path_factory):
+    """A private system temporary folder, where openpyxl streams the rows of write-only sheets
+    (the shared one is used by other processes meanwhile)."""
+    folder = tmp_path_factory.mktemp("systemp")
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+def test_force_over_a_folder_with_foreign_files_is_refused(tmp_path):
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    (folder / "intake.csv").write_text("编号,内容\n1,加强消防\n", encoding="utf-8")
+    (folder / "proposals.csv").write_text("my own table", encoding="utf-8")
+    (folder / "notes.txt").write_text("keep me", encoding="utf-8")
+    before = _snapshot(tmp_path)
+    with pytest.raises(InputError) as exc:
+        write_result(_tables(["甲"]), folder, force=True)
+    msg = str(exc.value)
+    assert exc.value.code == "PN154" and "intake.csv" in msg and "notes.txt" in msg and "proposals.csv" in msg
+    assert "nothing was deleted" in msg and "new or empty folder" in msg and MANIFEST_NAME in msg
+    assert _snapshot(tmp_path) == before  # untouched, and no lock or temporary folder left
+
+
+def test_force_over_a_previous_output_replaces_it(tmp_path):
+    out = write_result(_tables(["甲"]), tmp_path / "out")
+    manifest = json.loads((out / MANIFEST_NAME).read_text(encoding="utf-8"))
+    assert manifest["written_by"] == "proposal_nlp" and "proposals.csv" in manifest["files"]
+    (out / ".DS_Store").write_bytes(b"view settings")  # dropped there by the desktop: carried over
+    write_result(_tables(["乙", "丙"]), out, force=True)
+    assert read_result(out).proposals["title"].tolist() == ["乙", "丙"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no backup, stage or lock left
+    assert (out / ".DS_Store").read_bytes() == b"view settings"
+    # an empty folder is no one's: replaced with force
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    write_result(_tables(["丁"]), empty, force=True)
+    assert read_result(empty).proposals["title"].tolist() == ["丁"]
+
+
+def test_an_output_file_changed_by_the_user_is_not_replaced(tmp_path):
+    out = write_result(_tables(["甲"]), tmp_path / "out")
+    edited = (out / "proposals.csv").read_bytes() + "备注,已核对\r\n".encode("utf-8")
+    (out / "proposals.csv").write_bytes(edited)
+    with pytest.raises(InputError, match=r"PN154.*changed since proposal_nlp wrote them: proposals.csv"):
+        write_result(_tables(["乙"]), out, force=True)
+    assert (out / "proposals.csv").read_bytes() == edited
+
+
+def _crash_after(monkeypatch, fmt, exc, calls=2):
+    """Make writing a table fail in the middle: the ``calls``-th row (XLSX) or chunk (CSV) raises."""
+    import proposal_nlp.results as results
+
+    seen = {"n": 0}
+    if fmt == "xlsx":
+        real = results._xlsx_value
+
+        def value(ws, v):
+            seen["n"] += 1
+            if seen["n"] == calls:
+                raise exc
+            return real(ws, v)
+
+        monkeypatch.setattr(results, "_xlsx_value", value)
+    else:
+        real = pd.DataFrame.to_csv
+
+        def to_csv(self, *args, **kwargs):
+            seen["n"] += 1
+            if seen["n"] == calls:
+                raise exc
+            return real(self, *args, **kwargs)
+
+        monkeypatch.setattr(pd.DataFrame, "to_csv", to_csv)
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+@pytest.mark.parametrize("exc", [RuntimeError("crash"), KeyboardInterrupt()], ids=["exception", "interrupt"])
+def test_a_crash_mid_write_leaves_the_previous_output_and_no_temporary_files(tmp_path, monkeypatch, system_temp,
+                                                                            fmt, exc):
+    out = write_result(_tables(["旧的"]), _out(tmp_path, fmt))
+    before = _snapshot(tmp_path)
+    _crash_after(monkeypatch, fmt, exc, calls=3)
+    with pytest.raises(type(exc)):
+        write_result(_tables(["新的"] * 5), out, force=True)
+    assert _snapshot(tmp_path) == before  # byte-identical, nothing beside it
+    assert not list(system_temp.iterdir())  # no openpyxl.* files left either
+    monkeypatch.undo()
+    assert read_result(out).proposals["title"].tolist() == ["旧的"]
+
+
+def _full_disk(*args, **kwargs):
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+@pytest.mark.parametrize("where", ["fsync", "write"])
+def test_a_full_disk_gives_pn153_and_keeps_the_previous_output(tmp_path, monkeypatch, system_temp, fmt, where):
+    out = write_result(_tables(["旧的"]), _out(tmp_path, fmt))
+    before = _snapshot(tmp_path)
+    if where == "fsync":
+        monkeypatch.setattr(os, "fsync", _full_disk)
+    else:
+        _crash_after(monkeypatch, fmt, OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)), calls=2)
+    with pytest.raises(OutputError) as exc:
+        write_result(_tables(["新的"]), out, force=True)
+    assert exc.value.code == "PN153" and "disk is full" in str(exc.value) and str(out) in str(exc.value)
+    assert _snapshot(tmp_path) == before
+    assert not list(system_temp.iterdir())
+
+
+def _make_read_only(monkeypatch, folder: Path):
+    """A read-only folder: chmod 0o500, or, for root (whom chmod does not stop), every creation
+    of a file or folder inside it refused the way the system would."""
+    if os.name == "posix" and os.geteuid() != 0:
+        folder.chmod(0o500)
+        return lambda: folder.chmod(0o700)
+    real_open, real_mkdir = os.open, os.mkdir
+
+    def refuse(path):
+        if Path(os.fsdecode(path)).resolve().parent == folder.resolve():
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), os.fsdecode(path))
+
+    def os_open(path, flags, *args, **kwargs):
+        if flags & (os.O_CREAT | os.O_WRONLY | os.O_RDWR):
+            refuse(path)
+        return real_open(path, flags, *args, **kwargs)
+
+    def mkdir(path, *args, **kwargs):
+        refuse(path)
+        return real_mkdir(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", os_open)
+    monkeypatch.setattr(os, "mkdir", mkdir)
+    return lambda: None
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_a_read_only_folder_gives_pn153_before_any_work(tmp_path, monkeypatch, fmt):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    out = write_result(_tables(["旧的"]), _out(folder, fmt))
+    before = _snapshot(tmp_path)
+    restore = _make_read_only(monkeypatch, folder)
+    try:
+        with pytest.raises(OutputError) as exc:
+            ResultWriter(out, force=True)
+    finally:
+        restore()
+    assert exc.value.code == "PN153" and "read-only" in str(exc.value) and "choose a folder" in str(exc.value)
+    assert _snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_a_refused_rename_gives_pn153_and_keeps_the_previous_output(tmp_path, monkeypatch, fmt):
+    """The last step refused (e.g. the output is open in Excel on Windows): all is put back."""
+    out = write_result(_tables(["旧的"]), _out(tmp_path, fmt))
+    before = _snapshot(tmp_path)
+    real_rename = os.rename
+
+    def refuse(src, dst, *args, **kwargs):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), os.fsdecode(src))
+
+    def rename(src, dst):  # the old output goes aside, the new one is refused
+        if ".part-" in os.fsdecode(src):
+            refuse(src, dst)
+        return real_rename(src, dst)
+
+    monkeypatch.setattr(os, "replace", refuse)
+    monkeypatch.setattr(os, "rename", rename)
+    with pytest.raises(OutputError, match=r"PN153.*read-only or you may not write there"):
+        write_result(_tables(["新的"]), out, force=True)
+    monkeypatch.undo()
+    assert _snapshot(tmp_path) == before
+
+
+def test_the_lock_refuses_a_second_writer(tmp_path):
+    out = tmp_path / "out.xlsx"
+    first = ResultWriter(out)
+    with pytest.raises(OutputError) as exc:
+        ResultWriter(out)
+    assert exc.value.code == "PN155" and "being written by this Python session" in str(exc.value)
+    assert ".out.xlsx.lock" in str(exc.value)
+    first.write("proposals", _tables(["甲"])["proposals"])
+    first.close()
+    assert read_result(out).proposals["title"].tolist() == ["甲"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.xlsx"]
+    w = ResultWriter(out, force=True)  # the lock was released
+    w.abort()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.xlsx"]
+
+
+def test_a_stale_lock_is_taken_over(tmp_path):
+    out = tmp_path / "out"
+    lock = OutputLock(out).path
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True)
+    lock.write_text(json.dumps({"pid": int(gone.stdout), "host": socket.gethostname(), "token": "x"}))
+    write_result(_tables(["甲"]), out)  # its run is gone
+    # a lock of another machine, not touched for longer than LOCK_STALE_SECONDS
+    lock.write_text(json.dumps({"pid": os.getpid(), "host": "another-host", "token": "y"}))
+    os.utime(lock, (1, 1))
+    write_result(_tables(["乙"]), out, force=True)
+    assert read_result(out).proposals["title"].tolist() == ["乙"] and not lock.exists()
+    # a fresh lock of a live run is respected
+    lock.write_text(json.dumps({"pid": os.getpid(), "host": "another-host", "token": "z"}))
+    with pytest.raises(OutputError, match="PN155"):
+        write_result(_tables(["丙"]), out, force=True)
 
 
 # ---- no formula ever live
@@ -238,3 +464,45 @@ def test_round_trip_of_risky_text_through_files(tmp_path_factory, texts):
     book = write_result(_tables(texts), base / "out.xlsx")
     kept = [re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", "", t).replace("\r\n", "\n").replace("\r", "\n") for t in texts]
     assert read_result(book).proposals["title"].tolist() == kept and live_formula_cells(book) == 0
+
+
+_KILLED_RUN = """
+import os, signal, sys
+sys.path.insert(0, {root!r})
+import pandas as pd
+from proposal_nlp.results import write_result
+
+real_rename, real_fsync = os.rename, os.fsync
+
+def rename(src, dst):
+    real_rename(src, dst)
+    if {moment!r} == "swap" and ".old-" in os.fsdecode(dst):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+def fsync(fd):
+    if {moment!r} == "writing":
+        os.kill(os.getpid(), signal.SIGKILL)
+    real_fsync(fd)
+
+os.rename, os.fsync = rename, fsync
+props = pd.DataFrame({{"row": [1], "id": ["A0"], "title": ["新的"]}})
+write_result({{"proposals": props}}, {out!r}, force=True)
+"""
+
+
+@pytest.mark.skipif(os.name != "posix", reason="needs SIGKILL")
+@pytest.mark.parametrize("moment", ["writing", "swap"])
+def test_a_killed_run_leaves_a_whole_output(tmp_path, moment):
+    """Killed while writing: the old output is in place. Killed inside the swap (between the two
+    renames, the window documented in outputs.StagedOutput): both outputs are whole beside it."""
+    out = write_result(_tables(["旧的"]), tmp_path / "out")
+    script = _KILLED_RUN.format(root=str(Path(__file__).resolve().parents[1]), moment=moment, out=str(out))
+    proc = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    if moment == "writing":
+        assert read_result(out).proposals["title"].tolist() == ["旧的"]
+        return
+    assert not out.exists()
+    (old,), (new,) = tmp_path.glob(".out.old-*"), tmp_path.glob(".out.part-*")
+    assert read_result(old).proposals["title"].tolist() == ["旧的"]
+    assert read_result(new).proposals["title"].tolist() == ["新的"]
