@@ -53,6 +53,7 @@ CODES: dict[str, str] = {
     "PN153": "an output location cannot be written (read-only, no permission, disk full, file open elsewhere)",
     "PN154": "an output folder holds files proposal_nlp did not write, or changed ones: not replaced, even with force",
     "PN155": "another run is writing the same output (its lock file is beside the output)",
+    "PN156": "the output is an input of the run, holds one, or holds the current folder",
     "PN160": "the policy file is not found",
     "PN161": "the policy table lacks clause_id or text",
     "PN162": "the policy holds no clauses",

@@ -10,6 +10,8 @@ atomically, nothing deleted that the project did not write, one writer per outpu
   SHA-256) and the library version. An existing folder is replaced only if it holds nothing
   else and none of those files was changed since.
 - :class:`OutputLock`: a lock file beside the output, so two runs never write the same output.
+- :func:`check_output_path`: refuses an output that is an input, holds an input, or holds the
+  current folder (``-o .``).
 - :func:`live_formula_cells`: how many cells of a written workbook or CSV folder a spreadsheet
   would still run as formulas (for benchmarks and checks).
 """
@@ -150,6 +152,37 @@ def cannot_write(path, exc: OSError) -> str:
 def exists_message(path) -> str:
     """The PN150 message for an output that exists and may not be overwritten."""
     return f"{path} already exists; choose another output or pass --force (force=True) to overwrite it"
+
+
+def check_output_path(out, *, inputs=()) -> Path:
+    """Refuse an output that would replace what the run reads or where it runs.
+
+    Raises PN156 if ``out`` is the current folder or one above it (``-o .``), is one of
+    ``inputs`` or a folder holding one of them (``inputs`` that are not paths are ignored),
+    and PN153 if its folder exists but cannot be written. Returns the resolved output path.
+    """
+    target = Path(out).resolve()
+    cwd = Path.cwd().resolve()
+    if target == cwd or target in cwd.parents:
+        raise InputError(f"output {out} is the current folder or holds it: a result folder is replaced as a "
+                         "whole; give a new folder name, e.g. -o result", code="PN156")
+    for inp in inputs:
+        if not isinstance(inp, (str, os.PathLike)):
+            continue
+        source = Path(inp).resolve()
+        if source == target:
+            raise InputError(f"output {out} is {inp}, which this run reads; give another output name",
+                             code="PN156")
+        if target in source.parents:
+            raise InputError(f"output {out} is a folder holding {inp}, which this run reads; give a new "
+                             "folder for the output", code="PN156")
+    folder = target.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
+        denied = PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(folder))
+        raise OutputError(cannot_write(out, denied), code="PN153")
+    return target
 
 
 # ---------------------------------------------------------------------------------------------
@@ -371,6 +404,7 @@ class StagedOutput:
 
     def __init__(self, target, *, folder: bool = False, force: bool = False):
         self.shown = Path(target)
+        check_output_path(self.shown)
         self.target = self.shown.resolve()  # a symlinked output: replace what it points to
         self.folder = folder
         self.token = f"{os.getpid()}-{secrets.token_hex(4)}"
@@ -524,4 +558,4 @@ def write_text_file(path, text: str, *, force: bool = False, encoding: str = "ut
 
 __all__ = ["escape_cell", "unescape_cell", "needs_escape", "live_formula_cells", "FORMULA_CHARS", "MANIFEST_NAME",
            "LOCK_STALE_SECONDS", "OutputLock", "StagedOutput", "staged_output", "write_text_file",
-           "owned_files", "read_manifest", "cannot_write", "exists_message"]
+           "check_output_path", "owned_files", "read_manifest", "cannot_write", "exists_message"]

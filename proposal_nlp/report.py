@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import InputError
-from .outputs import escape_cell, exists_message, staged_output
+from .outputs import check_output_path, escape_cell, exists_message, staged_output
 
 log = logging.getLogger(__name__)
 
@@ -222,6 +222,7 @@ def render_report(result_or_path, out_html, *, force: bool = False, title: str =
     """
     out = Path(out_html)
     reads_file = not hasattr(result_or_path, "proposals")
+    check_output_path(out, inputs=(result_or_path,) if reads_file else ())
     if out.exists() and not force:
         raise InputError(exists_message(out), code="PN150")
     result = result_or_path

@@ -278,6 +278,20 @@ def _listing(folder: Path) -> dict:
     return {str(p.relative_to(folder)): (None if p.is_dir() else p.read_bytes()) for p in sorted(folder.rglob("*"))}
 
 
+def test_run_refuses_outputs_that_are_or_hold_its_input(standins, files, tmp_path, monkeypatch):
+    inp, fw = files
+    before = _listing(tmp_path)
+    for args in ([inp, "-o", tmp_path, "--force"], [inp, "-o", inp, "--force"],
+                 [inp, "-o", fw, "--policy", fw, "--force"],
+                 [inp, "-o", tmp_path / "x.xlsx", "--report", tmp_path / "x.xlsx"]):
+        res = invoke("run", *args)
+        assert res.exit_code == 1 and "[PN156]" in res.output and "Traceback" not in res.output, res.output
+    monkeypatch.chdir(tmp_path)
+    res = invoke("run", inp, "-o", ".", "--force")
+    assert res.exit_code == 1 and "[PN156]" in res.output and "current folder" in res.output
+    assert _listing(tmp_path) == before
+
+
 def test_run_force_never_deletes_foreign_files(standins, files, tmp_path):
     inp, fw = files
     shared = tmp_path / "shared"
@@ -386,3 +400,5 @@ def test_audit_output_is_escaped(tmp_path):
     assert res.exit_code == 0, res.output
     assert "'" + kind.replace('"', '""') in out.read_text(encoding="utf-8-sig")
     assert live_formula_cells(out) == 0
+    res = CliRunner().invoke(app, ["audit", str(summary), "--against", str(result), "-o", str(result), "--force"])
+    assert res.exit_code == 1 and "[PN156]" in res.output

@@ -116,6 +116,13 @@ def test_report_tables_are_escaped_like_the_result_files(result):
     assert [c for c in cells if needs_escape(c)] == ["-0.250"]
 
 
+def test_report_is_never_written_over_the_result_it_reads(result, tmp_path):
+    for target in (write_result(result, tmp_path / "r.xlsx"), write_result(result, tmp_path / "r")):
+        with pytest.raises(InputError, match="PN156.*which this run reads"):
+            render_report(target, target, force=True)
+        assert read_result(target).proposals["id"].tolist() == result.proposals["id"].tolist()
+
+
 def test_a_report_being_written_is_locked(result, tmp_path):
     out = tmp_path / "a.html"
     lock = OutputLock(out).acquire()

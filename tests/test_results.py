@@ -350,6 +350,23 @@ def test_a_stale_lock_is_taken_over(tmp_path):
         write_result(_tables(["丙"]), out, force=True)
 
 
+def test_an_output_may_not_be_an_input_or_the_current_folder(tmp_path, monkeypatch):
+    from proposal_nlp.batch import process_file
+
+    inp = tmp_path / "data" / "intake.csv"
+    inp.parent.mkdir()
+    inp.write_text("编号,标题,内容\n1,甲,建议加强消防\n", encoding="utf-8")
+    before = _snapshot(tmp_path)
+    for out in (inp, inp.parent, tmp_path):
+        with pytest.raises(InputError, match="PN156.*which this run reads"):
+            process_file(inp, out=out, force=True, steps=("extract",), extractor=lambda t, kind=None: [])
+    monkeypatch.chdir(tmp_path / "data")
+    for out in (".", ".."):
+        with pytest.raises(InputError, match="PN156.*current folder"):
+            write_result(_tables(["甲"]), out, force=True)
+    assert _snapshot(tmp_path) == before
+
+
 # ---- no formula ever live
 
 FORMULAS = ["=1+2", "+SUM(A1)", "-2+3", "@cmd", '=HYPERLINK("http://x","点我")', "＝1+1", "＋1", "－1", "＠A1",
