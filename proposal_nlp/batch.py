@@ -32,6 +32,7 @@ from .engine import (DEFAULT_CHUNK_SIZE, STEPS, TOP_K, StepTally, assemble, batc
                      measures_table, prepare_rows, resolve_jobs, run_chunks)
 from .errors import InputError, InputTypeError, ResourceError
 from .io import cell_str, detect_columns, iter_table_chunks, read_table, streams_in_chunks
+from .outputs import check_output_path
 from .resources import package_path
 from .results import ERROR_COLUMNS, MATCH_COLUMNS, MEASURE_COLUMNS, UNCOVERED_COLUMNS, BatchResult, ResultWriter
 # moved to proposal_nlp.engine and proposal_nlp.results; importable from here for one release
@@ -146,6 +147,8 @@ def process_file(path, *, out=None, force: bool = False, stream: bool = False, e
     if stream and out is None:
         raise InputError("stream=True writes the tables as it goes: give out= (an .xlsx file or a folder)",
                          code="PN166")
+    if out is not None:
+        check_output_path(out, inputs=(path, policy))  # never write over what the run reads
     if out is not None and Path(out).exists() and not force:
         raise InputError(f"{out} already exists; choose another output or pass --force (force=True) to overwrite",
                          code="PN150")

@@ -79,7 +79,19 @@ def _read_result(path: Path):
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:  # ParserError, UnicodeDecodeError: ValueError
         raise InputError(f"{path} cannot be read as a result of `proposal-nlp run` ({type(exc).__name__}: "
                          f"{str(exc).strip()[:200]}); give the workbook or folder that `proposal-nlp run` "
-                         "wrote, unchanged, or run the batch again", code="PN153") from exc
+                         "wrote, unchanged, or run the batch again", code="PN157") from exc
+
+
+def _check_outputs(output, report, *, inputs) -> None:
+    """Refuse outputs that are (or hold) an input, the current folder, or each other (PN156)."""
+    from .outputs import check_output_path
+
+    check_output_path(output, inputs=inputs)
+    if report is not None:
+        if Path(report).resolve() == Path(output).resolve():
+            raise ProposalNLPError(f"--report and -o both name {output}; give the report its own name, "
+                                   "e.g. --report report.html", code="PN156")
+        check_output_path(report, inputs=(*inputs, output))
 
 
 def _steps(value: str) -> tuple[str, ...]:
@@ -134,6 +146,7 @@ def run(
                 report = output.with_suffix(".html")
         if output is None:
             output = Path(f"{Path(input).stem}_result.xlsx")
+        _check_outputs(output, report, inputs=(input, policy))
         if not force:
             _refuse_overwrite(output, report)
         sheet_arg = int(sheet) if sheet is not None and sheet.isdigit() else sheet
@@ -259,6 +272,7 @@ def segment(
     force: bool = typer.Option(False, "--force", "-f"),
 ):
     """Segment text into words, one line in, one line of space-separated words out."""
+    from .outputs import check_output_path, write_text_file
     from .segment import Segmenter
 
     try:
@@ -270,14 +284,17 @@ def segment(
             lines = input.read_text(encoding=encoding or detect_encoding(input)).lstrip("\ufeff").splitlines()
         else:
             lines = sys.stdin.read().splitlines()
-        if not force:
-            _refuse_overwrite(output)
+        if output is not None:
+            check_output_path(output, inputs=(input,))
+            if not force:
+                _refuse_overwrite(output)
+        seg = Segmenter(backend="rjieba")
+        text = "\n".join(" ".join(t for t in seg.cut(line) if t.strip()) for line in lines) + ("\n" if lines else "")
+        if output is not None:
+            write_text_file(output, text, force=force)
     except ProposalNLPError as exc:
         _fail(exc)
-    seg = Segmenter(backend="rjieba")
-    text = "\n".join(" ".join(t for t in seg.cut(line) if t.strip()) for line in lines) + ("\n" if lines else "")
     if output is not None:
-        output.write_text(text, encoding="utf-8")
         _note(f"wrote {output}")
     else:
         sys.stdout.write(text)
@@ -293,8 +310,12 @@ def audit(
 ):
     """Read the counts a handling summary states, check that they add up, compare them with a batch."""
     from .audit import audit_summary, compare_figures, figures_from_table
+    from .outputs import check_output_path
+    from .results import write_table_csv
 
     try:
+        if output is not None:
+            check_output_path(output, inputs=(summary, against))
         if not summary.is_file():
             raise ProposalNLPError(f"summary file {str(summary)!r} not found; pass the path of a .txt file", code="PN180")
         try:
@@ -310,7 +331,7 @@ def audit(
         if output is not None:
             if not force:
                 _refuse_overwrite(output)
-            table.to_csv(output, index=False, encoding="utf-8-sig")
+            write_table_csv(table, output, force=force)  # escaped like a result: no live formulas
     except ProposalNLPError as exc:
         _fail(exc)
     typer.echo(terminal_text(table.to_string(index=False)))

@@ -52,7 +52,11 @@ CODES: dict[str, str] = {
     "PN150": "an output path exists (refused without force) or is of the wrong kind",
     "PN151": "a result workbook or folder holds no proposals table",
     "PN152": "the errors table given to ResultWriter.write instead of close",
-    "PN153": "a result workbook or folder cannot be read (damaged, or not written by proposal-nlp run)",
+    "PN153": "an output location cannot be written (read-only, no permission, disk full, file open elsewhere)",
+    "PN154": "an output folder holds files proposal_nlp did not write, or changed ones: not replaced, even with force",
+    "PN155": "another run is writing the same output (its lock file is beside the output)",
+    "PN156": "the output is an input of the run, holds one, or holds the current folder",
+    "PN157": "a result workbook or folder cannot be read (damaged, or not written by proposal-nlp run)",
     "PN160": "the policy file is not found",
     "PN161": "the policy table lacks clause_id or text",
     "PN162": "the policy holds no clauses",
@@ -176,6 +180,12 @@ class ResourceError(ProposalNLPError, OSError):
     """A shipped or user-given resource (lexicon, model, data folder) is missing or broken."""
 
     code = "PN200"
+
+
+class OutputError(ProposalNLPError, OSError):
+    """An output cannot be written where it was asked (read-only, full disk, another run)."""
+
+    code = "PN153"
 
 
 class ModelError(ProposalNLPError, ValueError):

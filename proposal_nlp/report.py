@@ -2,7 +2,9 @@
 
 Charts are inline SVG drawn here (no plotting library, no fonts needed: the browser draws
 the Chinese labels), so the file opens in any browser without a server or network.
-Reports carry the users' own texts: they are outputs, never committed.
+Reports carry the users' own texts: they are outputs, never committed. Table cells are
+escaped like the result files (a leading ``'`` before text a spreadsheet would run), since
+users paste report tables into sheets; the report is written atomically.
 """
 from __future__ import annotations
 
@@ -12,6 +14,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
+
+from .errors import InputError
+from .outputs import check_output_path, escape_cell, exists_message, staged_output
 
 log = logging.getLogger(__name__)
 
@@ -130,17 +135,19 @@ def _table(df: pd.DataFrame, columns: list[str], *, limit: int | None = None, ta
 
     cols = [c for c in columns if c in df.columns]
     shown = df if limit is None else df.head(limit)
-    head = "".join(f"<th>{_e(column_label(c, table))}</th>" for c in cols)
+    head = "".join(f"<th>{_e(escape_cell(column_label(c, table)))}</th>" for c in cols)
     body = []
     for rec in shown[cols].itertuples(index=False, name=None):
         cells = []
         for v in rec:
             if isinstance(v, float) and v == v:
-                v = f"{v:.3f}"
-            elif isinstance(v, (list, tuple)):
-                v = "、".join(map(str, v))
-            if isinstance(v, str) and len(v) > MAX_CELL_CHARS:
-                v = v[:MAX_CELL_CHARS] + f"…（共{len(v)}字）"
+                v = f"{v:.3f}"  # a number (a negative one too): not escaped
+            else:
+                if isinstance(v, (list, tuple)):
+                    v = "、".join(map(str, v))
+                if isinstance(v, str) and len(v) > MAX_CELL_CHARS:
+                    v = v[:MAX_CELL_CHARS] + f"…（共{len(v)}字）"
+                v = escape_cell(v)
             cells.append(f"<td>{_e(v)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     more = (f'<p class="note">仅显示前{limit}条，共{len(df)}条；完整列表见结果工作簿。</p>'
@@ -210,21 +217,23 @@ def render_report(result_or_path, out_html, *, force: bool = False, title: str =
 
     ``result_or_path`` is a :class:`~proposal_nlp.batch.BatchResult` or the workbook / CSV
     folder written by ``proposal-nlp run``. An existing ``out_html`` is refused unless
-    ``force``. Returns the path written.
+    ``force``; it is replaced only once the new report is complete on disk (written beside it,
+    then renamed), so a full disk leaves the old report whole (PN153). Returns the path written.
     """
-    from .errors import InputError
-
     out = Path(out_html)
+    reads_file = not hasattr(result_or_path, "proposals")
+    check_output_path(out, inputs=(result_or_path,) if reads_file else ())
     if out.exists() and not force:
-        raise InputError(f"{out} already exists; choose another output or pass force=True (CLI: --force) "
-                         "to overwrite it", code="PN150")
+        raise InputError(exists_message(out), code="PN150")
     result = result_or_path
-    if not hasattr(result, "proposals"):
+    if reads_file:
         from .results import read_result
 
         result = read_result(result_or_path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_html(result, title=title), encoding="utf-8")
+    text = render_html(result, title=title)
+    with staged_output(out, force=force) as staged:
+        with open(staged.stage, "w", encoding="utf-8") as f:
+            f.write(text)
     return out
 
 

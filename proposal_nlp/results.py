@@ -1,15 +1,18 @@
 """Batch results: the ``BatchResult`` tables, their column schemas, and writing them (XLSX
 workbook or CSV folder) and reading them back.
 
-Results are written with Chinese column headers from ``data/display_names.json``, cells that
-a spreadsheet would execute (``= + - @``) escaped with a leading ``'``, and cells longer than
-an XLSX cell holds cut with a record in the errors table.
+Results are written with Chinese column headers from ``data/display_names.json``, every text a
+spreadsheet could run as a formula (cells, headers, the about table) escaped with a leading
+``'`` by :func:`proposal_nlp.outputs.escape_cell`, and cells longer than an XLSX cell holds cut
+with a record in the errors table. Outputs are written beside the target and renamed into
+place (:mod:`proposal_nlp.outputs`): a failed or killed run leaves the previous output whole.
 """
 from __future__ import annotations
 
+import functools
 import logging
-import os
 import re
+import weakref
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +21,7 @@ import pandas as pd
 
 from .errors import InputError
 from .normalize import is_missing
+from .outputs import StagedOutput, escape_cell, live_formula_cells, needs_escape, staged_output, unescape_cell
 from .resources import column_label, display_names, inverse_columns
 
 log = logging.getLogger(__name__)
@@ -80,9 +84,6 @@ class BatchResult:
 XLSX_CELL_MAX = 32_767
 XLSX_ROWS_MAX = 1_048_575  # data rows of a sheet (1,048,576 minus the header)
 TABLE_ORDER = ("proposals", "suggestions", "matches", "measures", "uncovered", "summary", "errors")
-# a leading character that makes a spreadsheet treat a cell as a formula
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_ESCAPED = re.compile(r"^'[=+\-@\t\r]")
 # characters an XLSX file cannot hold (XML 1.0 control characters)
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -90,19 +91,6 @@ _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 def object_column(s: pd.Series) -> pd.Series:
     """A text column as ``object`` with ``None`` for missing, whatever path built it."""
     return pd.Series([None if is_missing(v) else v for v in s], index=s.index, dtype=object)
-
-
-def escape_cell(value: str) -> str:
-    """Prefix ``'`` to text a spreadsheet would run as a formula (``= + - @``, tab, CR)."""
-    if value and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-def unescape_cell(value: str) -> str:
-    if value and _ESCAPED.match(value):
-        return value[1:]
-    return value
 
 
 def _cell_text(v) -> str | None:
@@ -114,21 +102,14 @@ def _cell_text(v) -> str | None:
 
 
 def _prepare(name: str, df: pd.DataFrame, *, limit: int | None, errors: list) -> pd.DataFrame:
-    """Text cells escaped, lists joined with ``|``, control characters dropped, long cells cut."""
+    """Lists joined with ``|``, control characters an XLSX cell cannot hold dropped, text cells
+    escaped, long cells cut (in that order: what is read back is the cleaned text exactly)."""
     out = df.copy()
     for col in out.columns:
         s = out[col]
         if not (pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)):
             continue
-        s = s.astype(object)
-
-        def fix(v, _row=None):
-            t = _cell_text(v)
-            if t is None:
-                return v
-            return escape_cell(t)
-
-        s = s.map(fix)
+        s = s.astype(object).map(lambda v: v if (t := _cell_text(v)) is None else t)
         if limit is not None:
             ill = s.map(lambda v: isinstance(v, str) and _ILLEGAL_XML.search(v) is not None)
             for i in s.index[ill]:
@@ -136,6 +117,8 @@ def _prepare(name: str, df: pd.DataFrame, *, limit: int | None, errors: list) ->
                                            "control characters removed (an XLSX cell cannot hold them)"))
             if ill.any():
                 s = s.where(~ill, s[ill].map(lambda v: _ILLEGAL_XML.sub("", v)))
+        s = s.map(escape_cell)
+        if limit is not None:
             long = s.map(lambda v: isinstance(v, str) and len(v) > limit)
             for i in s.index[long]:
                 n = len(s[i])
@@ -166,10 +149,11 @@ def _result_tables(result) -> dict[str, pd.DataFrame]:
 
 
 def _labelled(df: pd.DataFrame, id_header: str | None, table: str | None = None) -> pd.DataFrame:
+    """Chinese headers (the user's own id header kept), escaped like any cell."""
     cols = {}
     for c in df.columns:
         label = id_header if (c == "id" and id_header) else column_label(c, table)
-        cols[c] = label
+        cols[c] = escape_cell(str(label))
     return df.rename(columns=cols)
 
 
@@ -184,20 +168,19 @@ class ResultWriter:
     its table of distinct cell texts in memory until it is saved (that is how openpyxl writes
     workbooks) and a sheet holds at most 1,048,575 rows (rows beyond are left out and
     recorded in the errors table): for hundreds of thousands of rows, write a CSV folder.
+
+    Everything is written beside the output (``.NAME.part-…``) and renamed into place by
+    ``close``, under a lock file ``.NAME.lock`` (PN155 for a second writer). An existing output
+    is replaced only with ``force``, and a CSV folder only if it holds nothing but what
+    proposal_nlp wrote there (its ``.proposal_nlp_manifest.json``; PN154 otherwise). Any failure,
+    or :meth:`abort`, removes what was written and leaves the previous output as it was; an
+    ``OSError`` (read-only, disk full) becomes PN153.
     """
 
     def __init__(self, path, *, force: bool = False, id_header: str | None = None, fmt: str | None = None,
                  tables=TABLE_ORDER):
         path = Path(path)
         self.fmt = fmt or ("xlsx" if path.suffix.lower() in (".xlsx", ".xlsm") else "csv")
-        if path.exists():
-            if not force:
-                raise InputError(f"{path} already exists; choose another output or pass --force (force=True) "
-                                 "to overwrite", code="PN150")
-            if path.is_dir() and self.fmt != "csv":
-                raise InputError(f"{path} is a folder; give a .xlsx file name", code="PN150")
-            if not path.is_dir() and self.fmt == "csv":
-                raise InputError(f"{path} is a file; give a folder for CSV output or a .xlsx name", code="PN150")
         self.path = path
         self.id_header = id_header
         self.limit = XLSX_CELL_MAX if self.fmt == "xlsx" else None
@@ -208,27 +191,30 @@ class ResultWriter:
         self._started: dict[str, int] = {}
         self._pending: dict[str, list[str]] = {}
         self._overflow: dict[str, int] = {}  # rows left out of a full XLSX sheet
-        if self.fmt == "xlsx":
-            from openpyxl import Workbook
+        self._files: dict = {}
+        self._out = StagedOutput(path, folder=self.fmt == "csv", force=force)
+        self._out.on_abort.append(functools.partial(_close_files, self._files))
+        with self._out.guard():
+            if self.fmt == "xlsx":
+                from openpyxl import Workbook
 
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._wb = Workbook(write_only=True)
-            self._sheets = {name: self._wb.create_sheet(_sheet_name(name)) for name in [*self.order, "about"]}
-        else:
-            self._tmp = path.with_name(path.name + ".part")
-            if self._tmp.exists():
-                for f in self._tmp.glob("*"):
-                    f.unlink()
-            self._tmp.mkdir(parents=True, exist_ok=True)
-            self._files: dict = {}
+                self._wb = Workbook(write_only=True)
+                self._out.on_abort.append(functools.partial(_discard_workbook, self._wb))
+                self._sheets = {name: self._wb.create_sheet(_sheet_name(name)) for name in [*self.order, "about"]}
+            self._tmp = self._out.stage
+        # a writer dropped without close() or abort() (an exception elsewhere) still cleans up;
+        # the callback holds no reference to the writer
+        self._finalizer = weakref.finalize(self, self._out.abort)
 
     def write(self, name: str, df: pd.DataFrame) -> None:
         """Append the rows of ``df`` to table ``name`` (escaped, cut where needed, Chinese headers)."""
         if name == "errors":
             raise InputError("the errors table is written by close(errors, meta), not by write(); "
                              "pass it there", code="PN152")
-        prepared = _prepare(name, df, limit=self.limit, errors=self.changed)
-        self._append(name, _labelled(prepared, self.id_header, name))
+        with self._out.guard():
+            self._out.lock.refresh()
+            prepared = _prepare(name, df, limit=self.limit, errors=self.changed)
+            self._append(name, _labelled(prepared, self.id_header, name))
 
     def _append(self, name: str, df: pd.DataFrame, *, final: bool = False) -> None:
         if name not in self._started:
@@ -251,7 +237,6 @@ class ResultWriter:
     def _start(self, name: str, df: pd.DataFrame) -> None:
         self._started[name] = 0
         if self.fmt == "xlsx":
-            from openpyxl.cell import WriteOnlyCell
             from openpyxl.styles import Font
             from openpyxl.utils import get_column_letter
 
@@ -264,7 +249,7 @@ class ResultWriter:
             bold = Font(bold=True)
             header = []
             for c in df.columns:
-                cell = WriteOnlyCell(ws, value=str(c))
+                cell = _text_cell(ws, str(c))
                 cell.font = bold
                 header.append(cell)
             ws.append(header)
@@ -274,23 +259,18 @@ class ResultWriter:
             pd.DataFrame(columns=df.columns).to_csv(f, index=False, lineterminator="\r\n")
 
     def abort(self) -> None:
-        """Give up: close and remove what was written so far (the output path is left untouched)."""
-        if self.fmt == "xlsx":  # finish each sheet's stream, else it fails noisily when collected
-            for ws in self._sheets.values():
-                try:
-                    if not ws.closed:
-                        ws.close()
-                except Exception as exc:  # cleanup after a failure: never hide the failure itself
-                    log.debug("closing sheet %s on abort: %s", ws.title, exc)
-        if self.fmt == "csv":
-            for f in self._files.values():
-                f.close()
-            for f in self._tmp.glob("*"):
-                f.unlink()
-            self._tmp.rmdir()
+        """Give up: remove what was written so far (the output path is left untouched)."""
+        self._out.abort()
 
     def close(self, errors: pd.DataFrame | None = None, meta: dict | None = None) -> Path:
         """Write the errors and about tables, finish every table and move the output into place."""
+        with self._out.guard():
+            self._finish(errors, meta)
+        path = self._out.commit()
+        self._finalizer.detach()
+        return path
+
+    def _finish(self, errors, meta) -> None:
         for name, cols in list(self._pending.items()):
             if name not in self._started:
                 self._append(name, pd.DataFrame(columns=cols), final=True)
@@ -311,32 +291,44 @@ class ResultWriter:
         for name in self.order:
             if name not in self._started:
                 self._append(name, pd.DataFrame(), final=True)
-        about = _about_table(meta or {}).rename(columns={"key": "项目", "value": "值"})
+        about = _prepare("about", _about_table(meta or {}), limit=self.limit, errors=[])
         if self.fmt == "xlsx":
-            self._append("about", about, final=True)
+            self._append("about", about.rename(columns={"key": "项目", "value": "值"}), final=True)
             from openpyxl.utils import get_column_letter
 
             for name, n in self._started.items():
                 ws = self._sheets[name]
                 ncols = max(len(ws.column_dimensions), 1)
                 ws.auto_filter.ref = f"A1:{get_column_letter(ncols)}{n + 1}"
-            tmp = self.path.with_name(self.path.name + ".part")
-            self._wb.save(tmp)
-            os.replace(tmp, self.path)
+            self._wb.save(self._tmp)
         else:
             for f in self._files.values():
                 f.close()
-            about.rename(columns={"项目": "key", "值": "value"}).to_csv(self._tmp / "about.csv", index=False,
-                                                                     encoding="utf-8-sig")
-            if self.path.exists():
-                for f in self.path.glob("*.csv"):
-                    f.unlink()
-                for f in self._tmp.iterdir():
-                    os.replace(f, self.path / f.name)
-                self._tmp.rmdir()
-            else:
-                os.replace(self._tmp, self.path)
-        return self.path
+            about.to_csv(self._tmp / "about.csv", index=False, encoding="utf-8-sig")
+
+
+def _close_files(files: dict) -> None:
+    for f in files.values():
+        try:
+            f.close()
+        except OSError:
+            pass
+
+
+def _discard_workbook(wb) -> None:
+    # a write-only sheet streams its rows to a temporary file of openpyxl (openpyxl.* in the
+    # system temporary folder), removed only when the workbook is saved or Python exits
+    for ws in wb.worksheets:
+        writer = getattr(ws, "_writer", None)
+        if writer is None:
+            continue
+        for stream in (getattr(ws, "_rows", None), writer):  # the row stream first, then its file
+            try:
+                if stream is not None:
+                    stream.close()
+            except Exception:  # a full disk: the file is removed all the same
+                pass
+        Path(writer.out).unlink(missing_ok=True)
 
 
 def write_result(result, path, *, force: bool = False, fmt: str | None = None) -> Path:
@@ -344,9 +336,12 @@ def write_result(result, path, *, force: bool = False, fmt: str | None = None) -
 
     ``path`` ending in ``.xlsx`` gives one sheet per table (proposals first, Chinese headers,
     frozen header row, column widths to fit); any other path is a folder of UTF-8-with-BOM
-    CSV files (``proposals.csv`` …). An existing output is refused unless ``force``.
-    Cells that a spreadsheet would execute are written with a leading ``'``; XLSX cells over
-    32,767 characters are cut and each cut is recorded in the errors table.
+    CSV files (``proposals.csv`` … and the manifest ``.proposal_nlp_manifest.json``). An
+    existing output is refused unless ``force``; a folder is replaced only if it holds nothing
+    but what proposal_nlp wrote there. The output is written beside the target and renamed into
+    place: a failure leaves the previous output as it was. Text a spreadsheet could run as a
+    formula is written with a leading ``'``; XLSX cells over 32,767 characters are cut and each
+    cut is recorded in the errors table.
     """
     tables = _result_tables(result)
     meta = dict(getattr(result, "meta", {}) or {})
@@ -355,6 +350,19 @@ def write_result(result, path, *, force: bool = False, fmt: str | None = None) -
         if name != "errors":
             writer.write(name, df)
     return writer.close(tables.get("errors"), meta)
+
+
+def write_table_csv(df: pd.DataFrame, path, *, force: bool = False) -> Path:
+    """Write one table as a UTF-8-with-BOM CSV file, headers and text cells escaped like a result.
+
+    Written atomically beside ``path`` and refused if it exists, unless ``force``. Values read
+    back by :func:`read_result` (unescaped) are escaped again here.
+    """
+    prepared = _prepare("table", df, limit=None, errors=[])
+    prepared.columns = [escape_cell(str(c)) for c in prepared.columns]
+    with staged_output(path, force=force) as out:
+        prepared.to_csv(out.stage, index=False, encoding="utf-8-sig")
+    return Path(path)
 
 
 def _about_table(meta: dict) -> pd.DataFrame:
@@ -369,8 +377,24 @@ def _about_table(meta: dict) -> pd.DataFrame:
 
 
 def _sheet_name(name: str) -> str:
-    label = display_names()["tables"].get(name, name)
-    return re.sub(r"[\[\]:*?/\\]", "_", label)[:31]
+    label = re.sub(r"[\[\]:*?/\\]", "_", display_names()["tables"].get(name, name))
+    if needs_escape(label.lstrip("'")):  # the escaping rule; Excel refuses a leading ' in a sheet name
+        label = "_" + label
+    return label[:31]
+
+
+# the texts openpyxl would store as error values (openpyxl.cell.cell.ERROR_CODES)
+_XLSX_ERROR_CODES = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"))
+
+
+def _text_cell(ws, text: str):
+    """A cell holding ``text`` as text whatever it looks like (openpyxl makes a str starting with
+    ``=`` a formula and ``#N/A`` an error value)."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(ws, value=text)
+    cell.data_type = "s"
+    return cell
 
 
 def _xlsx_value(ws, v):
@@ -379,12 +403,10 @@ def _xlsx_value(ws, v):
     if isinstance(v, float) and v != v:
         return None
     if isinstance(v, str):
-        if v.startswith("="):  # already escaped by _prepare; never a formula
-            from openpyxl.cell import WriteOnlyCell
-
-            cell = WriteOnlyCell(ws, value=v)
-            cell.data_type = "s"
-            return cell
+        # every str is written as text: openpyxl infers another type only for these two cases
+        # (escaped cells never start with "=", but no text may ever become a formula)
+        if v[:1] == "=" or v in _XLSX_ERROR_CODES:
+            return _text_cell(ws, v)
         return v
     if hasattr(v, "item"):
         return v.item()
@@ -409,7 +431,10 @@ def read_result(path):
         for name in [*TABLE_ORDER, "about"]:
             f = path / f"{name}.csv"
             if f.exists():
-                df = pd.read_csv(f, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8-sig")
+                try:
+                    df = pd.read_csv(f, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8-sig")
+                except pd.errors.EmptyDataError:  # a table written without columns
+                    df = pd.DataFrame()
                 if name == "about":
                     about = df
                 else:
@@ -431,11 +456,12 @@ def read_result(path):
                          code="PN151")
     meta = {}
     if about is not None and {"key", "value"} <= set(about.columns):
-        meta = dict(zip(about["key"], about["value"]))
+        meta = dict(zip(about["key"].map(unescape_cell), about["value"].map(unescape_cell)))
     id_header = meta.get("id_col")
     tables = {}
     for name, df in raw.items():
         inv = inverse_columns(name)
+        df = df.rename(columns=lambda c: unescape_cell(str(c)))
         df = df.rename(columns={c: ("id" if (id_header and c == id_header) else inv.get(c, c)) for c in df.columns})
         df = df.apply(lambda s: s.map(unescape_cell)) if len(df) else df
         tables[name] = _restore_types(name, df)
@@ -464,6 +490,7 @@ def _restore_types(name: str, df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-__all__ = ["BatchResult", "ResultWriter", "write_result", "read_result", "escape_cell", "unescape_cell",
+__all__ = ["BatchResult", "ResultWriter", "write_result", "read_result", "write_table_csv", "escape_cell",
+           "unescape_cell", "live_formula_cells",
            "PROPOSAL_COLUMNS", "SUGGESTION_COLUMNS", "MATCH_COLUMNS", "UNCOVERED_COLUMNS", "ERROR_COLUMNS",
            "MEASURE_COLUMNS", "TABLE_ORDER", "XLSX_CELL_MAX", "XLSX_ROWS_MAX"]

@@ -1,6 +1,7 @@
 """The proposal-nlp command: outputs, exit codes, refuse-overwrite, progress only on a terminal."""
 from __future__ import annotations
 
+import errno
 import os
 import subprocess
 import sys
@@ -394,9 +395,9 @@ def _folder_with(body: bytes):
 
 @pytest.mark.parametrize("make, code", [
     (_cut_workbook, "PN104"),
-    (_foreign_zip, "PN153"),
-    (_folder_with(b"row,id\n1,\xff\xfe\n"), "PN153"),
-    (_folder_with('row,id\n"1,2\n3,4,5\n'.encode()), "PN153"),
+    (_foreign_zip, "PN157"),
+    (_folder_with(b"row,id\n1,\xff\xfe\n"), "PN157"),
+    (_folder_with('row,id\n"1,2\n3,4,5\n'.encode()), "PN157"),
 ])
 def test_a_malformed_result_exits_1_for_report_and_audit(tmp_path, make, code):
     result = make(tmp_path / "result")
@@ -407,3 +408,135 @@ def test_a_malformed_result_exits_1_for_report_and_audit(tmp_path, make, code):
     summary.write_text(AUDIT_TEXT, encoding="utf-8")
     res = invoke("audit", summary, "--against", result)
     assert res.exit_code == 1 and f"[{code}]" in res.output, res.output
+
+
+# ---- outputs: never over an input, never over foreign files, no traceback on a bad location
+
+def _listing(folder: Path) -> dict:
+    return {str(p.relative_to(folder)): (None if p.is_dir() else p.read_bytes()) for p in sorted(folder.rglob("*"))}
+
+
+def test_run_refuses_outputs_that_are_or_hold_its_input(standins, files, tmp_path, monkeypatch):
+    inp, fw = files
+    before = _listing(tmp_path)
+    for args in ([inp, "-o", tmp_path, "--force"], [inp, "-o", inp, "--force"],
+                 [inp, "-o", fw, "--policy", fw, "--force"],
+                 [inp, "-o", tmp_path / "x.xlsx", "--report", tmp_path / "x.xlsx"]):
+        res = invoke("run", *args)
+        assert res.exit_code == 1 and "[PN156]" in res.output and "Traceback" not in res.output, res.output
+    monkeypatch.chdir(tmp_path)
+    res = invoke("run", inp, "-o", ".", "--force")
+    assert res.exit_code == 1 and "[PN156]" in res.output and "current folder" in res.output
+    assert _listing(tmp_path) == before
+
+
+def test_run_force_never_deletes_foreign_files(standins, files, tmp_path):
+    inp, fw = files
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "留存材料.xlsx").write_bytes(b"not ours")
+    (shared / "proposals.csv").write_bytes(b"not ours either")
+    before = _listing(tmp_path)
+    res = invoke("run", inp, "-o", shared, "--policy", fw, "--force")
+    assert res.exit_code == 1 and "[PN154]" in res.output and "留存材料.xlsx" in res.output, res.output
+    assert _listing(tmp_path) == before
+    out = tmp_path / "outdir"
+    assert invoke("run", inp, "-o", out, "--policy", fw).exit_code == 0
+    res = invoke("run", inp, "-o", out, "--policy", fw, "--force")
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["framework.csv", "intake.csv", "outdir", "shared"]
+
+
+@pytest.mark.parametrize("name", ["out.xlsx", "outdir"])
+def test_run_on_a_full_disk_exits_1_without_a_traceback(standins, files, tmp_path, monkeypatch, name):
+    inp, fw = files
+    before = _listing(tmp_path)
+
+    def full_disk(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", full_disk)
+    res = invoke("run", inp, "-o", tmp_path / name, "--policy", fw)
+    assert res.exit_code == 1 and "[PN153]" in res.output and "disk is full" in res.output, res.output
+    assert "Traceback" not in res.output and _listing(tmp_path) == before
+
+
+def test_run_into_a_read_only_folder_exits_1_before_the_batch(standins, files, tmp_path, monkeypatch):
+    inp, fw = files
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    if os.name == "posix" and os.geteuid() != 0:
+        folder.chmod(0o500)
+    else:  # root writes anywhere: refuse creating files in the folder the way the system would
+        real_open = os.open
+
+        def refuse(path, flags, *args, **kwargs):
+            if Path(os.fsdecode(path)).parent == folder and flags & os.O_CREAT:
+                raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), os.fsdecode(path))
+            return real_open(path, flags, *args, **kwargs)
+
+        monkeypatch.setattr(os, "open", refuse)
+    try:
+        res = invoke("run", inp, "-o", folder / "out.xlsx", "--policy", fw)
+    finally:
+        folder.chmod(0o700)
+    assert res.exit_code == 1 and "[PN153]" in res.output and "read-only" in res.output, res.output
+    assert "Traceback" not in res.output and not list(folder.iterdir())
+
+
+def test_two_runs_cannot_write_the_same_output(standins, files, tmp_path):
+    from proposal_nlp.outputs import OutputLock
+
+    inp, fw = files
+    out = tmp_path / "out.xlsx"
+    lock = OutputLock(out).acquire()  # another run writing it
+    res = invoke("run", inp, "-o", out, "--policy", fw)
+    assert res.exit_code == 1 and "[PN155]" in res.output and "being written" in res.output, res.output
+    assert not out.exists()
+    lock.release()
+    assert invoke("run", inp, "-o", out, "--policy", fw).exit_code == 0
+
+
+@pytest.mark.parametrize("name", ["out.xlsx", "outdir"])
+def test_a_formula_as_id_column_header_stays_text(standins, files, tmp_path, name):
+    from proposal_nlp.results import live_formula_cells
+
+    _, fw = files
+    header = '=HYPERLINK("http://example.invalid","点我")'
+    df = bs.proposals_frame(4).rename(columns={"编号": header})
+    df.loc[0, "标题"] = "=1+2"
+    inp = tmp_path / "in.csv"
+    df.to_csv(inp, index=False)
+    out = tmp_path / name
+    res = invoke("run", inp, "-o", out, "--policy", fw, "--id-col", header)
+    assert res.exit_code == 0, res.output
+    assert live_formula_cells(out) == 0
+    if name.endswith(".xlsx"):
+        import openpyxl
+
+        wb = openpyxl.load_workbook(out)
+        cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row]
+        assert not [c.coordinate for c in cells if c.data_type == "f"]
+        headers = [ws.title for ws in wb.worksheets if any(c.value == "'" + header for c in ws[1])]
+        assert len(headers) == 5, headers  # proposals, asks, matches, uncovered, errors
+    back = read_result(out)
+    assert back.proposals["id"].tolist() == df[header].tolist() and back.proposals["title"][0] == "=1+2"
+
+
+def test_audit_output_is_escaped(tmp_path):
+    from proposal_nlp.results import live_formula_cells, write_result
+
+    kind = '=HYPERLINK("http://example.invalid","点我")'
+    props = pd.DataFrame({"row": [1, 2], "id": ["A1", "A2"], "kind": [kind, "建议"], "handling": ["主办", "会办"],
+                          "fire_relevant": [True, False]})
+    result = write_result({"proposals": props, "errors": pd.DataFrame(columns=["row", "id", "stage", "message"])},
+                          tmp_path / "r.xlsx")
+    summary = tmp_path / "summary.txt"
+    summary.write_text(AUDIT_TEXT, encoding="utf-8")
+    out = tmp_path / "figures.csv"
+    res = CliRunner().invoke(app, ["audit", str(summary), "--against", str(result), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "'" + kind.replace('"', '""') in out.read_text(encoding="utf-8-sig")
+    assert live_formula_cells(out) == 0
+    res = CliRunner().invoke(app, ["audit", str(summary), "--against", str(result), "-o", str(result), "--force"])
+    assert res.exit_code == 1 and "[PN156]" in res.output

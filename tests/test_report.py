@@ -1,16 +1,22 @@
 """HTML report: self-contained, escaped, with the counts, charts and uncovered asks."""
 from __future__ import annotations
 
+import dataclasses
+import errno
+import html
+import os
 import re
 from html.parser import HTMLParser
 
+import pandas as pd
 import pytest
 
 from batch_standins import FRAMEWORK, STANDINS, proposals_frame
 from proposal_nlp.batch import process_table
-from proposal_nlp.errors import InputError
-from proposal_nlp.results import write_result
-from proposal_nlp.report import bar_chart, render_report
+from proposal_nlp.errors import InputError, OutputError
+from proposal_nlp.outputs import OutputLock, needs_escape
+from proposal_nlp.report import bar_chart, render_html, render_report
+from proposal_nlp.results import read_result, write_result
 
 
 class _Collect(HTMLParser):
@@ -83,3 +89,44 @@ def test_bar_chart_handles_empty_and_long_labels():
     assert "（无数据）" in bar_chart([], title="空")
     svg = bar_chart([("很长很长很长很长很长很长很长的标签", 3), ("短", 0)], title="t")
     assert svg.startswith("<svg") and svg.endswith("</svg>") and "…" in svg
+
+
+def test_a_full_disk_keeps_the_old_report(result, tmp_path, monkeypatch):
+    out = tmp_path / "a.html"
+    out.write_text("good old report", encoding="utf-8")
+
+    def full_disk(fd):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", full_disk)
+    with pytest.raises(OutputError) as exc:
+        render_report(result, out, force=True)
+    assert exc.value.code == "PN153" and "disk is full" in str(exc.value)
+    assert out.read_text(encoding="utf-8") == "good old report"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.html"]  # no temporary file, no lock
+
+
+def test_report_tables_are_escaped_like_the_result_files(result):
+    uncovered = pd.DataFrame({"id": ["=A1"], "title": ["＝HYPERLINK(1)"], "suggestion_id": ["s1"], "text": [" @cmd"],
+                              "best_clause_id": ["-1+1"], "best_score": [-0.25]})
+    h = render_html(dataclasses.replace(result, uncovered=uncovered))
+    cells = [html.unescape(c) for c in re.findall(r"<t[dh]>(.*?)</t[dh]>", h)]
+    assert {"'=A1", "'＝HYPERLINK(1)", "' @cmd", "'-1+1"} <= set(cells)
+    assert "-0.250" in cells  # a negative number is not text: not escaped
+    assert [c for c in cells if needs_escape(c)] == ["-0.250"]
+
+
+def test_report_is_never_written_over_the_result_it_reads(result, tmp_path):
+    for target in (write_result(result, tmp_path / "r.xlsx"), write_result(result, tmp_path / "r")):
+        with pytest.raises(InputError, match="PN156.*which this run reads"):
+            render_report(target, target, force=True)
+        assert read_result(target).proposals["id"].tolist() == result.proposals["id"].tolist()
+
+
+def test_a_report_being_written_is_locked(result, tmp_path):
+    out = tmp_path / "a.html"
+    lock = OutputLock(out).acquire()
+    with pytest.raises(OutputError, match="PN155"):
+        render_report(result, out)
+    lock.release()
+    assert render_report(result, out) == out

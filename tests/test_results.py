@@ -1,7 +1,16 @@
 """Writing result workbooks / CSV folders and reading them back."""
 from __future__ import annotations
 
+import errno
+import json
+import os
+import re
+import signal
 import string
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -9,14 +18,20 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from proposal_nlp.errors import InputError
-from proposal_nlp.results import XLSX_CELL_MAX, escape_cell, read_result, write_result
+from proposal_nlp.errors import InputError, OutputError
+from proposal_nlp.outputs import MANIFEST_NAME, needs_escape
+from proposal_nlp.results import (TABLE_ORDER, XLSX_CELL_MAX, BatchResult, ResultWriter, escape_cell,
+                                  live_formula_cells, read_result, write_result, write_table_csv)
 
 def _tables(texts):
     props = pd.DataFrame({"row": range(1, len(texts) + 1), "id": [f"A{i}" for i in range(len(texts))],
                           "title": texts, "topics": [["fire_safety"]] * len(texts),
                           "fire_relevant": [True] * len(texts), "text": texts})
     return {"proposals": props, "errors": pd.DataFrame(columns=["row", "id", "stage", "message"])}
+
+
+def _out(tmp_path, fmt):
+    return tmp_path / ("out.xlsx" if fmt == "xlsx" else "out")
 
 
 def test_write_refuses_to_overwrite(tmp_path):
@@ -115,3 +130,320 @@ def test_sheet_row_limit_is_recorded_not_silent(tmp_path, monkeypatch):
     assert any("2 rows left out" in m and "CSV" in m for m in msg)
     # CSV keeps them all
     assert len(read_result(write_result(_tables(list("甲乙丙丁戊")), tmp_path / "csv")).proposals) == 5
+
+
+# ---- outputs written atomically, touching only what they own
+
+def _snapshot(folder: Path) -> dict:
+    """Every entry under ``folder`` (hidden ones too) -> its bytes (None for a folder)."""
+    return {str(p.relative_to(folder)): (None if p.is_dir() else p.read_bytes()) for p in sorted(folder.rglob("*"))}
+
+
+@pytest.fixture
+def system_temp(monkeypatch, tmp_path_factory):
+    """A private system temporary folder, where openpyxl streams the rows of write-only sheets
+    (the shared one is used by other processes meanwhile)."""
+    folder = tmp_path_factory.mktemp("systemp")
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+def test_force_over_a_folder_with_foreign_files_is_refused(tmp_path):
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    (folder / "intake.csv").write_text("编号,内容\n1,加强消防\n", encoding="utf-8")
+    (folder / "proposals.csv").write_text("my own table", encoding="utf-8")
+    (folder / "notes.txt").write_text("keep me", encoding="utf-8")
+    before = _snapshot(tmp_path)
+    with pytest.raises(InputError) as exc:
+        write_result(_tables(["甲"]), folder, force=True)
+    msg = str(exc.value)
+    assert exc.value.code == "PN154" and "intake.csv" in msg and "notes.txt" in msg and "proposals.csv" in msg
+    assert "nothing was deleted" in msg and "new or empty folder" in msg and MANIFEST_NAME in msg
+    assert _snapshot(tmp_path) == before  # untouched, and no lock or temporary folder left
+
+
+def test_force_over_a_previous_output_replaces_it(tmp_path):
+    out = write_result(_tables(["甲"]), tmp_path / "out")
+    manifest = json.loads((out / MANIFEST_NAME).read_text(encoding="utf-8"))
+    assert manifest["written_by"] == "proposal_nlp" and "proposals.csv" in manifest["files"]
+    (out / ".DS_Store").write_bytes(b"view settings")  # dropped there by the desktop: carried over
+    write_result(_tables(["乙", "丙"]), out, force=True)
+    assert read_result(out).proposals["title"].tolist() == ["乙", "丙"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no backup, stage or lock left
+    assert (out / ".DS_Store").read_bytes() == b"view settings"
+    # an empty folder is no one's: replaced with force
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    write_result(_tables(["丁"]), empty, force=True)
+    assert read_result(empty).proposals["title"].tolist() == ["丁"]
+
+
+def test_an_output_file_changed_by_the_user_is_not_replaced(tmp_path):
+    out = write_result(_tables(["甲"]), tmp_path / "out")
+    edited = (out / "proposals.csv").read_bytes() + "备注,已核对\r\n".encode("utf-8")
+    (out / "proposals.csv").write_bytes(edited)
+    with pytest.raises(InputError, match=r"PN154.*changed since proposal_nlp wrote them: proposals.csv"):
+        write_result(_tables(["乙"]), out, force=True)
+    assert (out / "proposals.csv").read_bytes() == edited
+
+
+def _crash_after(monkeypatch, fmt, exc, calls=2):
+    """Make writing a table fail in the middle: the ``calls``-th row (XLSX) or chunk (CSV) raises."""
+    import proposal_nlp.results as results
+
+    seen = {"n": 0}
+    if fmt == "xlsx":
+        real = results._xlsx_value
+
+        def value(ws, v):
+            seen["n"] += 1
+            if seen["n"] == calls:
+                raise exc
+            return real(ws, v)
+
+        monkeypatch.setattr(results, "_xlsx_value", value)
+    else:
+        real = pd.DataFrame.to_csv
+
+        def to_csv(self, *args, **kwargs):
+            seen["n"] += 1
+            if seen["n"] == calls:
+                raise exc
+            return real(self, *args, **kwargs)
+
+        monkeypatch.setattr(pd.DataFrame, "to_csv", to_csv)
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+@pytest.mark.parametrize("exc", [RuntimeError("crash"), KeyboardInterrupt()], ids=["exception", "interrupt"])
+def test_a_crash_mid_write_leaves_the_previous_output_and_no_temporary_files(tmp_path, monkeypatch, system_temp,
+                                                                            fmt, exc):
+    out = write_result(_tables(["旧的"]), _out(tmp_path, fmt))
+    before = _snapshot(tmp_path)
+    _crash_after(monkeypatch, fmt, exc, calls=3)
+    with pytest.raises(type(exc)):
+        write_result(_tables(["新的"] * 5), out, force=True)
+    assert _snapshot(tmp_path) == before  # byte-identical, nothing beside it
+    assert not list(system_temp.iterdir())  # no openpyxl.* files left either
+    monkeypatch.undo()
+    assert read_result(out).proposals["title"].tolist() == ["旧的"]
+
+
+def _full_disk(*args, **kwargs):
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+@pytest.mark.parametrize("where", ["fsync", "write"])
+def test_a_full_disk_gives_pn153_and_keeps_the_previous_output(tmp_path, monkeypatch, system_temp, fmt, where):
+    out = write_result(_tables(["旧的"]), _out(tmp_path, fmt))
+    before = _snapshot(tmp_path)
+    if where == "fsync":
+        monkeypatch.setattr(os, "fsync", _full_disk)
+    else:
+        _crash_after(monkeypatch, fmt, OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)), calls=2)
+    with pytest.raises(OutputError) as exc:
+        write_result(_tables(["新的"]), out, force=True)
+    assert exc.value.code == "PN153" and "disk is full" in str(exc.value) and str(out) in str(exc.value)
+    assert _snapshot(tmp_path) == before
+    assert not list(system_temp.iterdir())
+
+
+def _make_read_only(monkeypatch, folder: Path):
+    """A read-only folder: chmod 0o500, or, for root (whom chmod does not stop), every creation
+    of a file or folder inside it refused the way the system would."""
+    if os.name == "posix" and os.geteuid() != 0:
+        folder.chmod(0o500)
+        return lambda: folder.chmod(0o700)
+    real_open, real_mkdir = os.open, os.mkdir
+
+    def refuse(path):
+        if Path(os.fsdecode(path)).resolve().parent == folder.resolve():
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), os.fsdecode(path))
+
+    def os_open(path, flags, *args, **kwargs):
+        if flags & (os.O_CREAT | os.O_WRONLY | os.O_RDWR):
+            refuse(path)
+        return real_open(path, flags, *args, **kwargs)
+
+    def mkdir(path, *args, **kwargs):
+        refuse(path)
+        return real_mkdir(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", os_open)
+    monkeypatch.setattr(os, "mkdir", mkdir)
+    return lambda: None
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_a_read_only_folder_gives_pn153_before_any_work(tmp_path, monkeypatch, fmt):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    out = write_result(_tables(["旧的"]), _out(folder, fmt))
+    before = _snapshot(tmp_path)
+    restore = _make_read_only(monkeypatch, folder)
+    try:
+        with pytest.raises(OutputError) as exc:
+            ResultWriter(out, force=True)
+    finally:
+        restore()
+    assert exc.value.code == "PN153" and "read-only" in str(exc.value) and "choose a folder" in str(exc.value)
+    assert _snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_a_refused_rename_gives_pn153_and_keeps_the_previous_output(tmp_path, monkeypatch, fmt):
+    """The last step refused (e.g. the output is open in Excel on Windows): all is put back."""
+    out = write_result(_tables(["旧的"]), _out(tmp_path, fmt))
+    before = _snapshot(tmp_path)
+    real_rename = os.rename
+
+    def refuse(src, dst, *args, **kwargs):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), os.fsdecode(src))
+
+    def rename(src, dst):  # the old output goes aside, the new one is refused
+        if ".part-" in os.fsdecode(src):
+            refuse(src, dst)
+        return real_rename(src, dst)
+
+    monkeypatch.setattr(os, "replace", refuse)
+    monkeypatch.setattr(os, "rename", rename)
+    with pytest.raises(OutputError, match=r"PN153.*read-only or you may not write there"):
+        write_result(_tables(["新的"]), out, force=True)
+    monkeypatch.undo()
+    assert _snapshot(tmp_path) == before
+
+
+# ---- no formula ever live
+
+FORMULAS = ["=1+2", "+SUM(A1)", "-2+3", "@cmd", '=HYPERLINK("http://x","点我")', "＝1+1", "＋1", "－1", "＠A1",
+            " =1", "\u3000=1", "\n=1", "\t=1", "\r=1", "\x00=1", "\x01x", "\x85x", "\u200b=1", "'=1", "''+1"]
+
+
+def _formula_tables():
+    tables = _tables(FORMULAS)
+    tables["proposals"]["fire_score"] = [-0.5] * len(FORMULAS)
+    tables["proposals"]["kind"] = "＝cmd|' /C calc'!A0"
+    tables["errors"] = pd.DataFrame({"row": [1], "id": ["=A1"], "stage": ["@write"], "message": ["-1+1"]})
+    tables["summary"] = pd.DataFrame({"label": ["=SUM(1)"], "value": [1]})
+    return tables
+
+
+def _all_cells(path):
+    wb = openpyxl.load_workbook(path)
+    return [cell for ws in wb.worksheets for row in ws.iter_rows() for cell in row]
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_no_live_formula_in_any_cell_header_or_the_about_table(tmp_path, fmt):
+    id_header = '=HYPERLINK("http://x","点我")'
+    result = BatchResult(**{n: _formula_tables().get(n, pd.DataFrame()) for n in TABLE_ORDER},
+                         meta={"id_col": id_header, "input": "=evil.csv", "text_col": "＋内容"})
+    out = write_result(result, _out(tmp_path, fmt))
+    assert live_formula_cells(out) == 0
+    if fmt == "xlsx":
+        cells = _all_cells(out)
+        assert cells and not [c.coordinate for c in cells if c.data_type == "f"]
+        assert not [c.value for c in cells if isinstance(c.value, str) and needs_escape(c.value)]
+        ws = openpyxl.load_workbook(out).worksheets[0]
+        assert ws["B1"].value == "'" + id_header and ws["B1"].data_type == "s"
+        score = [c for c in ws[2] if c.value == -0.5]
+        assert score and score[0].data_type == "n"  # a negative number stays a number
+    else:
+        raw = (out / "proposals.csv").read_text(encoding="utf-8-sig")
+        assert raw.splitlines()[0].startswith('行号,"\'=HYPERLINK(') and ",-0.5" in raw
+    back = read_result(out)
+    assert back.meta["id_col"] == id_header and back.meta["input"] == "=evil.csv"
+    assert back.proposals["id"].tolist() == [f"A{i}" for i in range(len(FORMULAS))]
+    want = FORMULAS if fmt == "csv" else [v.replace("\x00", "").replace("\x01", "").replace("\r", "\n")
+                                          for v in FORMULAS]
+    assert back.proposals["title"].tolist() == want
+    assert back.errors.loc[0, ["id", "stage", "message"]].tolist() == ["=A1", "@write", "-1+1"]
+    assert back.proposals["fire_score"].tolist() == [-0.5] * len(FORMULAS)
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_a_result_read_back_is_escaped_again_when_written(tmp_path, fmt):
+    first = write_result(_formula_tables(), _out(tmp_path, fmt))
+    again = write_result(read_result(first), tmp_path / ("again.xlsx" if fmt == "xlsx" else "again"))
+    assert live_formula_cells(again) == 0
+    assert read_result(again).proposals["title"].tolist() == read_result(first).proposals["title"].tolist()
+
+
+def test_write_table_csv_escapes_headers_and_cells(tmp_path):
+    out = write_table_csv(pd.DataFrame({"=h": ["=1", "正常"], "n": [-1, 2]}), tmp_path / "t.csv")
+    assert out.read_text(encoding="utf-8-sig").splitlines() == ["'=h,n", "'=1,-1", "正常,2"]
+    assert live_formula_cells(out) == 0
+    with pytest.raises(InputError, match="PN150"):
+        write_table_csv(pd.DataFrame({"a": [1]}), out)
+
+
+def test_live_formula_cells_counts_what_a_plain_writer_leaves(tmp_path):
+    folder = tmp_path / "plain"
+    folder.mkdir()
+    pd.DataFrame({"=h": ["=1", "＋2", " @x", "'=ok", "-0.5", "-1+1"]}).to_csv(folder / "t.csv", index=False)
+    assert live_formula_cells(folder) == 5  # the header, =1, ＋2, " @x", -1+1
+    wb = openpyxl.Workbook()
+    wb.active.append(["=1+1", "'=ok", "正常"])
+    wb.save(tmp_path / "plain.xlsx")
+    assert live_formula_cells(tmp_path / "plain.xlsx") == 1
+
+
+_risky = st.sampled_from(list("=+-@＝＋－＠'\"\t\n\r\x00\x01\x1f\x7f\x85 \u3000\u200b,"))
+_mixed = st.text(st.one_of(_cjk, _risky, st.sampled_from(list("ab1.|"))), max_size=12)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(texts=st.lists(_mixed, min_size=1, max_size=4))
+def test_round_trip_of_risky_text_through_files(tmp_path_factory, texts):
+    base = tmp_path_factory.mktemp("risky")
+    folder = write_result(_tables(texts), base / "out")
+    assert read_result(folder).proposals["title"].tolist() == texts and live_formula_cells(folder) == 0
+    # an XLSX cell cannot hold control characters other than tab and newline (removed, with a
+    # record), and XML reads CR as a newline
+    book = write_result(_tables(texts), base / "out.xlsx")
+    kept = [re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", "", t).replace("\r\n", "\n").replace("\r", "\n") for t in texts]
+    assert read_result(book).proposals["title"].tolist() == kept and live_formula_cells(book) == 0
+
+
+_KILLED_RUN = """
+import os, signal, sys
+sys.path.insert(0, {root!r})
+import pandas as pd
+from proposal_nlp.results import write_result
+
+real_rename, real_fsync = os.rename, os.fsync
+
+def rename(src, dst):
+    real_rename(src, dst)
+    if {moment!r} == "swap" and ".old-" in os.fsdecode(dst):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+def fsync(fd):
+    if {moment!r} == "writing":
+        os.kill(os.getpid(), signal.SIGKILL)
+    real_fsync(fd)
+
+os.rename, os.fsync = rename, fsync
+props = pd.DataFrame({{"row": [1], "id": ["A0"], "title": ["新的"]}})
+write_result({{"proposals": props}}, {out!r}, force=True)
+"""
+
+
+@pytest.mark.skipif(os.name != "posix", reason="needs SIGKILL")
+@pytest.mark.parametrize("moment", ["writing", "swap"])
+def test_a_killed_run_leaves_a_whole_output(tmp_path, moment):
+    """Killed while writing: the old output is in place. Killed inside the swap (between the two
+    renames, the window documented in outputs.StagedOutput): both outputs are whole beside it."""
+    out = write_result(_tables(["旧的"]), tmp_path / "out")
+    script = _KILLED_RUN.format(root=str(Path(__file__).resolve().parents[1]), moment=moment, out=str(out))
+    proc = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    if moment == "writing":
+        assert read_result(out).proposals["title"].tolist() == ["旧的"]
+        return
+    assert not out.exists()
+    (old,), (new,) = tmp_path.glob(".out.old-*"), tmp_path.glob(".out.part-*")
+    assert read_result(old).proposals["title"].tolist() == ["旧的"]
+    assert read_result(new).proposals["title"].tolist() == ["新的"]
