@@ -13,12 +13,10 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .errors import InputError, check_text
-from .normalize import SENTENCE_ENDS, char_class, normalize
+from .normalize import KIND_SPELLINGS, SENTENCE_ENDS, char_class, normalize, normalize_kind
 from .numbering import NUMERAL_CHARS, cn_number
 
-KINDS = {"建议": "人大代表建议", "代表建议": "人大代表建议", "人大代表建议": "人大代表建议",
-         "市人大代表建议": "人大代表建议", "议案": "议案",
-         "提案": "政协提案", "政协提案": "政协提案", "委员提案": "政协提案", "政协委员提案": "政协提案"}
+KINDS = KIND_SPELLINGS  # the spellings a summary uses for each kind (one table for the package)
 FIGURE_COLUMNS = ["kind", "subset", "handling", "count", "start", "end", "evidence"]
 
 _NUM = rf"(\d+|[{NUMERAL_CHARS}]+)"
@@ -148,7 +146,7 @@ def figures_from_table(proposals: pd.DataFrame, *, kind_col: str = "类型", han
                 f"column {col!r} not in the proposals table (columns: {list(proposals.columns)}); "
                 "name the right one with kind_col= / handling_col= / fire_col="
             )
-    kinds = proposals[kind_col].astype(str).str.strip().map(lambda k: KINDS.get(k, k))
+    kinds = proposals[kind_col].astype(str).map(normalize_kind)
     handling = proposals[handling_col].astype(str).str.strip()
     fire = proposals[fire_col].fillna(False).astype(bool)
     rows = [{"kind": "total", "subset": "all", "handling": "all", "count": len(proposals)}]

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from .errors import ResourceError
+from .normalize import SENTENCE_ENDS
 from .resources import TOPIC_IDS
 
 logger = logging.getLogger(__name__)
@@ -126,7 +127,7 @@ def iter_source(name: str, root: Path):
         raise ResourceError(f"unknown source {name!r} in labels; known: {sorted(SOURCES)}", code="PN205")
 
 
-_SENT_END = "。！？；!?;"
+_SENT_END = SENTENCE_ENDS.replace("\n", "").replace("…", "")  # a passage ends at a sentence mark, not a line
 
 
 def _chunks(text: str, *, start: int = 0, size: int = 300):

@@ -13,7 +13,6 @@ from proposal_nlp.batch import process_file, process_table
 from proposal_nlp.engine import load_policy
 from proposal_nlp.errors import BatchError, InputError, ProposalNLPError
 from proposal_nlp.io import cell_str
-from proposal_nlp.normalize import normalize_kind
 from proposal_nlp.results import BatchResult
 
 # Model quality is tested in the modules that own the models; here the small stand-ins of
@@ -86,13 +85,6 @@ def test_empty_table():
     res = run(proposals_frame(0))
     assert len(res.proposals) == 0 and len(res.suggestions) == 0
     assert res.summary_text().startswith("本批共受理建议提案0件") or res.summary_text().startswith("本批共受理0件")
-
-
-# normalize.normalize_kind, the spellings an intake table uses; belongs in tests/test_normalize.py
-@pytest.mark.parametrize("value, kind", [("建议", "人大代表建议"), ("市人大代表建议", "人大代表建议"), ("提案", "政协提案"),
-                                         ("政协委员提案", "政协提案"), ("", "")])
-def test_normalize_kind(value, kind):
-    assert normalize_kind(value) == kind
 
 
 def test_chunks_give_the_same_tables():

@@ -1,13 +1,16 @@
 """Normaliser and sentence / clause splitting: lengths kept, offsets slice back."""
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 # imported from the module: the package attribute `normalize` is shadowed by the submodule
 # once it is loaded (reported to the lead)
-from proposal_nlp.normalize import Span, normalize, split_clauses, split_sentences
+from proposal_nlp.normalize import (Span, is_missing, normalize, normalize_handling, normalize_kind, split_clauses,
+                                    split_sentences)
 
 
 @pytest.mark.parametrize("raw, expected", [
@@ -114,3 +117,25 @@ def test_trim_span():
     assert text[s:e] == "建议"
     assert trim_span("；建议；", 0, 4, "；") == (1, 3)
     assert trim_span("   ", 0, 3) == (3, 3)
+
+
+@pytest.mark.parametrize("value, kind", [("建议", "人大代表建议"), ("市人大代表建议", "人大代表建议"), ("提案", "政协提案"),
+                                         ("政协委员提案", "政协提案"), ("代表议案", "议案"), (" 区政协提案 ", "政协提案"),
+                                         ("农林水利", "农林水利"), ("", ""), (None, "")])
+def test_normalize_kind(value, kind):
+    assert normalize_kind(value) == kind
+
+
+@pytest.mark.parametrize("value, handling", [("主办", "主办"), ("协办", "会办"), ("会办", "会办"), ("单办", "主办"),
+                                             (" 独办", "主办"), ("分办", "分办"), (None, "")])
+def test_normalize_handling(value, handling):
+    assert normalize_handling(value) == handling
+
+
+@pytest.mark.parametrize("value, missing", [
+    (None, True), (float("nan"), True), (np.nan, True), (np.float32("nan"), True), (pd.NA, True), (pd.NaT, True),
+    (np.datetime64("NaT"), True), ("", False), ("nan", False), (0, False), (0.0, False), ([], False), (False, False),
+    (np.array([1.0, np.nan]), False),
+])
+def test_is_missing(value, missing):
+    assert is_missing(value) is missing
