@@ -11,7 +11,6 @@ import hashlib
 import logging
 import os
 import pickle
-import sys
 import time
 import zipfile
 from collections import deque
@@ -26,6 +25,7 @@ from .io import cell_str, detect_encoding
 from .mapping import measures_table
 from .normalize import is_missing, normalize_handling, normalize_kind
 from .policy import load_clauses, parse_policy
+from .progress import Progress
 from .resources import topic_label
 from .results import (ERROR_COLUMNS, MATCH_COLUMNS, MEASURE_COLUMNS, PROPOSAL_COLUMNS, SUGGESTION_COLUMNS,
                       UNCOVERED_COLUMNS, BatchResult, object_column)
@@ -667,9 +667,7 @@ def run_chunks(chunks, cfg: EngineConfig, *, jobs: int, progress, total=None):
 
 
 def _results(chunks, cfg: EngineConfig, *, jobs: int, progress, total=None):
-    from tqdm import tqdm
-
-    bar = tqdm(total=total, unit="row", disable=not progress, file=sys.stderr, leave=False, dynamic_ncols=True)
+    bar = Progress(progress, desc=", ".join(cfg.steps), total=total)
     try:
         if jobs == 1:
             engine = get_engine(cfg)
