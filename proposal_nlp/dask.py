@@ -22,7 +22,7 @@ import pandas as pd
 from .engine import (DEFAULT_CHUNK_SIZE, STEPS, TOP_K, StepTally, assemble, batch_meta, get_engine, make_config,
                      preflight, prepare_rows)
 from .errors import InputTypeError, ProposalNLPError
-from .io import detect_columns
+from .roles import detect_roles
 from .results import BatchResult
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,8 @@ def _partition(part: pd.DataFrame, cfg, roles: dict, offsets: list[int], chunk_s
     return pd.DataFrame({"part": pd.Series([pieces], dtype=object)})
 
 
-def process_dask(ddf, *, text_col=None, id_col=None, title_col=None, policy=None, steps=STEPS,
+def process_dask(ddf, *, text_col=None, id_col=None, title_col=None, kind_col=None, handling_col=None,
+                 result_col=None, policy=None, steps=STEPS,
                  classifier="default", extractor=None, parser=None, matcher=None, top_k: int = TOP_K,
                  chunk_size: int = DEFAULT_CHUNK_SIZE, keep_text: bool = True) -> BatchResult:
     """Process a Dask DataFrame partition by partition; same tables as ``process_table``.
@@ -66,13 +67,20 @@ def process_dask(ddf, *, text_col=None, id_col=None, title_col=None, policy=None
     ``process_table(ddf.compute(), ...)``. The arguments are those of
     :func:`proposal_nlp.process_table`; custom ``classifier`` / ``extractor`` / ``parser`` /
     ``matcher`` objects must be picklable to reach the workers. As there, a step that failed
-    for every row it ran on raises :class:`~proposal_nlp.errors.BatchError` (PN169).
+    for every row it ran on raises :class:`~proposal_nlp.errors.BatchError` (PN169). The kind
+    and handling roles are checked on the first rows of the first partition.
     """
     dask, dd = _require_dask()
     if not isinstance(ddf, dd.DataFrame):
         raise InputTypeError(f"process_dask needs a dask DataFrame, got {type(ddf).__name__}; "
                         "use dask.dataframe.from_pandas or read_csv, or call process_table on pandas")
-    roles = detect_columns(list(ddf.columns), text_col=text_col, id_col=id_col, title_col=title_col)
+    import warnings
+
+    with warnings.catch_warnings():  # a first partition shorter than the sample is fine
+        warnings.simplefilter("ignore", UserWarning)
+        sample = ddf.head(1000, npartitions=1, compute=True)
+    roles, notes = detect_roles(sample, text_col=text_col, id_col=id_col, title_col=title_col, kind_col=kind_col,
+                                handling_col=handling_col, result_col=result_col)
     cfg = make_config(steps, classifier, policy, top_k, extractor, parser, matcher)
     preflight(cfg, jobs=2)  # the models are loaded here once to check them; the workers load their own
     lengths = ddf.map_partitions(len).compute()
@@ -86,7 +94,10 @@ def process_dask(ddf, *, text_col=None, id_col=None, title_col=None, policy=None
                                          meta=meta, enforce_metadata=False).compute()
     parts = [piece for pieces in parts_frame["part"] for piece in pieces]
     StepTally.of(parts).check()
-    return assemble(parts, cfg, batch_meta(roles, cfg, 0, int(sum(lengths))) | {"engine": "dask"}, keep_text=keep_text)
+    meta = batch_meta(roles, cfg, 0, int(sum(lengths))) | {"engine": "dask"}
+    if notes:
+        meta["notes"] = "\n".join(notes)
+    return assemble(parts, cfg, meta, keep_text=keep_text)
 
 
 __all__ = ["process_dask"]

@@ -49,6 +49,7 @@ CODES: dict[str, str] = {
     "PN130": "training labels in the wrong shape for multilabel (a str per text, or a list per text)",
     "PN131": "no labels at all in the multi-label training labels",
     "PN132": "a training label is missing",
+    "PN136": "column options that conflict: the text role switched off, or one column given for two roles",
     "PN137": "unknown progress option (True, 'bar', 'log' or False)",
     "PN150": "an output path exists (refused without force) or is of the wrong kind",
     "PN151": "a result workbook or folder holds no proposals table",

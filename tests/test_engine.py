@@ -128,7 +128,7 @@ def test_make_config_loads_the_policy_only_for_the_match_step():
 
 
 # ---------------------------------------------------------------------------- prepare_rows
-PREPARED = ["row", "id", "title", "text", "kind", "handling", "proposer", "session"]
+PREPARED = ["row", "id", "title", "text", "kind", "handling", "result", "proposer", "session"]
 
 
 def test_prepare_rows_table():
@@ -136,8 +136,9 @@ def test_prepare_rows_table():
                        "标题": ["关于消防的建议", None, "t", "", "u"],
                        "内容": ["建议加强消防", None, "   ", 12345, float("nan")],
                        "类型": ["建议", "市政协提案", "", None, "议案"],
-                       "办理方式": ["协办", "主办", "独办", "", None]})
-    roles = {"text": "内容", "id": "编号", "title": "标题", "kind": "类型", "handling": "办理方式"}
+                       "办理方式": ["协办", "主办", "独办", "", None],
+                       "办理结果": ["A类", "列入计划", "因条件限制暂不能解决", None, "已函复"]})
+    roles = {"text": "内容", "id": "编号", "title": "标题", "kind": "类型", "handling": "办理方式", "result": "办理结果"}
     errors = []
     out = prepare_rows(df, roles, 10, errors)
     assert list(out.columns) == PREPARED
@@ -147,6 +148,7 @@ def test_prepare_rows_table():
     assert out["title"].tolist() == ["关于消防的建议", "", "t", "", "u"]
     assert out["kind"].tolist() == ["人大代表建议", "政协提案", "", "", "议案"]
     assert out["handling"].tolist() == ["会办", "主办", "主办", "", ""]
+    assert out["result"].tolist() == ["解决采纳", "正在解决或列入计划", "因条件限制暂不能解决", "", "已函复"]
     assert out["proposer"].tolist() == [""] * 5 and out["session"].tolist() == [""] * 5  # no such columns
     by_row = {e["row"]: e for e in errors}
     assert sorted(by_row) == [12, 13, 14, 15] and len(errors) == 4  # one record per odd text cell
@@ -281,12 +283,12 @@ def test_rows_without_text_do_not_count():
 
 
 @pytest.mark.parametrize("stream", [True, False])
-@pytest.mark.parametrize("name", ["out.xlsx", "outdir"])
+@pytest.mark.parametrize("name", ["out.xlsx", "outdir/"])
 def test_nothing_is_written_when_a_step_failed_for_every_row(tmp_path, stream, name):
     src = tmp_path / "in.csv"
     _all("BOOM", 7).to_csv(src, index=False)
-    out = tmp_path / name
-    with pytest.raises(BatchError, match=rf"PN169.*nothing was written to .*{name}"):
+    out = f"{tmp_path}/{name}"
+    with pytest.raises(BatchError, match=rf"PN169.*nothing was written to .*{name.rstrip('/')}"):
         process_file(src, out=out, stream=stream, chunk_size=3, **bs.STANDINS, policy=bs.FRAMEWORK)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]  # no output, no partial output
 
@@ -295,7 +297,7 @@ def test_an_existing_output_is_left_as_it_was(tmp_path):
     src = tmp_path / "in.csv"
     bs.proposals_frame(3).to_csv(src, index=False)
     out = tmp_path / "outdir"
-    process_file(src, out=out, stream=True, **bs.STANDINS, policy=bs.FRAMEWORK)
+    process_file(src, out=f"{out}/", stream=True, **bs.STANDINS, policy=bs.FRAMEWORK)
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     _all("BOOM", 3).to_csv(src, index=False)
     with pytest.raises(BatchError):
