@@ -219,7 +219,7 @@ def test_a_workbook_is_read_once_per_batch(tmp_path, monkeypatch):
     calls = []
     real = pio._read_xlsx
     monkeypatch.setattr(pio, "_read_xlsx", lambda *a, **k: calls.append(1) or real(*a, **k))
-    res = process_file(p, out=tmp_path / "out", stream=True, steps=("classify",), classifier=KeywordClassifier(),
+    res = process_file(p, out=f"{tmp_path / 'out'}/", stream=True, steps=("classify",), classifier=KeywordClassifier(),
                        chunk_size=2)
     assert len(res.proposals) == 7 and calls == [1]
 
@@ -238,3 +238,154 @@ def test_binary_file_is_called_binary(tmp_path):
     p.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
     with pytest.raises(InputError, match=r"PN102.*looks binary"):
         read_table(p)
+
+
+# ---- the header row below a title; lines that cannot be read as rows
+
+TITLED = ("2024年代表建议汇总表,,,\n"
+          "填报单位：市应急管理局,,,填报日期：2024年12月\n"
+          "序号,类别,标题,内容\n"
+          "1,农林水利,关于防汛的建议,建议加快排水管网改造。\n"
+          "2,医卫体育,关于急救的建议,建议完善急救站点布局。\n")
+
+
+def _titled_workbook(path):
+    return _workbook(path, {"汇总": [["2024年代表建议汇总表"], ["填报单位：市应急管理局", None, None, "填报日期：2024年12月"],
+                                   ["序号", "类别", "标题", "内容"], [1, "农林水利", "关于防汛的建议", "建议加快排水管网改造。"],
+                                   [2, "医卫体育", "关于急救的建议", "建议完善急救站点布局。"]]})
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_the_header_is_found_below_a_title(tmp_path, fmt):
+    if fmt == "csv":
+        p = tmp_path / "in.csv"
+        p.write_text(TITLED, encoding="utf-8-sig")
+    else:
+        p = _titled_workbook(tmp_path / "in.xlsx")
+    df = read_table(p)
+    assert list(df.columns) == ["序号", "类别", "标题", "内容"] and df.attrs["header_row"] == 3
+    assert df["序号"].tolist() == ["1", "2"]  # the rows above the header are not data
+    chunks = list(iter_table_chunks(p, chunk_size=1))
+    assert [c["序号"].tolist() for c in chunks] == [["1"], ["2"]] and chunks[0].attrs["header_row"] == 3
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_header_row_can_be_given(tmp_path, fmt):
+    if fmt == "csv":
+        p = tmp_path / "in.csv"
+        p.write_text(TITLED, encoding="utf-8")
+    else:
+        p = _titled_workbook(tmp_path / "in.xlsx")
+    df = read_table(p, header_row=2)  # the 填报单位 row, if the user says so
+    assert df.columns[0] == "填报单位：市应急管理局" and len(df) == 3 and df.attrs["header_row"] == 2
+    with pytest.raises(InputError, match=r"PN135.*--header-row 40"):
+        read_table(p, header_row=40)
+    with pytest.raises(InputError, match="PN135"):
+        read_table(p, header_row=0)
+
+
+def test_header_row_is_for_tables_with_rows_of_names(tmp_path):
+    p = tmp_path / "in.jsonl"
+    p.write_text('{"text": "建议"}\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"PN135.*JSONL"):
+        read_table(p, header_row=2)
+
+
+RAGGED = ("编号,标题,内容,办理方式\n"
+          "1,关于防汛的建议,建议加快排水管网改造。,主办\n"
+          "2,关于消防的建议,建议加强检查, 完善预案。,会办\n"  # an unquoted comma in a cell: 5 fields
+          "3,关于急救的建议,\"建议完善急救站点, 加强培训。\",主办\n"
+          "4,关于绿化的建议,多种树。,主办,\n"  # an empty cell past the header: nothing lost, not a bad line
+          "\n"
+          "5,关于路灯的建议,修路灯\n")  # a cell short: padded
+
+
+def test_a_ragged_line_is_an_error_naming_it(tmp_path):
+    p = tmp_path / "in.csv"
+    p.write_text(RAGGED, encoding="utf-8")
+    with pytest.raises(InputError, match=r"\[PN107\] in.csv line 3 has 5 fields, the header has 4.*--bad-lines keep"):
+        read_table(p)
+    with pytest.raises(InputError, match=r"PN107.*line 3 has 5 fields"):
+        list(iter_table_chunks(p, chunk_size=2))
+
+
+def test_ragged_lines_kept_aside(tmp_path):
+    p = tmp_path / "in.csv"
+    p.write_text(RAGGED, encoding="utf-8")
+    df = read_table(p, bad_lines="keep")
+    assert df["编号"].tolist() == ["1", "3", "4", "5"]
+    assert df["内容"].tolist()[1] == "建议完善急救站点, 加强培训。" and df["办理方式"].tolist()[3] == ""
+    bad = df.attrs["bad_lines"]
+    assert [(b["line"], b["reason"]) for b in bad] == [(3, "has 5 fields, the header has 4")]
+    assert bad[0]["raw"] == "2,关于消防的建议,建议加强检查, 完善预案。,会办"
+    chunks = list(iter_table_chunks(p, chunk_size=1, bad_lines="keep"))
+    assert pd.concat(chunks)["编号"].tolist() == ["1", "3", "4", "5"]
+    assert [b["line"] for c in chunks for b in c.attrs["bad_lines"]] == [3]
+
+
+def test_every_line_one_field_too_many_is_not_read_as_an_index(tmp_path):
+    p = tmp_path / "in.csv"
+    p.write_text("编号,内容\n1,甲,x\n2,乙,y\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"line 2 has 3 fields.*2 such lines in all \(also line 3\)"):
+        read_table(p)
+
+
+def test_a_quote_never_closed(tmp_path):
+    p = tmp_path / "in.csv"
+    p.write_text('编号,内容\n1,"建议加强\n2,完善预案\n3,修路\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"PN107.*line 2 opens a quoted cell that is never closed: lines 2-4"):
+        read_table(p)
+    df = read_table(p, bad_lines="keep")
+    assert len(df) == 0 and df.attrs["bad_lines"][0]["line"] == 2
+
+
+def test_a_very_long_cell(tmp_path):
+    p = tmp_path / "in.csv"
+    text = "建议" * 100_000  # over the csv module's default limit of 131,072 characters
+    pd.DataFrame({"编号": ["1"], "内容": [text]}).to_csv(p, index=False)
+    assert read_table(p)["内容"].tolist() == [text]
+    assert next(iter_table_chunks(p))["内容"].tolist() == [text]
+
+
+def test_bad_jsonl_lines_kept_aside(tmp_path):
+    p = tmp_path / "in.jsonl"
+    p.write_text('{"text": "甲"}\n{"text": 乙}\n[1, 2]\n{"text": "丙"}\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"PN108.*line 2 is not valid JSON.*--bad-lines keep"):
+        read_table(p)
+    df = read_table(p, bad_lines="keep")
+    assert df["text"].tolist() == ["甲", "丙"]
+    assert [(b["line"], b["raw"]) for b in df.attrs["bad_lines"]] == [(2, '{"text": 乙}'), (3, "[1, 2]")]
+    assert "JSON list, not an object" in df.attrs["bad_lines"][1]["reason"]
+
+
+def test_bad_lines_option_is_checked(tmp_path):
+    p = tmp_path / "in.csv"
+    p.write_text("内容\n甲\n", encoding="utf-8")
+    with pytest.raises(InputError, match="PN134"):
+        read_table(p, bad_lines="skip")
+
+
+_cell_text = st.text(st.sampled_from(list("甲乙 ,\"\n;")), max_size=6)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.lists(_cell_text, min_size=1, max_size=5), min_size=0, max_size=12),
+       chunk=st.integers(1, 5))
+def test_rows_read_plus_lines_listed_is_every_row(tmp_path_factory, rows, chunk):
+    """However ragged, every data row of the file is either read or listed, never dropped silently."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["编号", "内容", "标题"])
+    for r in rows:
+        w.writerow(r)
+    p = tmp_path_factory.mktemp("ragged") / "in.csv"
+    p.write_text(buf.getvalue(), encoding="utf-8")
+    n_rows = len(rows)  # the csv module writes a row of one empty cell as "", not as a blank line
+    df = read_table(p, bad_lines="keep")
+    assert len(df) + len(df.attrs["bad_lines"]) == n_rows
+    parts = list(iter_table_chunks(p, chunk_size=chunk, bad_lines="keep"))
+    assert sum(map(len, parts)) == len(df) and sum(len(c.attrs["bad_lines"]) for c in parts) == len(df.attrs["bad_lines"])
+    assert pd.concat(parts, ignore_index=True).equals(df.reset_index(drop=True)) or len(df) == 0
