@@ -169,7 +169,7 @@ def main():
                        rows_out_jobs2=r["rows_out"])
             runs.append(("2 processes", r))
         for fmt in args.stream:
-            r = measure(path, jobs=2, out=Path(tmp) / ("result.xlsx" if fmt == "xlsx" else "result"), **kw)
+            r = measure(path, jobs=2, out=f"{tmp}/result.xlsx" if fmt == "xlsx" else f"{tmp}/result/", **kw)
             out.update({f"seconds_jobs2_stream_{fmt}": round(r["seconds"], 1),
                         f"cpu_seconds_jobs2_stream_{fmt}": round(r["cpu_seconds"], 1),
                         f"peak_rss_mb_jobs2_stream_{fmt}": round(r["peak_rss_mb"]),

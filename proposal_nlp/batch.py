@@ -24,6 +24,7 @@ however long the input (this is what ``proposal-nlp run`` does). Beyond one mach
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -31,9 +32,12 @@ import pandas as pd
 from .engine import (DEFAULT_CHUNK_SIZE, STEPS, TOP_K, StepTally, assemble, batch_meta, load_policy, make_config,
                      measures_table, prepare_rows, resolve_jobs, run_chunks)
 from .errors import InputError, InputTypeError, ResourceError
-from .io import cell_str, detect_columns, iter_table_chunks, read_table, streams_in_chunks
+from .io import bad_lines_message, cell_str, check_bad_lines, iter_table_chunks, read_table, streams_in_chunks
+from .normalize import is_missing
 from .outputs import check_output_path
+from .progress import Progress, note, progress_mode
 from .resources import package_path
+from .roles import detect_roles
 from .results import ERROR_COLUMNS, MATCH_COLUMNS, MEASURE_COLUMNS, UNCOVERED_COLUMNS, BatchResult, ResultWriter
 # moved to proposal_nlp.engine and proposal_nlp.results; importable from here for one release
 from .engine import PARSE_HEAD_CHARS, get_engine, normalize_handling, normalize_kind  # noqa: F401,E402
@@ -64,19 +68,23 @@ def demo_dir() -> Path:
     return demo_files()[0].parent
 
 
-def process_table(df: pd.DataFrame, *, text_col=None, id_col=None, title_col=None, policy=None,
-                  steps=STEPS, classifier="default", extractor=None, parser=None, matcher=None, top_k: int = TOP_K,
-                  chunk_size: int = DEFAULT_CHUNK_SIZE, jobs: int = 1, progress: bool = False,
-                  keep_text: bool = True) -> BatchResult:
+def process_table(df: pd.DataFrame, *, text_col=None, id_col=None, title_col=None, kind_col=None, handling_col=None,
+                  result_col=None, policy=None, steps=STEPS, classifier="default", extractor=None, parser=None,
+                  matcher=None, top_k: int = TOP_K, chunk_size: int = DEFAULT_CHUNK_SIZE, jobs: int = 1,
+                  progress=False, keep_text: bool = True) -> BatchResult:
     """Classify, extract asks from and match every row of a table of proposals or messages.
 
     Parameters
     ----------
     df : DataFrame
-        One proposal or message per row. Column roles (text, title, id, 类型, 办理方式,
-        提案人, 届次) are detected from common Chinese and English headers.
-    text_col, id_col, title_col : str, optional
-        Name the columns explicitly.
+        One proposal or message per row. Column roles (text, title, id, 类型, 办理方式, 办理结果,
+        提案人, 届次) are detected from common Chinese and English headers; the kind and handling
+        roles only from a column whose values look like kinds (建议 / 提案 / 议案) or handlings
+        (主办 / 会办), see :func:`proposal_nlp.roles.detect_roles`. A table read by
+        :func:`proposal_nlp.read_table` with ``bad_lines="keep"`` brings the lines it left out
+        (``df.attrs["bad_lines"]``) into ``errors``.
+    text_col, id_col, title_col, kind_col, handling_col, result_col : str, optional
+        Name the columns explicitly; ``"none"`` switches a role off (not the text).
     policy : path, list of clauses or DataFrame, optional
         The measures asks are matched to (``clause_id``, ``text``, optional ``group``). Without
         it asks are extracted but not matched.
@@ -89,12 +97,14 @@ def process_table(df: pd.DataFrame, *, text_col=None, id_col=None, title_col=Non
         (default :class:`proposal_nlp.ClauseMatcher`). With ``jobs > 1`` these must be picklable.
     top_k : measures listed per ask in ``matches``.
     chunk_size : rows per chunk; ``jobs`` worker processes (``0`` or less: all cores).
-    progress : show a progress bar on stderr.
+    progress : False, True / "bar" (a bar on stderr) or "log" (a line every few seconds in the
+        log); see :mod:`proposal_nlp.progress`.
     keep_text : keep the text column in the proposals table.
 
     Returns
     -------
-    BatchResult with one ``proposals`` row per input row, in input order.
+    BatchResult with one ``proposals`` row per input row, in input order; ``meta["notes"]``
+    says which columns were not taken for a role and why.
 
     Raises
     ------
@@ -106,7 +116,9 @@ def process_table(df: pd.DataFrame, *, text_col=None, id_col=None, title_col=Non
     if not isinstance(df, pd.DataFrame):
         raise InputTypeError(f"process_table needs a pandas DataFrame, got {type(df).__name__}; "
                         "read files with proposal_nlp.read_table or use process_file")
-    roles = detect_columns(df.columns, text_col=text_col, id_col=id_col, title_col=title_col)
+    progress_mode(progress)
+    roles, notes = detect_roles(df, text_col=text_col, id_col=id_col, title_col=title_col, kind_col=kind_col,
+                                handling_col=handling_col, result_col=result_col)
     cfg = make_config(steps, classifier, policy, top_k, extractor, parser, matcher)
     jobs = resolve_jobs(jobs)
     chunk_size = max(1, int(chunk_size))
@@ -120,17 +132,85 @@ def process_table(df: pd.DataFrame, *, text_col=None, id_col=None, title_col=Non
 
     parts = list(run_chunks(chunks(), cfg, jobs=jobs, progress=progress, total=len(df)))
     StepTally.of(parts).check()
-    return assemble(parts, cfg, batch_meta(roles, cfg, jobs, len(df)), keep_text=keep_text)
+    bad = list(df.attrs.get("bad_lines", []))
+    result = assemble(parts, cfg, _meta(roles, cfg, jobs, len(df), notes, bad, df.attrs.get("header_row")),
+                      keep_text=keep_text)
+    result.errors = with_bad_lines(result.errors, bad)
+    return result
+
+
+def output_format(out) -> str:
+    """``"xlsx"`` or ``"csv"``: what ``out`` (``-o``) asks for, or PN158 listing the choices.
+
+    A name ending in ``.xlsx`` is a workbook; a name ending in ``/`` (``result/``) or an existing
+    folder is a folder of CSV files; anything else (``out.csv``, ``out``) is refused before any
+    work, rather than guessed: one CSV file cannot hold the result's tables, and a name without
+    ``/`` may be meant as a file. A ``Path`` loses a trailing ``/``: give a new folder as a str
+    (``out="result/"``).
+    """
+    text = os.fspath(out)
+    path = Path(text)
+    if path.suffix.lower() == ".xlsx":
+        return "xlsx"
+    if text.endswith(("/", os.sep)) or path.is_dir():
+        return "csv"
+    stem = path.stem or "result"
+    if path.suffix.lower() in (".csv", ".tsv", ".txt"):
+        why = "one CSV file cannot hold the result's tables (proposals, asks, matches, errors ...)"
+    elif path.suffix:
+        why = f"{path.suffix} is not a format the result is written in (only .xlsx workbooks)"
+    else:
+        why = "it is no existing folder, and a name without / may be meant as a file"
+    raise InputError(f"cannot tell what to write to {text}: {why}. Give -o {stem}.xlsx for a workbook, or "
+                     f"-o {stem}/ (ending in /) or an existing folder for a folder of CSV files", code="PN158")
+
+
+def with_bad_lines(errors: pd.DataFrame, bad: list[dict]) -> pd.DataFrame:
+    """``errors`` with a record (stage ``input``, no row) for each line left out of the input,
+    first, holding the line's number, why and its raw text."""
+    if not bad:
+        return errors
+    recs = pd.DataFrame([{"row": None, "id": "", "stage": "input",
+                          "message": f"line {b['line']} {b['reason']}; left out of the tables, not processed "
+                                     f"(fix the line and run again): {b['raw']}"} for b in bad], columns=ERROR_COLUMNS)
+    out = pd.concat([recs, errors], ignore_index=True) if len(errors) else recs
+    out["row"] = pd.array(out["row"].map(lambda v: None if is_missing(v) else int(v)), dtype="Int64")
+    return out
+
+
+def _meta(roles, cfg, jobs, n, notes, bad, header_row) -> dict:
+    meta = batch_meta(roles, cfg, jobs, n)
+    if header_row is not None and header_row != 1:
+        meta["header_row"] = header_row
+    if bad:
+        meta["bad_lines"] = len(bad)
+    if notes:
+        meta["notes"] = "\n".join(notes)
+    return meta
+
+
+ROLE_SAMPLE_ROWS = 1000
 
 
 def process_file(path, *, out=None, force: bool = False, stream: bool = False, encoding=None, sheet=None,
-                 text_col=None, id_col=None, title_col=None, policy=None, steps=STEPS, classifier="default",
+                 header_row: int | None = None, bad_lines: str = "error", text_col=None, id_col=None, title_col=None,
+                 kind_col=None, handling_col=None, result_col=None, policy=None, steps=STEPS, classifier="default",
                  extractor=None, parser=None, matcher=None, top_k: int = TOP_K, chunk_size: int = DEFAULT_CHUNK_SIZE,
-                 jobs: int = 1, progress: bool = False, keep_text: bool = True) -> BatchResult:
+                 jobs: int = 1, progress=False, keep_text: bool = True) -> BatchResult:
     """Process a table file chunk by chunk (CSV/TSV read in chunks) and optionally write the result.
 
-    Same tables as :func:`process_table` on the whole file. With ``out`` (``.xlsx`` or a
-    folder of CSV files) the result is written there (refused if it exists, unless ``force``).
+    Same tables as :func:`process_table` on the whole file. ``header_row`` and ``bad_lines``
+    are those of :func:`proposal_nlp.read_table`: the header is found below a title row, and
+    with ``bad_lines="keep"`` a line that cannot be read as a row is listed in ``errors``
+    (stage ``input``, with its line number and text) instead of stopping the run; rows in the
+    tables + lines listed = rows of the file. A CSV file is read through once before any work,
+    so that a bad line (``bad_lines="error"``) stops the run before it starts, and the progress
+    knows the number of rows. The kind and handling roles are checked on the first
+    :data:`ROLE_SAMPLE_ROWS` rows (:func:`proposal_nlp.roles.detect_roles`).
+
+    With ``out`` the result is written there: a name ending in ``.xlsx`` is a workbook, a name
+    ending in ``/`` or an existing folder a folder of CSV files, anything else is refused before
+    any work (PN158, see :func:`output_format`); an existing output is refused unless ``force``.
 
     With ``stream=True`` (needs ``out``) every chunk's tables are written as soon as they are
     done and only what the summary and the report need stays in memory, so memory stays flat
@@ -144,65 +224,87 @@ def process_file(path, *, out=None, force: bool = False, stream: bool = False, e
     and an existing ``out`` (with ``force``) is left as it was.
     """
     path = Path(path)
+    mode = progress_mode(progress)
+    check_bad_lines(bad_lines)
     if stream and out is None:
         raise InputError("stream=True writes the tables as it goes: give out= (an .xlsx file or a folder)",
                          code="PN166")
     if out is not None:
         check_output_path(out, inputs=(path, policy))  # never write over what the run reads
+        output_format(out)
     if out is not None and Path(out).exists() and not force:
         raise InputError(f"{out} already exists; choose another output or pass --force (force=True) to overwrite",
                          code="PN150")
     cfg = make_config(steps, classifier, policy, top_k, extractor, parser, matcher)
     jobs = resolve_jobs(jobs)
     chunk_size = max(1, int(chunk_size))
+    names = [n for n in (text_col, id_col, title_col, kind_col, handling_col, result_col) if isinstance(n, str)]
+    read = {"encoding": encoding, "sheet": sheet, "header_row": header_row, "names": names}
     # a CSV is read in chunks as it is processed; any other file is read once, whole
-    table = None if streams_in_chunks(path) else read_table(path, encoding=encoding, sheet=sheet)
-    head = next(iter_table_chunks(path, chunk_size=1, encoding=encoding, sheet=sheet, table=table))
-    roles = detect_columns(head.columns, text_col=text_col, id_col=id_col, title_col=title_col)
+    table = None if streams_in_chunks(path) else read_table(path, bad_lines=bad_lines, **read)
+    head = next(iter_table_chunks(path, chunk_size=ROLE_SAMPLE_ROWS, table=table, bad_lines="keep", **read))
+    roles, notes = detect_roles(head, text_col=text_col, id_col=id_col, title_col=title_col, kind_col=kind_col,
+                                handling_col=handling_col, result_col=result_col)
+    found_row = head.attrs.get("header_row", 1)
+    if found_row != 1 and header_row is None:
+        notes.insert(0, f"the column names were found in row {found_row} of {path.name}; the rows above it are "
+                        "taken as a title, not data (--header-row N to give another row)")
+        log.info("%s", notes[0])
+    n_rows, id_counts, bad = _scan(path, roles, table, read, mode, chunk_size=chunk_size)
+    if bad and bad_lines == "error":
+        raise InputError(bad_lines_message(path.name, bad, header_line=found_row), code="PN107")
     state = {"n": 0}
 
     def chunks():
-        for part in iter_table_chunks(path, chunk_size=chunk_size, encoding=encoding, sheet=sheet, table=table):
+        for part in iter_table_chunks(path, chunk_size=chunk_size, table=table, bad_lines="keep", **read):
             if len(part) == 0:
-                continue
+                continue  # its bad lines, if any, were counted by _scan
             start = state["n"]
             state["n"] += len(part)
             errs: list[dict] = []
             yield prepare_rows(part, roles, start, errs), errs
 
-    results = run_chunks(chunks(), cfg, jobs=jobs, progress=progress, total=None)
+    results = run_chunks(chunks(), cfg, jobs=jobs, progress=mode, total=n_rows)
+    meta = _meta(roles, cfg, jobs, n_rows, notes, bad, found_row)
     if not stream:
         parts = list(results)
         StepTally.of(parts).check(output=out)
-        result = assemble(parts, cfg, batch_meta(roles, cfg, jobs, state["n"]), keep_text=keep_text)
+        result = assemble(parts, cfg, meta, keep_text=keep_text)
+        result.errors = with_bad_lines(result.errors, bad)
         result.meta["input"] = path.name
         if out is not None:
+            note(mode, "writing %s", out)
             result.write(out, force=force)
         return result
-    return _stream(results, path, out, force, cfg, roles, jobs, state, encoding=encoding, sheet=sheet, table=table,
-                   keep_text=keep_text, chunk_size=chunk_size)
+    return _stream(results, path, out, force, cfg, meta, state, id_counts=id_counts, bad=bad, mode=mode,
+                   keep_text=keep_text)
 
 
-_LEAN_PROPOSALS = ["row", "id", "duplicate_id", "title", "kind", "handling", "topics", "topic_names", "fire_relevant",
-                   "fire_score", "n_asks", "n_covered", "n_partial", "n_uncovered", "status"]
+_LEAN_PROPOSALS = ["row", "id", "duplicate_id", "title", "kind", "handling", "result", "topics", "topic_names",
+                   "fire_relevant", "fire_score", "n_asks", "n_covered", "n_partial", "n_uncovered", "status"]
 
 
-def _id_counts(path, roles, *, encoding, sheet, chunk_size, table=None) -> dict | None:
-    """How often each id occurs in the whole file (read the id column only)."""
-    if not roles.get("id"):
-        return None
+def _scan(path, roles, table, read, mode, *, chunk_size) -> tuple[int, dict, list[dict]]:
+    """Rows, how often each id occurs, and the lines that cannot be read as rows, of the whole
+    input (a CSV read through once, its id or text column only)."""
+    col = roles.get("id") or roles["text"]
     counts: dict[str, int] = {}
-    for part in iter_table_chunks(path, chunk_size=max(chunk_size, 50_000), encoding=encoding, sheet=sheet,
-                                  columns=[roles["id"]], table=table):
-        for i in part[roles["id"]].map(cell_str):
-            if i:
-                counts[i] = counts.get(i, 0) + 1
-    return counts
+    bad: list[dict] = []
+    n = 0
+    with Progress(mode if table is None else None, desc=f"reading {path.name}", last_line=False) as bar:
+        for part in iter_table_chunks(path, chunk_size=max(chunk_size, 50_000), columns=[col], table=table,
+                                      bad_lines="keep", **read):
+            bad.extend(part.attrs.get("bad_lines", []))
+            n += len(part)
+            if roles.get("id"):
+                for i in part[col].map(cell_str):
+                    if i:
+                        counts[i] = counts.get(i, 0) + 1
+            bar.update(len(part))
+    return n, counts, bad
 
 
-def _stream(results, path, out, force, cfg, roles, jobs, state, *, encoding, sheet, keep_text, chunk_size, table=None):
-    id_counts = _id_counts(path, roles, encoding=encoding, sheet=sheet, chunk_size=chunk_size, table=table)
-    meta = batch_meta(roles, cfg, jobs, 0)
+def _stream(results, path, out, force, cfg, meta, state, *, id_counts, bad, mode, keep_text):
     writer = ResultWriter(out, force=force, id_header=meta.get("id_col"))
     lean, asks, uncovered, errors = [], [], [], []
     timings: dict[str, float] = {}
@@ -213,7 +315,7 @@ def _stream(results, path, out, force, cfg, roles, jobs, state, *, encoding, she
             tally.add(res)
             for k, v in res["timings"].items():
                 timings[k] = timings.get(k, 0.0) + v
-            part = assemble([res], cfg, meta, id_counts=id_counts or {}, keep_text=keep_text, with_summary=False)
+            part = assemble([res], cfg, meta, id_counts=id_counts, keep_text=keep_text, with_summary=False)
             for name in ("proposals", "suggestions", "matches"):
                 writer.write(name, getattr(part, name))
             lean.append(part.proposals[_LEAN_PROPOSALS])
@@ -230,6 +332,7 @@ def _stream(results, path, out, force, cfg, roles, jobs, state, *, encoding, she
                    else pd.DataFrame(columns=["row", "id", "suggestion_id", "coverage", "best_clause_id"]))
     unc = pd.concat(uncovered, ignore_index=True) if uncovered else pd.DataFrame(columns=UNCOVERED_COLUMNS)
     err = pd.concat(errors, ignore_index=True) if errors else pd.DataFrame(columns=ERROR_COLUMNS)
+    err = with_bad_lines(err, bad)
     matched = "match" in cfg.steps and cfg.clauses is not None
     summary = build_summary(proposals, suggestions, matched=matched, errors=err)
     meta = {**meta, "rows": state["n"], "steps": list(cfg.steps), "input": path.name,
@@ -239,10 +342,11 @@ def _stream(results, path, out, force, cfg, roles, jobs, state, *, encoding, she
     writer.write("measures", measures)
     writer.write("uncovered", unc)
     writer.write("summary", summary)
+    note(mode, "writing %s", out)
     writer.close(err, meta)
     meta["streamed"] = True
     return BatchResult(proposals, suggestions, pd.DataFrame(columns=MATCH_COLUMNS), unc, summary, err, meta,
                        measures)
 
 
-__all__ = ["BatchResult", "process_table", "process_file", "load_policy", "demo_files", "STEPS"]
+__all__ = ["BatchResult", "process_table", "process_file", "load_policy", "demo_files", "output_format", "STEPS"]

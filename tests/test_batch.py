@@ -204,7 +204,7 @@ def test_streamed_output_equals_the_in_memory_one(tmp_path, fmt, jobs):
     p = tmp_path / "in.csv"
     df.to_csv(p, index=False, encoding="gb18030")
     name = "out.xlsx" if fmt == "xlsx" else "out"
-    streamed = process_file(p, out=tmp_path / f"s_{name}", stream=True, chunk_size=4, jobs=jobs, **STANDINS,
+    streamed = process_file(p, out=f"{tmp_path / f's_{name}'}{'' if fmt == 'xlsx' else '/'}", stream=True, chunk_size=4, jobs=jobs, **STANDINS,
                             policy=FRAMEWORK)
     ref = run(df)
     write_result(ref, tmp_path / f"r_{name}")
@@ -223,3 +223,191 @@ def test_stream_needs_an_output(tmp_path):
     proposals_frame(3).to_csv(p, index=False)
     with pytest.raises(InputError, match="PN166"):
         process_file(p, stream=True, **STANDINS)
+
+
+# ---------------------------------------------------------------- column roles, header rows, bad lines, -o
+
+CATEGORIES = ("农林水利", "医卫体育", "城乡建设", "教育科技", "财政经济", "社会法制")
+TOPICS = ("防汛排涝", "基层医疗", "老旧小区改造", "职业教育", "中小企业融资", "社区治理")
+
+
+def intake_with_categories(n: int = 300) -> pd.DataFrame:
+    """An intake table like a provincial CPPCC's, with a 类别 column of subject categories (texts
+    written for the tests)."""
+    rows = []
+    for i in range(n):
+        k = (i * 7) % len(CATEGORIES)
+        rows.append({"序号": str(i + 1), "类别": CATEGORIES[k], "提案人": f"委员{i % 37}",
+                     "标题": f"关于加强{TOPICS[k]}工作的提案",
+                     "内容": f"当前{TOPICS[k]}仍有短板。建议加快完善{TOPICS[k]}制度；加强{'消防' if i % 5 == 0 else '资金'}保障。"})
+    return pd.DataFrame(rows)
+
+
+def _kinds_in(text: str) -> list[str]:
+    return [c for c in CATEGORIES if c in text]
+
+
+def test_a_category_column_is_never_taken_as_the_kind():
+    df = intake_with_categories(300)
+    res = run(df, chunk_size=64)
+    text = res.summary_text()
+    assert _kinds_in(text) == [] and "包括" not in text and text.startswith("本批共受理300件")
+    assert set(res.proposals["kind"]) == {""} and len(res.proposals) == 300
+    assert "kind_col" not in res.meta and "'类别'" in res.meta["notes"] and "'农林水利'" in res.meta["notes"]
+    assert set(res.summary["kind"]) == {"all"}
+
+
+def test_a_category_column_beside_a_kind_column():
+    df = intake_with_categories(40)
+    df.insert(1, "类型", ["政协提案", "人大代表建议"] * 20)
+    res = run(df)
+    assert res.meta["kind_col"] == "类型" and "notes" not in res.meta
+    assert "包括人大代表建议20件" in res.summary_text() and _kinds_in(res.summary_text()) == []
+
+
+def test_kind_handling_and_result_columns_named_or_switched_off():
+    df = proposals_frame(4).rename(columns={"类型": "件别", "办理方式": "承办"})
+    df["答复类型"] = ["A类", "列入计划", "留作参考", "已函复"]
+    res = run(df, kind_col="件别", handling_col="承办")
+    assert res.proposals["kind"].tolist()[:2] == ["政协提案", "人大代表建议"]
+    assert res.proposals["handling"].tolist() == ["主办", "会办", "主办", "会办"]
+    assert res.proposals["result"].tolist() == ["解决采纳", "正在解决或列入计划", "留作参考", "已函复"]
+    assert res.meta["result_col"] == "答复类型"
+    res = run(proposals_frame(4), kind_col="none", handling_col="none")
+    assert set(res.proposals["kind"]) == {""} and set(res.proposals["handling"]) == {""}
+    assert res.summary_text().startswith("本批共受理4件")
+
+
+def _titled(path, df):
+    """``df`` below a title row and a 填报单位 row, as office sheets have it."""
+    if path.suffix == ".xlsx":
+        import openpyxl
+
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        ws.append(["2024年政协提案汇总表"])
+        ws.append(["填报单位：市应急管理局", None, None, "填报日期：2024年12月"])
+        ws.append(list(df.columns))
+        for r in df.itertuples(index=False):
+            ws.append(list(r))
+        wb.save(path)
+    else:
+        width = len(df.columns)
+        head = "2024年政协提案汇总表" + "," * (width - 1) + "\n" + "填报单位：市应急管理局" + "," * (width - 1) + "\n"
+        path.write_text(head + df.to_csv(index=False), encoding="utf-8-sig")
+    return path
+
+
+@pytest.mark.parametrize("name", ["in.csv", "in.xlsx"])
+@pytest.mark.parametrize("stream", [False, True])
+def test_the_header_in_row_3_is_found_without_options(tmp_path, name, stream):
+    df = intake_with_categories(30)
+    p = _titled(tmp_path / name, df)
+    res = process_file(p, out=f"{tmp_path}/out/", stream=stream, chunk_size=8, **STANDINS, policy=FRAMEWORK)
+    assert res.proposals["id"].tolist() == df["序号"].tolist()  # rows in = rows out, none from the title
+    assert res.meta["header_row"] == 3 and "row 3" in res.meta["notes"] and "'类别'" in res.meta["notes"]
+    assert _kinds_in(res.summary_text()) == [] and res.meta["title_col"] == "标题"
+
+
+RAGGED = ("编号,类型,标题,内容\n"
+          "1,政协提案,关于防汛的提案,建议加快排水管网改造。\n"
+          "2,政协提案,关于消防的提案,建议加强检查, 完善预案。\n"  # an unquoted comma: 5 fields
+          "3,人大代表建议,关于急救的建议,建议完善急救站点。\n"
+          "4,人大代表建议,关于路灯的建议,建议修路灯,再种树,多设站\n"
+          "5,人大代表建议,关于公交的建议,建议增开公交。\n")
+
+
+@pytest.mark.parametrize("stream", [False, True])
+@pytest.mark.parametrize("chunk", [1, 2, 100])
+def test_ragged_lines_kept_and_listed(tmp_path, stream, chunk):
+    p = tmp_path / "in.csv"
+    p.write_text(RAGGED, encoding="utf-8")
+    out = f"{tmp_path}/out.xlsx"
+    res = process_file(p, out=out, stream=stream, bad_lines="keep", chunk_size=chunk, **STANDINS, policy=FRAMEWORK)
+    assert res.proposals["id"].tolist() == ["1", "3", "5"] and res.proposals["row"].tolist() == [1, 2, 3]
+    bad = res.errors[res.errors["message"].str.startswith("line ")]
+    assert bad["message"].str.extract(r"^line (\d+)")[0].tolist() == ["3", "5"]
+    assert (bad["stage"] == "input").all() and bad["row"].isna().all()
+    assert "建议加强检查, 完善预案。" in bad["message"].iloc[0] and "has 6 fields" in bad["message"].iloc[1]
+    assert len(res.proposals) + len(bad) == 5 and res.meta["bad_lines"] == 2  # rows in = rows out + lines listed
+    from proposal_nlp.results import read_result
+
+    back = read_result(out)
+    assert back.errors["message"].str.startswith("line ").sum() == 2 and len(back.proposals) == 3
+
+
+def test_a_ragged_line_stops_the_run_before_any_work(tmp_path):
+    p = tmp_path / "in.csv"
+    p.write_text(RAGGED + "".join(f"{i},政协提案,标题,建议加强。\n" for i in range(6, 60)), encoding="utf-8")
+    with pytest.raises(InputError, match=r"PN107.*line 3 has 5 fields, the header has 4.*also line 5.*--bad-lines keep"):
+        process_file(p, out=f"{tmp_path}/out/", stream=True, chunk_size=2, **STANDINS)
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["in.csv"]
+
+
+def test_lines_left_out_by_read_table_reach_the_errors_table(tmp_path):
+    from proposal_nlp.io import read_table
+
+    p = tmp_path / "in.csv"
+    p.write_text(RAGGED, encoding="utf-8")
+    res = run(read_table(p, bad_lines="keep"))
+    assert len(res.proposals) == 3 and res.errors["message"].str.startswith("line 3 has 5 fields").sum() == 1
+
+
+@pytest.mark.parametrize("out, fmt", [("r.xlsx", "xlsx"), ("r.XLSX", "xlsx"), ("r/", "csv"), ("existing", "csv"),
+                                      ("r.csv", None), ("r", None), ("r.xls", None), ("r.html", None)])
+def test_what_an_output_name_asks_for(tmp_path, monkeypatch, out, fmt):
+    from proposal_nlp.batch import output_format
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "existing").mkdir()
+    if fmt:
+        assert output_format(out) == fmt
+    else:
+        with pytest.raises(InputError, match=r"PN158.*-o r\.xlsx for a workbook.*-o r/"):
+            output_format(out)
+
+
+def test_a_wrong_output_name_is_refused_before_any_work(tmp_path):
+    p = tmp_path / "in.csv"
+    proposals_frame(3).to_csv(p, index=False)
+    with pytest.raises(InputError, match=r"PN158.*one CSV file cannot hold"):
+        process_file(p, out=tmp_path / "out.csv", **STANDINS)
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["in.csv"]
+
+
+def test_progress_lines_in_the_log(tmp_path, caplog, monkeypatch):
+    import logging
+
+    from proposal_nlp import progress
+
+    monkeypatch.setattr(progress, "LOG_EVERY", 0.0)
+    p = tmp_path / "in.csv"
+    proposals_frame(9).to_csv(p, index=False)
+    with caplog.at_level(logging.INFO, logger="proposal_nlp.progress"):
+        process_file(p, chunk_size=4, progress="log", **STANDINS, policy=FRAMEWORK)
+    lines = [r.getMessage() for r in caplog.records if r.name == "proposal_nlp.progress"]
+    assert any(x.startswith("classify, extract, match: 4 of 9 rows done") for x in lines), lines
+    assert lines[-1].startswith("classify, extract, match: 9 rows in all")
+
+
+@pytest.mark.slow
+def test_a_provincial_intake_from_the_shared_data(tmp_path):
+    """300 proposals of the shared Jiangsu CPPCC set as a clerk's CSV export: a title row, a
+    填报单位 row, and the official 类别 column (built here, never stored in the repository)."""
+    import json
+
+    from proposal_nlp.resources import data_dir
+
+    base = data_dir()
+    src = base / "jszx_cppcc_proposals" / "jszx_cppcc_proposals_2019_2022.jsonl" if base else None
+    if src is None or not src.exists():
+        pytest.skip("shared data folder (../shared/data) not present")
+    recs = [json.loads(line) for _, line in zip(range(300), src.open(encoding="utf-8"))]
+    df = pd.DataFrame({"序号": [str(r["proposal_number"]) for r in recs], "类别": [r["category"] for r in recs],
+                       "提案人": [r["proposer"] for r in recs], "标题": [r["title"] for r in recs],
+                       "内容": [r["content"] for r in recs]})
+    p = _titled(tmp_path / "intake.csv", df)
+    res = process_file(p, out=f"{tmp_path}/out.xlsx", stream=True, **STANDINS, policy=FRAMEWORK)
+    categories = set(df["类别"])
+    assert len(res.proposals) == 300 and res.meta["header_row"] == 3
+    assert not [c for c in categories if c in res.summary_text()], res.summary_text()

@@ -1,4 +1,5 @@
-"""The proposal-nlp command: outputs, exit codes, refuse-overwrite, progress only on a terminal."""
+"""The proposal-nlp command: outputs, exit codes, refuse-overwrite, progress bars only on a terminal
+(lines elsewhere), broken inputs as coded errors."""
 from __future__ import annotations
 
 import errno
@@ -80,7 +81,7 @@ def test_report_overwrites_only_with_force(standins, files, tmp_path):
 
 def test_csv_folder_output(standins, files, tmp_path):
     inp, fw = files
-    res = invoke("run", inp, "-o", tmp_path / "outdir", "--policy", fw)
+    res = invoke("run", inp, "-o", f"{tmp_path / 'outdir'}/", "--policy", fw)
     assert res.exit_code == 0, res.output
     assert (tmp_path / "outdir" / "proposals.csv").read_bytes().startswith(b"\xef\xbb\xbf")
 
@@ -162,6 +163,7 @@ def test_no_progress_bar_when_piped(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "\r" not in proc.stderr and "it/s" not in proc.stderr and "row/s" not in proc.stderr
     assert "wrote" in proc.stderr
+    assert "extract: 3 rows in all (" in proc.stderr and "INFO" not in proc.stderr  # a progress line, shown once
 
 
 def test_demo_runs_or_says_what_is_missing(standins, tmp_path, monkeypatch):
@@ -264,7 +266,7 @@ def test_audit_missing_file(tmp_path):
 def test_audit_against_a_result(tmp_path, standins, files):
     inp, fw = files
     out = tmp_path / "out"
-    assert CliRunner().invoke(app, ["run", str(inp), "-o", str(out), "--policy", str(fw)]).exit_code == 0
+    assert CliRunner().invoke(app, ["run", str(inp), "-o", f"{out}/", "--policy", str(fw)]).exit_code == 0
     path = tmp_path / "summary.txt"
     path.write_text(AUDIT_TEXT, encoding="utf-8")
     res = CliRunner().invoke(app, ["audit", str(path), "--against", str(out)])
@@ -316,13 +318,13 @@ def test_a_bad_model_exits_1_whatever_jobs(tmp_path, small_classifier, kind, job
     assert not out.exists()
 
 
-@pytest.mark.parametrize("name", ["o.xlsx", "odir"])
+@pytest.mark.parametrize("name", ["o.xlsx", "odir/"])
 def test_a_step_failing_for_every_row_exits_1_and_writes_nothing(standins, tmp_path, name):
     inp = tmp_path / "in.csv"
     df = bs.proposals_frame(5)
     df["内容"] = "BOOM " + df["内容"]
     df.to_csv(inp, index=False)
-    out, rep = tmp_path / name, tmp_path / "r.html"
+    out, rep = f"{tmp_path}/{name}", tmp_path / "r.html"
     res = invoke("run", inp, "-o", out, "--report", rep, "--chunk-size", "2")
     assert res.exit_code == 1
     assert "[PN169]" in res.output and "classify step failed for all 5 rows" in res.output
@@ -440,14 +442,14 @@ def test_run_force_never_deletes_foreign_files(standins, files, tmp_path):
     res = invoke("run", inp, "-o", shared, "--policy", fw, "--force")
     assert res.exit_code == 1 and "[PN154]" in res.output and "留存材料.xlsx" in res.output, res.output
     assert _listing(tmp_path) == before
-    out = tmp_path / "outdir"
+    out = f"{tmp_path / 'outdir'}/"
     assert invoke("run", inp, "-o", out, "--policy", fw).exit_code == 0
     res = invoke("run", inp, "-o", out, "--policy", fw, "--force")
     assert res.exit_code == 0, res.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["framework.csv", "intake.csv", "outdir", "shared"]
 
 
-@pytest.mark.parametrize("name", ["out.xlsx", "outdir"])
+@pytest.mark.parametrize("name", ["out.xlsx", "outdir/"])
 def test_run_on_a_full_disk_exits_1_without_a_traceback(standins, files, tmp_path, monkeypatch, name):
     inp, fw = files
     before = _listing(tmp_path)
@@ -456,7 +458,7 @@ def test_run_on_a_full_disk_exits_1_without_a_traceback(standins, files, tmp_pat
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     monkeypatch.setattr(os, "fsync", full_disk)
-    res = invoke("run", inp, "-o", tmp_path / name, "--policy", fw)
+    res = invoke("run", inp, "-o", f"{tmp_path}/{name}", "--policy", fw)
     assert res.exit_code == 1 and "[PN153]" in res.output and "disk is full" in res.output, res.output
     assert "Traceback" not in res.output and _listing(tmp_path) == before
 
@@ -497,7 +499,7 @@ def test_two_runs_cannot_write_the_same_output(standins, files, tmp_path):
     assert invoke("run", inp, "-o", out, "--policy", fw).exit_code == 0
 
 
-@pytest.mark.parametrize("name", ["out.xlsx", "outdir"])
+@pytest.mark.parametrize("name", ["out.xlsx", "outdir/"])
 def test_a_formula_as_id_column_header_stays_text(standins, files, tmp_path, name):
     from proposal_nlp.results import live_formula_cells
 
@@ -508,7 +510,7 @@ def test_a_formula_as_id_column_header_stays_text(standins, files, tmp_path, nam
     inp = tmp_path / "in.csv"
     df.to_csv(inp, index=False)
     out = tmp_path / name
-    res = invoke("run", inp, "-o", out, "--policy", fw, "--id-col", header)
+    res = invoke("run", inp, "-o", f"{tmp_path}/{name}", "--policy", fw, "--id-col", header)
     assert res.exit_code == 0, res.output
     assert live_formula_cells(out) == 0
     if name.endswith(".xlsx"):
@@ -540,3 +542,135 @@ def test_audit_output_is_escaped(tmp_path):
     assert live_formula_cells(out) == 0
     res = CliRunner().invoke(app, ["audit", str(summary), "--against", str(result), "-o", str(result), "--force"])
     assert res.exit_code == 1 and "[PN156]" in res.output
+
+
+# ---- a folder of broken intake files: a coded error with the fix for each, never a traceback
+
+_TITLED = ("2024年政协提案汇总表,,,\n填报单位：市应急管理局,,,填报日期：2024年12月\n编号,类型,标题,内容\n"
+           "1,政协提案,关于防汛的提案,建议加快排水管网改造。\n2,人大代表建议,关于急救的建议,建议完善急救站点。\n")
+
+
+def _broken_files(folder):
+    """name -> (file, extra options, expected code or None for a run that must succeed)."""
+    folder.mkdir()
+    files = {}
+
+    def put(name, content, opts=(), code=None):
+        p = folder / name
+        p.write_bytes(content) if isinstance(content, bytes) else p.write_text(content, encoding="utf-8")
+        files[name] = (p, list(opts), code)
+
+    put("ragged.csv", "编号,标题,内容\n1,甲,建议加强检查\n2,乙,建议加强检查, 完善预案\n", code="PN107")
+    put("unclosed.csv", '编号,标题,内容\n1,甲,"建议加强检查\n2,乙,完善预案\n', code="PN107")
+    put("binary.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), code="PN102")
+    put("empty.csv", b"", code="PN101")
+    put("titled.csv", _TITLED)
+    put("gbk.csv", b"id,text\n1,\x81\xff\xfe\x80\n", code="PN103")
+    put("no_text.csv", "编号,数量,标题\n1,12,甲\n2,30,乙\n", code="PN111")
+    put("broken.jsonl", '{"内容": "甲"}\n{"内容": 乙}\n', code="PN108")
+    put("fake.xlsx", "编号,内容\n1,甲\n", code="PN104")
+    sheet = folder / "wrong_sheet.xlsx"
+    pd.DataFrame({"编号": ["1"], "内容": ["建议加强消防检查。"]}).to_excel(sheet, index=False, sheet_name="汇总")
+    files["wrong_sheet.xlsx"] = (sheet, ["--sheet", "2023"], "PN109")
+    titled = folder / "titled.xlsx"
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    for row in [["2024年政协提案汇总表"], ["填报单位：市应急管理局"], ["编号", "类型", "标题", "内容"],
+                ["1", "政协提案", "关于防汛的提案", "建议加快排水管网改造。"]]:
+        wb.active.append(row)
+    wb.save(titled)
+    files["titled.xlsx"] = (titled, [], None)
+    return files
+
+
+def test_broken_inputs_exit_1_with_a_coded_message(standins, tmp_path):
+    files = _broken_files(tmp_path / "broken")
+    out = tmp_path / "out"
+    out.mkdir()
+    for name, (path, opts, code) in files.items():
+        res = invoke("run", path, "-o", out / f"{path.stem}_{path.suffix[1:]}.xlsx", "--steps", "classify,extract",
+                     *opts)
+        assert "Traceback" not in res.output and (res.exception is None or isinstance(res.exception, SystemExit))
+        if code is None:
+            assert res.exit_code == 0, (name, res.output)
+            assert "found in row 3" in res.output and "本批共受理建议提案" in res.output
+        else:
+            assert res.exit_code == 1, (name, res.output)
+            assert f"[{code}]" in res.output, (name, res.output)
+    # the output exists; an output name that is neither a workbook nor a folder
+    path = files["titled.csv"][0]
+    res = invoke("run", path, "-o", out / "titled_csv.xlsx")
+    assert res.exit_code == 1 and "[PN150]" in res.output and "--force" in res.output
+    for bad in ("out.csv", "result"):
+        res = invoke("run", path, "-o", tmp_path / bad)
+        assert res.exit_code == 1 and "[PN158]" in res.output and "-o result/" in res.output.replace("out/", "result/")
+    assert not (tmp_path / "out.csv").exists() and not (tmp_path / "result").exists()
+
+
+def test_the_fixes_the_messages_name_work(standins, tmp_path):
+    files = _broken_files(tmp_path / "broken")
+    ragged = files["ragged.csv"][0]
+    res = invoke("run", ragged, "-o", tmp_path / "r.xlsx")
+    assert "line 3 has 4 fields, the header has 3" in res.output and "--bad-lines keep" in res.output
+    res = invoke("run", ragged, "-o", tmp_path / "r.xlsx", "--bad-lines", "keep")
+    assert res.exit_code == 0, res.output
+    assert "1 line(s) of the input could not be read as rows" in res.output
+    back = read_result(tmp_path / "r.xlsx")
+    assert len(back.proposals) == 1 and back.errors["message"].str.startswith("line 3 has 4 fields").sum() == 1
+    res = invoke("run", files["no_text.csv"][0], "-o", tmp_path / "n.xlsx")
+    assert "did you mean '数量'" not in res.output  # a column of numbers is never proposed as the text
+    res = invoke("run", files["wrong_sheet.xlsx"][0], "-o", tmp_path / "s.xlsx", "--sheet", "汇总")
+    assert res.exit_code == 0, res.output
+
+
+@pytest.mark.parametrize("command", ["extract", "match"])
+def test_other_commands_read_tables_the_same_way(standins, files, tmp_path, command):
+    _, fw = files
+    broken = _broken_files(tmp_path / "broken")
+    extra = ["--policy", fw, "--extract"] if command == "match" else []
+    res = invoke(command, broken["ragged.csv"][0], "-o", tmp_path / "a.xlsx", *extra)
+    assert res.exit_code == 1 and "[PN107]" in res.output and "Traceback" not in res.output
+    res = invoke(command, broken["ragged.csv"][0], "-o", tmp_path / "a.xlsx", "--bad-lines", "keep", *extra)
+    assert res.exit_code == 0, res.output
+    res = invoke(command, broken["titled.xlsx"][0], "-o", f"{tmp_path}/b/", *extra)
+    assert res.exit_code == 0 and "found in row 3" in res.output, res.output
+    res = invoke(command, broken["titled.csv"][0], "-o", tmp_path / "c.csv", *extra)
+    assert res.exit_code == 1 and "[PN158]" in res.output
+
+
+def test_train_reads_tables_the_same_way(tmp_path):
+    table = tmp_path / "labelled.csv"
+    rows = "".join(f"{t},{lab}\n" for t, lab in [("建议加强消防通道管理", "fire"), ("暴雨内涝排水不畅", "flood")] * 4)
+    table.write_text("说明,,\ntext,label\n" + rows + "楼道充电起火,fire,多余\n", encoding="utf-8")
+    args = ["train", table, "--text-col", "text", "--label-col", "label", "-o", tmp_path / "m.skops"]
+    res = invoke(*args)
+    assert res.exit_code == 1 and "[PN107]" in res.output and "line 11 has 3 fields" in res.output
+
+
+def test_progress_lines_when_not_a_terminal_and_quiet(standins, files, tmp_path, monkeypatch):
+    from proposal_nlp import progress
+
+    monkeypatch.setattr(progress, "LOG_EVERY", 0.0)
+    inp, fw = files
+    res = invoke("run", inp, "-o", tmp_path / "a.xlsx", "--policy", fw, "--chunk-size", "2")
+    assert res.exit_code == 0, res.output
+    assert "classify, extract, match: 2 of 6 rows done" in res.output and "6 rows in all" in res.output
+    res = invoke("run", inp, "-o", tmp_path / "b.xlsx", "--policy", fw, "--chunk-size", "2", "--quiet")
+    assert res.exit_code == 0 and "rows done" not in res.output and "rows in all" not in res.output
+    assert "wrote" in res.output
+
+
+def test_kind_and_handling_columns_on_the_command_line(standins, tmp_path):
+    inp = tmp_path / "in.csv"
+    df = bs.proposals_frame(4).rename(columns={"类型": "类别"})
+    df["类别"] = ["农林水利", "医卫体育", "农林水利", "城乡建设"]
+    df.to_csv(inp, index=False)
+    res = invoke("run", inp, "-o", tmp_path / "a.xlsx", "--steps", "classify,extract")
+    assert res.exit_code == 0 and "'类别' is not taken as the kind column" in res.output
+    assert "农林水利" not in res.stdout.split("\n")[-2]  # the summary paragraph
+    res = invoke("run", inp, "-o", tmp_path / "b.xlsx", "--steps", "classify,extract", "--handling-col", "none",
+                 "--kind-col", "none")
+    assert res.exit_code == 0 and "本批共受理4件" in res.stdout
+    res = invoke("run", inp, "-o", tmp_path / "c.xlsx", "--kind-col", "none", "--text-col", "none")
+    assert res.exit_code == 1 and "[PN136]" in res.output
