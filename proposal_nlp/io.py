@@ -277,7 +277,10 @@ def read_table(path, *, encoding: str | None = None, sheet=None, max_rows: int |
     else:
         enc = encoding or detect_encoding(path)
         try:
-            text = path.read_text(encoding=enc)
+            # newline="": a line break inside a quoted cell ("\r\n", a lone "\r") is kept as it is,
+            # as iter_table_chunks (process_file) reads it
+            with open(path, encoding=enc, newline="") as f:
+                text = f.read()
         except UnicodeDecodeError as exc:
             raise InputError(
                 f"{path.name} cannot be decoded as {enc} (byte 0x{exc.object[exc.start]:02x} at position {exc.start}); "
@@ -319,7 +322,9 @@ def _read_jsonl_text(text: str, name: str) -> pd.DataFrame:
             raise InputError(f"{name} is not valid JSON ({exc}); fix the file", code="PN108") from exc
     else:
         records = []
-        for n, line in enumerate(text.splitlines(), 1):
+        # JSON Lines are separated by "\n" only: str.splitlines would also cut at U+2028, U+0085 and
+        # other breaks that json.dumps(..., ensure_ascii=False) leaves unescaped inside a string
+        for n, line in enumerate(text.split("\n"), 1):
             if not line.strip():
                 continue
             try:

@@ -238,3 +238,24 @@ def test_binary_file_is_called_binary(tmp_path):
     p.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
     with pytest.raises(InputError, match=r"PN102.*looks binary"):
         read_table(p)
+
+
+def test_line_breaks_inside_a_csv_cell_are_kept_as_written(tmp_path):
+    # a cell holding "\r\n" or a lone "\r" (pasted from a Windows form): read_table and the chunked
+    # reading of process_file give the same text, the one in the file
+    p = tmp_path / "in.csv"
+    ROWS.assign(内容=["建议一\r\n建议二", "甲\r乙"]).to_csv(p, index=False, lineterminator="\r\n")
+    whole = read_table(p)
+    assert whole["内容"].tolist() == ["建议一\r\n建议二", "甲\r乙"]
+    assert next(iter_table_chunks(p))["内容"].tolist() == whole["内容"].tolist()
+
+
+def test_jsonl_values_may_hold_unicode_line_separators(tmp_path):
+    # json.dumps(..., ensure_ascii=False) leaves U+2028, U+2029 and U+0085 unescaped: still one line
+    import json
+
+    texts = ["建议\u2028加强", "完善\x85预案\u2029", "甲\x0c乙"]
+    p = tmp_path / "in.jsonl"
+    p.write_text("".join(json.dumps({"text": t}, ensure_ascii=False) + "\r\n" for t in texts), encoding="utf-8")
+    assert read_table(p)["text"].tolist() == texts
+
