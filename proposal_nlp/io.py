@@ -19,6 +19,7 @@ import pandas as pd
 
 from .errors import InputError
 from .normalize import is_missing
+from .outputs import xlsx_unescape
 
 log = logging.getLogger(__name__)
 
@@ -368,7 +369,7 @@ def _header_names(cells) -> list[str]:
     names: list[str] = []
     seen: dict[str, int] = {}
     for i, v in enumerate(cells):
-        name = cell_str(v).strip() if v is not None else ""
+        name = xlsx_unescape(cell_str(v)).strip() if v is not None else ""
         name = name or f"Unnamed: {i}"
         base, k = name, seen.get(name, 0)
         while name in seen:
@@ -422,7 +423,8 @@ def _read_xlsx(path: Path, sheet, *, max_rows: int | None = XLSX_MAX_ROWS, max_b
             if max_rows is not None and len(data) >= max_rows:
                 raise InputError(f"{path.name} has more than {max_rows:,} rows (the limit); split it, export it as "
                                  "CSV, or raise the limit (read_table(..., max_rows=...))", code="PN112")
-            cells = [cell_str(v) if v is not None else "" for v in values[:width]]
+            cells = [xlsx_unescape(v) if isinstance(v, str) else cell_str(v) if v is not None else ""
+                     for v in values[:width]]
             cells += [""] * (width - len(cells))
             blank_tail = blank_tail + 1 if not any(cells) else 0
             data.append(cells)

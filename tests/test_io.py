@@ -259,3 +259,18 @@ def test_jsonl_values_may_hold_unicode_line_separators(tmp_path):
     p.write_text("".join(json.dumps({"text": t}, ensure_ascii=False) + "\r\n" for t in texts), encoding="utf-8")
     assert read_table(p)["text"].tolist() == texts
 
+
+def test_workbook_escapes_are_read_as_excel_shows_them(tmp_path):
+    # Excel, WPS and xlsxwriter store a CR in a cell as _x000D_, a literal _x0041_ as _x005F_x0041_;
+    # openpyxl hands both over as written
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["编号", "内容_x000D_"])
+    ws.append(["1", "建议一_x000D_\n建议二"])
+    ws.append(["2", "代码_x005F_x0041_不是A"])
+    wb.save(tmp_path / "in.xlsx")
+    df = read_table(tmp_path / "in.xlsx")
+    assert list(df.columns) == ["编号", "内容"]  # the header's CR is stripped like any blank
+    assert df["内容"].tolist() == ["建议一\r\n建议二", "代码_x0041_不是A"]
