@@ -49,6 +49,7 @@ CODES: dict[str, str] = {
     "PN130": "training labels in the wrong shape for multilabel (a str per text, or a list per text)",
     "PN131": "no labels at all in the multi-label training labels",
     "PN132": "a training label is missing",
+    "PN133": "the training texts give nothing to learn from (empty, blank, or alike in every feature)",
     "PN150": "an output path exists (refused without force) or is of the wrong kind",
     "PN151": "a result workbook or folder holds no proposals table",
     "PN152": "the errors table given to ResultWriter.write instead of close",
