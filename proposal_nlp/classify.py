@@ -301,9 +301,16 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
                 raise InputError(f"dense_weight must be in [0, 1]; got {self.dense_weight!r}", code="PN119")
         feats = self.features(X)
         pipe = self._build_pipeline()
-        # cross-validated decision values -> one sigmoid per class (Platt scaling)
-        D = self._cv_decisions(pipe, feats, Y, classes)
-        pipe.fit(feats, Y)
+        try:
+            # cross-validated decision values -> one sigmoid per class (Platt scaling)
+            D = self._cv_decisions(pipe, feats, Y, classes)
+            pipe.fit(feats, Y)
+        except ValueError as exc:
+            if not _no_feature_varies(exc):
+                raise
+            raise InputError("the training texts give nothing to learn from: every feature has the same value in "
+                             "every text (texts empty, blank or alike); give labelled texts that differ",
+                             code="PN133") from exc
         shrink_pipeline(pipe)
         self.pipeline_ = pipe
         self.classes_ = classes
@@ -353,7 +360,15 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
                 raise ModelError("a calibration fold lacks a class; lower cv", code="PN302")
             with warnings.catch_warnings():  # a rare label may miss from a fold: fine here
                 warnings.filterwarnings("ignore", message="Label .* is present in all training examples")
-                p = clone(pipe).fit(list(feats_arr[train]), ytr)
+                try:
+                    p = clone(pipe).fit(list(feats_arr[train]), ytr)
+                except ValueError as exc:  # a fold of one text, or of alike texts: nothing varies in it
+                    if not _no_feature_varies(exc):
+                        raise
+                    log.warning("a calibration fold has texts that are all alike; calibrating on the "
+                                "training texts (probabilities will be over-confident)")
+                    p = clone(pipe).fit(feats, Y)
+                    return decision(p, feats).reshape(n, ncol)
             D[test] = decision(p, list(feats_arr[test])).reshape(len(test), ncol)
         return D
 
@@ -499,6 +514,11 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         for k, c in enumerate(self.classes_):
             frame[f"score_{c}"] = P[:, k]
         return pd.DataFrame(frame, index=index)
+
+
+def _no_feature_varies(exc: ValueError) -> bool:
+    """Whether ``exc`` is the VarianceThreshold step finding no feature that varies over the texts."""
+    return "variance threshold" in str(exc)
 
 
 def _data_hash(X, y) -> str:

@@ -49,6 +49,7 @@ CODES: dict[str, str] = {
     "PN130": "training labels in the wrong shape for multilabel (a str per text, or a list per text)",
     "PN131": "no labels at all in the multi-label training labels",
     "PN132": "a training label is missing",
+    "PN133": "the training texts give nothing to learn from (empty, blank, or alike in every feature)",
     "PN134": "unknown bad_lines option (error or keep)",
     "PN135": "the header row given is out of range or empty, or given for a format without header rows",
     "PN136": "column options that conflict: the text role switched off, or one column given for two roles",

@@ -27,6 +27,7 @@ import pandas as pd
 
 from .errors import InputError
 from .normalize import is_missing
+from .outputs import xlsx_unescape
 from .roles import HEADER_SCAN_ROWS, ROLE_HEADERS, detect_columns, find_header_row  # noqa: F401 (re-exported)
 
 log = logging.getLogger(__name__)
@@ -259,7 +260,10 @@ def read_table(path, *, encoding: str | None = None, sheet=None, header_row: int
     else:
         enc = encoding or detect_encoding(path)
         try:
-            text = path.read_text(encoding=enc)
+            # newline="": a line break inside a quoted cell ("\r\n", a lone "\r") is kept as it is,
+            # as iter_table_chunks (process_file) reads it
+            with open(path, encoding=enc, newline="") as f:
+                text = f.read()
         except UnicodeDecodeError as exc:
             raise InputError(
                 f"{path.name} cannot be decoded as {enc} (byte 0x{exc.object[exc.start]:02x} at position {exc.start}); "
@@ -430,7 +434,9 @@ def _read_jsonl_text(text: str, name: str, *, bad_lines: str = "error", bad: lis
             raise InputError(f"{name} is not valid JSON ({exc}); fix the file", code="PN108") from exc
     else:
         records = []
-        for n, line in enumerate(text.splitlines(), 1):
+        # JSON Lines are separated by "\n" only: str.splitlines would also cut at U+2028, U+0085 and
+        # other breaks that json.dumps(..., ensure_ascii=False) leaves unescaped inside a string
+        for n, line in enumerate(text.split("\n"), 1):
             if not line.strip():
                 continue
             try:
@@ -477,7 +483,7 @@ def _header_names(cells) -> list[str]:
     names: list[str] = []
     seen: dict[str, int] = {}
     for i, v in enumerate(cells):
-        name = cell_str(v).strip() if v is not None else ""
+        name = xlsx_unescape(cell_str(v)).strip() if v is not None else ""
         name = name or f"Unnamed: {i}"
         base, k = name, seen.get(name, 0)
         while name in seen:
@@ -536,7 +542,8 @@ def _read_xlsx(path: Path, sheet, *, header_row: int | None = None, names=(), ma
             if max_rows is not None and len(data) >= max_rows:
                 raise InputError(f"{path.name} has more than {max_rows:,} rows (the limit); split it, export it as "
                                  "CSV, or raise the limit (read_table(..., max_rows=...))", code="PN112")
-            cells = [cell_str(v) if v is not None else "" for v in values[:width]]
+            cells = [xlsx_unescape(v) if isinstance(v, str) else cell_str(v) if v is not None else ""
+                     for v in values[:width]]
             cells += [""] * (width - len(cells))
             blank_tail = blank_tail + 1 if not any(cells) else 0
             data.append(cells)
@@ -608,7 +615,7 @@ def iter_table_chunks(path, *, chunk_size: int = 2000, encoding: str | None = No
         return
     enc = encoding or detect_encoding(path)
     try:
-        f = open(path, encoding=enc)
+        f = open(path, encoding=enc, newline="")  # line breaks inside quoted cells kept as written
     except LookupError as exc:
         raise InputError(f"unknown encoding {enc!r}; use e.g. utf-8, gb18030, big5", code="PN106") from exc
     try:

@@ -96,6 +96,37 @@ def unescape_cell(value):
     return value
 
 
+# OOXML stores a character an XML file cannot carry as ``_xHHHH_`` (Excel, xlsxwriter, WPS write a
+# carriage return as ``_x000D_``); a literal ``_xHHHH_`` in the text is written ``_x005F_xHHHH_``
+_OOXML_ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
+# every "_" that starts an escape-like run (runs may share an underscore, _x005F_x0041_, or end
+# where a CR is escaped, _x0041\r), and CR
+_OOXML_TO_ESCAPE = re.compile(r"_(?=x[0-9A-Fa-f]{4}[_\r])|\r")
+
+
+def xlsx_escape(text: str) -> str:
+    """``text`` as an XLSX cell stores it so that it is read back exactly: a carriage return as
+    ``_x000D_`` (an XML reader would turn it into a newline), a literal ``_xHHHH_`` as
+    ``_x005F_xHHHH_`` (Excel would show it as the character it names). Inverse:
+    :func:`xlsx_unescape`."""
+    if "\r" not in text and "_x" not in text:
+        return text
+    return _OOXML_TO_ESCAPE.sub(lambda m: "_x000D_" if m.group() == "\r" else "_x005F_", text)
+
+
+def _unescape_one(m: re.Match) -> str:
+    code = int(m.group(1), 16)
+    return m.group() if 0xD800 <= code <= 0xDFFF else chr(code)  # a lone surrogate is no text: kept as written
+
+
+def xlsx_unescape(text: str) -> str:
+    """A workbook's text cell as Excel shows it: ``_xHHHH_`` escapes (``_x000D_`` for a carriage
+    return, ``_x005F_`` for ``_``) replaced by their characters; openpyxl leaves them in."""
+    if "_x" not in text:
+        return text
+    return _OOXML_ESCAPED.sub(_unescape_one, text)
+
+
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
@@ -556,6 +587,6 @@ def write_text_file(path, text: str, *, force: bool = False, encoding: str = "ut
     return Path(path)
 
 
-__all__ = ["escape_cell", "unescape_cell", "needs_escape", "live_formula_cells", "FORMULA_CHARS", "MANIFEST_NAME",
+__all__ = ["escape_cell", "unescape_cell", "needs_escape", "live_formula_cells", "xlsx_escape", "xlsx_unescape", "FORMULA_CHARS", "MANIFEST_NAME",
            "LOCK_STALE_SECONDS", "OutputLock", "StagedOutput", "staged_output", "write_text_file",
            "check_output_path", "owned_files", "read_manifest", "cannot_write", "exists_message"]

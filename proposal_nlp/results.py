@@ -21,7 +21,8 @@ import pandas as pd
 
 from .errors import InputError
 from .normalize import is_missing
-from .outputs import StagedOutput, escape_cell, live_formula_cells, needs_escape, staged_output, unescape_cell
+from .outputs import (StagedOutput, escape_cell, live_formula_cells, needs_escape, staged_output, unescape_cell,
+                      xlsx_escape, xlsx_unescape)
 from .resources import column_label, display_names, inverse_columns
 
 log = logging.getLogger(__name__)
@@ -249,7 +250,7 @@ class ResultWriter:
             bold = Font(bold=True)
             header = []
             for c in df.columns:
-                cell = _text_cell(ws, str(c))
+                cell = _text_cell(ws, xlsx_escape(str(c)))
                 cell.font = bold
                 header.append(cell)
             ws.append(header)
@@ -403,6 +404,7 @@ def _xlsx_value(ws, v):
     if isinstance(v, float) and v != v:
         return None
     if isinstance(v, str):
+        v = xlsx_escape(v)  # a CR and a literal _xHHHH_ read back as written
         # every str is written as text: openpyxl infers another type only for these two cases
         # (escaped cells never start with "=", but no text may ever become a formula)
         if v[:1] == "=" or v in _XLSX_ERROR_CODES:
@@ -447,6 +449,8 @@ def read_result(path):
         by_label = {_sheet_name(n): n for n in [*TABLE_ORDER, "about"]}
         for label, df in sheets.items():
             name = by_label.get(label)
+            df = df.rename(columns=lambda c: xlsx_unescape(str(c)))
+            df = df.apply(lambda s: s.map(xlsx_unescape)) if len(df) else df
             if name == "about":
                 about = df.rename(columns={"项目": "key", "值": "value"})
             elif name:

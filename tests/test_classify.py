@@ -281,3 +281,21 @@ def test_dense_errors_before_training():
         TextClassifier(dense=HashEmbedder(), multilabel=True, **SMALL).fit(X, [["a"]] * 12 + [[]] * 12)
     with pytest.raises(InputError, match="dense_weight"):
         TextClassifier(dense=HashEmbedder(), dense_weight=1.5, **SMALL).fit(X, Y)
+
+
+@pytest.mark.parametrize("X, y, multilabel", [
+    (["", " "], ["a", "b"], False),                       # nothing to segment
+    (["同样的话"] * 4, ["a", "b", "a", "b"], False),        # every text alike
+    (["", "\n", "\t"], [["a"], ["b"], ["a"]], True),
+])
+def test_texts_that_give_nothing_to_learn_are_a_coded_error(X, y, multilabel):
+    with pytest.raises(InputError) as exc:
+        TextClassifier(multilabel=multilabel, **SMALL).fit(X, y)
+    assert exc.value.code == "PN133"
+
+
+def test_a_calibration_fold_of_one_text_falls_back_to_training_texts(caplog):
+    # three texts and cv=2: one fold trains on a single text, in which no feature varies
+    clf = TextClassifier(multilabel=True, **SMALL).fit(["楼道充电起火", "学校食堂", "公交线路"], [["a"], ["b"], ["a"]])
+    assert len(clf.predict_frame(["楼道充电"])) == 1
+    assert "calibrating on the training texts" in caplog.text

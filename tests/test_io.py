@@ -389,3 +389,39 @@ def test_rows_read_plus_lines_listed_is_every_row(tmp_path_factory, rows, chunk)
     parts = list(iter_table_chunks(p, chunk_size=chunk, bad_lines="keep"))
     assert sum(map(len, parts)) == len(df) and sum(len(c.attrs["bad_lines"]) for c in parts) == len(df.attrs["bad_lines"])
     assert pd.concat(parts, ignore_index=True).equals(df.reset_index(drop=True)) or len(df) == 0
+
+
+def test_line_breaks_inside_a_csv_cell_are_kept_as_written(tmp_path):
+    # a cell holding "\r\n" or a lone "\r" (pasted from a Windows form): read_table and the chunked
+    # reading of process_file give the same text, the one in the file
+    p = tmp_path / "in.csv"
+    ROWS.assign(内容=["建议一\r\n建议二", "甲\r乙"]).to_csv(p, index=False, lineterminator="\r\n")
+    whole = read_table(p)
+    assert whole["内容"].tolist() == ["建议一\r\n建议二", "甲\r乙"]
+    assert next(iter_table_chunks(p))["内容"].tolist() == whole["内容"].tolist()
+
+
+def test_jsonl_values_may_hold_unicode_line_separators(tmp_path):
+    # json.dumps(..., ensure_ascii=False) leaves U+2028, U+2029 and U+0085 unescaped: still one line
+    import json
+
+    texts = ["建议\u2028加强", "完善\x85预案\u2029", "甲\x0c乙"]
+    p = tmp_path / "in.jsonl"
+    p.write_text("".join(json.dumps({"text": t}, ensure_ascii=False) + "\r\n" for t in texts), encoding="utf-8")
+    assert read_table(p)["text"].tolist() == texts
+
+
+def test_workbook_escapes_are_read_as_excel_shows_them(tmp_path):
+    # Excel, WPS and xlsxwriter store a CR in a cell as _x000D_, a literal _x0041_ as _x005F_x0041_;
+    # openpyxl hands both over as written
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["编号", "内容_x000D_"])
+    ws.append(["1", "建议一_x000D_\n建议二"])
+    ws.append(["2", "代码_x005F_x0041_不是A"])
+    wb.save(tmp_path / "in.xlsx")
+    df = read_table(tmp_path / "in.xlsx")
+    assert list(df.columns) == ["编号", "内容"]  # the header's CR is stripped like any blank
+    assert df["内容"].tolist() == ["建议一\r\n建议二", "代码_x0041_不是A"]

@@ -9,6 +9,7 @@ import sys
 
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 from proposal_nlp.errors import InputError, OutputError
 from proposal_nlp.outputs import OutputLock, needs_escape, unescape_cell
@@ -89,3 +90,20 @@ def test_escape_round_trip_is_exact(value):
     assert unescape_cell(escaped) == value
     assert not needs_escape(escaped)
     assert escaped in (value, "'" + value)
+
+
+@given(st.text(st.sampled_from(["_", "x", "0", "0", "D", "5", "F", "a", "\r", "\n", "建"]), max_size=30))
+def test_xlsx_escape_is_undone_exactly(text):
+    from proposal_nlp.outputs import xlsx_escape, xlsx_unescape
+
+    stored = xlsx_escape(text)
+    assert "\r" not in stored and xlsx_unescape(stored) == text
+
+
+def test_xlsx_escape_examples():
+    from proposal_nlp.outputs import xlsx_escape, xlsx_unescape
+
+    assert xlsx_escape("甲\r\n乙") == "甲_x000D_\n乙"
+    assert xlsx_escape("_x003D_1") == "_x005F_x003D_1"  # Excel would show "=1"
+    assert xlsx_escape("普通文本_x") == "普通文本_x"
+    assert xlsx_unescape("_xD800_") == "_xD800_"  # no lone surrogate is made up
