@@ -197,9 +197,21 @@ def topic_label(topic: str) -> str:
     return display_names()["topics"].get(topic, topic)
 
 
+def display_label(col: str, table: str | None = None) -> str:
+    """The header of the Chinese column a workbook shows for a machine column (its
+    ``display_columns`` name where it has one, else :func:`column_label`)."""
+    own = display_names().get("display_columns", {}).get(table or "", {})
+    return own[col] if col in own else column_label(col, table)
+
+
 def inverse_columns(table: str | None = None) -> dict[str, str]:
-    inv = {v: k for k, v in display_names()["columns"].items()}
+    """Chinese header -> column id (a header two ids share, 建议序号, is the first one's:
+    ``suggestion_id``; a table's own names win)."""
+    inv: dict[str, str] = {}
+    for k, v in display_names()["columns"].items():
+        inv.setdefault(v, k)
     inv.update({v: k for k, v in display_names().get("table_columns", {}).get(table or "", {}).items()})
+    inv.update({v: k for k, v in display_names().get("display_columns", {}).get(table or "", {}).items()})
     prefix = display_names()["columns"].get("score_", "得分_")
     for t, label in display_names()["topics"].items():
         inv[prefix + label] = f"score_{t}"

@@ -1,11 +1,23 @@
 """Batch results: the ``BatchResult`` tables, their column schemas, and writing them (XLSX
 workbook or CSV folder) and reading them back.
 
-Results are written with Chinese column headers from ``data/display_names.json``, every text a
-spreadsheet could run as a formula (cells, headers, the about table) escaped with a leading
-``'`` by :func:`proposal_nlp.outputs.escape_cell`, and cells longer than an XLSX cell holds cut
-with a record in the errors table. Outputs are written beside the target and renamed into
-place (:mod:`proposal_nlp.outputs`): a failed or killed run leaves the previous output whole.
+The two outputs serve two readers:
+
+- the **XLSX workbook** is the clerk's: every column shown is Chinese, values included
+  (已覆盖 / 未对照, topic names, 是 / 否, 全部, error stages and messages), decimals shown with
+  two places, long texts wrapped, the topic scores on their own sheet (主题得分), and the
+  measures sheet listing its asks by proposal number and text; the machine values stay beside
+  them in hidden columns headed by their ids (:mod:`proposal_nlp.sheets`);
+- the **CSV folder** is for programs and very large batches: the machine values (ids such as
+  ``covered``, ``e_bikes|fire_safety``) under the same Chinese headers, one file per table,
+  nothing hidden (a CSV file cannot hide a column) and nothing written twice.
+
+:func:`read_result` reads either back into the same machine tables. Headers come from
+``data/display_names.json``; every text a spreadsheet could run as a formula (cells, headers,
+the about table) is escaped with a leading ``'`` by :func:`proposal_nlp.outputs.escape_cell`,
+and cells longer than an XLSX cell holds are cut with a record in the errors table. Outputs are
+written beside the target and renamed into place (:mod:`proposal_nlp.outputs`): a failed or
+killed run leaves the previous output whole.
 """
 from __future__ import annotations
 
@@ -23,7 +35,9 @@ from .errors import InputError
 from .normalize import is_missing
 from .outputs import (StagedOutput, escape_cell, live_formula_cells, needs_escape, staged_output, unescape_cell,
                       xlsx_escape, xlsx_unescape)
-from .resources import column_label, display_names, inverse_columns
+from .display import ask_lookup
+from .resources import column_label, display_names
+from .sheets import SCORES, column_widths, machine_frame, merge_scores, sheet_columns, sheet_values, split_scores
 
 log = logging.getLogger(__name__)
 
@@ -193,6 +207,10 @@ class ResultWriter:
         self._pending: dict[str, list[str]] = {}
         self._overflow: dict[str, int] = {}  # rows left out of a full XLSX sheet
         self._files: dict = {}
+        self._layouts: dict[str, list] = {}  # XLSX: each sheet's columns (sheets.sheet_columns)
+        self._cells: dict[str, list] = {}  # XLSX: each visible column's styled cell, refilled row by row
+        self._ncols: dict[str, int] = {}
+        self._asks: dict = {}  # XLSX: suggestion_id -> (proposal id, ask number, text), for the measures sheet
         self._out = StagedOutput(path, folder=self.fmt == "csv", force=force)
         self._out.on_abort.append(functools.partial(_close_files, self._files))
         with self._out.guard():
@@ -215,49 +233,94 @@ class ResultWriter:
         with self._out.guard():
             self._out.lock.refresh()
             prepared = _prepare(name, df, limit=self.limit, errors=self.changed)
-            self._append(name, _labelled(prepared, self.id_header, name))
+            if self.fmt == "xlsx":
+                self._write_sheets(name, df, prepared)
+            else:
+                self._append(name, _labelled(prepared, self.id_header, name))
+
+    def _write_sheets(self, name: str, raw: pd.DataFrame, prepared: pd.DataFrame, *, final: bool = False) -> None:
+        """A chunk of a table onto its sheet (and the proposals' scores onto theirs), in the
+        clerk's layout (:mod:`proposal_nlp.sheets`)."""
+        if name == "suggestions":  # the measures sheet lists the asks by proposal number and text
+            self._asks.update(ask_lookup(raw))
+        own, scores = split_scores(name, prepared.columns)
+        for key, cols in ((name, own), (SCORES, scores)):
+            if not cols:
+                continue
+            layout = self._layouts.get(key)
+            if layout is None:
+                layout = self._layouts[key] = sheet_columns(key, cols, self.id_header)
+            values = sheet_values(key, layout, raw, prepared, asks=self._asks, limit=self.limit)
+            self._append_rows(key, layout, values, len(prepared), final=final)
+
+    def _append_rows(self, key: str, layout: list, values: list[list], n: int, *, final: bool = False) -> None:
+        if key not in self._started:
+            if n == 0 and not final:
+                return
+            self._start_sheet(key, layout, values)
+        ws = self._sheets[key]
+        room = max(XLSX_ROWS_MAX - self._started[key], 0)
+        if n > room:
+            self._overflow[key] = self._overflow.get(key, 0) + n - room
+            n = room
+        cells = self._cells[key]
+        for i in range(n):
+            ws.append([_styled(cell, _xlsx_value(ws, col[i])) for cell, col in zip(cells, values)])
+        self._started[key] += n
+
+    def _start_sheet(self, key: str, layout: list, values: list[list]) -> None:
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.styles import Alignment, Font, PatternFill
+        from openpyxl.utils import get_column_letter
+
+        self._started[key] = 0
+        if key not in self._sheets:  # the scores sheet: made when the first scores come, before the errors
+            self._sheets[key] = self._wb.create_sheet(_sheet_name(key), self._wb.worksheets.index(
+                self._sheets["errors"]))
+        ws = self._sheets[key]
+        ws.freeze_panes = "A2"
+        top = Alignment(vertical="top")
+        wrap = Alignment(vertical="top", wrap_text=True)
+        cells = []
+        for j, (c, width) in enumerate(zip(layout, column_widths(layout, values)), 1):
+            dim = ws.column_dimensions[get_column_letter(j)]
+            dim.width = width
+            if c.hidden:
+                dim.hidden = True
+                cells.append(None)
+                continue
+            # every shown cell top-aligned (a row made tall by a wrapped text reads from its top);
+            # this styling is most of what writing a workbook costs beyond the values, small
+            # beside the batch itself
+            cell = WriteOnlyCell(ws)
+            cell.alignment = wrap if c.wrap else top
+            if c.number_format:
+                cell.number_format = c.number_format
+            cells.append(cell)
+        self._cells[key] = cells
+        self._ncols[key] = len(layout)
+        bold, fill = Font(bold=True), PatternFill("solid", fgColor="F0F3F7")
+        header = []
+        for c in layout:
+            cell = _text_cell(ws, xlsx_escape(c.header))
+            cell.font = bold
+            cell.fill = fill
+            cell.alignment = wrap
+            header.append(cell)
+        ws.append(header)
 
     def _append(self, name: str, df: pd.DataFrame, *, final: bool = False) -> None:
+        """A chunk of a table (machine values, Chinese headers) onto its CSV file."""
         if name not in self._started:
             if len(df) == 0 and not final:
                 self._pending[name] = list(df.columns)
                 return
-            self._start(name, df)
-        if self.fmt == "xlsx":
-            ws = self._sheets[name]
-            room = max(XLSX_ROWS_MAX - self._started[name], 0)
-            if len(df) > room:
-                self._overflow[name] = self._overflow.get(name, 0) + len(df) - room
-                df = df.iloc[:room]
-            for rec in df.itertuples(index=False, name=None):
-                ws.append([_xlsx_value(ws, v) for v in rec])
-        else:
-            df.to_csv(self._files[name], index=False, header=False, lineterminator="\r\n")
-        self._started[name] += len(df)
-
-    def _start(self, name: str, df: pd.DataFrame) -> None:
-        self._started[name] = 0
-        if self.fmt == "xlsx":
-            from openpyxl.styles import Font
-            from openpyxl.utils import get_column_letter
-
-            ws = self._sheets[name]
-            ws.freeze_panes = "A2"
-            for j, c in enumerate(df.columns, 1):
-                sample = df[c].head(200)
-                lens = [_display_width(str(c))] + [_display_width(_cell_text(v) or str(v)) for v in sample]
-                ws.column_dimensions[get_column_letter(j)].width = max(min(max(lens) + 2, 60), 6)
-            bold = Font(bold=True)
-            header = []
-            for c in df.columns:
-                cell = _text_cell(ws, xlsx_escape(str(c)))
-                cell.font = bold
-                header.append(cell)
-            ws.append(header)
-        else:
+            self._started[name] = 0
             f = open(self._tmp / f"{name}.csv", "w", encoding="utf-8-sig", newline="")
             self._files[name] = f
             pd.DataFrame(columns=df.columns).to_csv(f, index=False, lineterminator="\r\n")
+        df.to_csv(self._files[name], index=False, header=False, lineterminator="\r\n")
+        self._started[name] += len(df)
 
     def abort(self) -> None:
         """Give up: remove what was written so far (the output path is left untouched)."""
@@ -272,9 +335,13 @@ class ResultWriter:
         return path
 
     def _finish(self, errors, meta) -> None:
+        xlsx = self.fmt == "xlsx"
         for name, cols in list(self._pending.items()):
             if name not in self._started:
                 self._append(name, pd.DataFrame(columns=cols), final=True)
+        for name, layout in list(self._layouts.items()):
+            if name not in self._started:  # a table given with its columns and no row
+                self._append_rows(name, layout, [[] for _ in layout], 0, final=True)
         err = errors if errors is not None else pd.DataFrame(columns=["row", "id", "stage", "message"])
         for name, n in self._overflow.items():
             self.changed.append({"row": None, "id": None, "stage": "write", "message": (
@@ -287,19 +354,26 @@ class ResultWriter:
             err = pd.concat([err, extra], ignore_index=True)
             log.warning("%d cells were changed while writing %s; see the errors table", len(self.changed),
                         self.path.name)
-        self._append("errors", _labelled(_prepare("errors", err, limit=self.limit, errors=[]), self.id_header),
-                     final=True)
+        prepared = _prepare("errors", err, limit=self.limit, errors=[])
+        if xlsx:
+            self._write_sheets("errors", err, prepared, final=True)
+        else:
+            self._append("errors", _labelled(prepared, self.id_header), final=True)
         for name in self.order:
             if name not in self._started:
-                self._append(name, pd.DataFrame(), final=True)
-        about = _prepare("about", _about_table(meta or {}), limit=self.limit, errors=[])
-        if self.fmt == "xlsx":
-            self._append("about", about.rename(columns={"key": "项目", "value": "值"}), final=True)
+                if xlsx:
+                    self._append_rows(name, [], [], 0, final=True)
+                else:
+                    self._append(name, pd.DataFrame(), final=True)
+        raw_about = _about_table(meta or {})
+        about = _prepare("about", raw_about, limit=self.limit, errors=[])
+        if xlsx:
             from openpyxl.utils import get_column_letter
 
+            self._write_sheets("about", raw_about, about, final=True)
             for name, n in self._started.items():
                 ws = self._sheets[name]
-                ncols = max(len(ws.column_dimensions), 1)
+                ncols = max(self._ncols.get(name, 1), 1)
                 ws.auto_filter.ref = f"A1:{get_column_letter(ncols)}{n + 1}"
             self._wb.save(self._tmp)
         else:
@@ -335,9 +409,11 @@ def _discard_workbook(wb) -> None:
 def write_result(result, path, *, force: bool = False, fmt: str | None = None) -> Path:
     """Write a ``BatchResult`` (or a dict of tables) as an XLSX workbook or a CSV folder.
 
-    ``path`` ending in ``.xlsx`` gives one sheet per table (proposals first, Chinese headers,
-    frozen header row, column widths to fit); any other path is a folder of UTF-8-with-BOM
-    CSV files (``proposals.csv`` … and the manifest ``.proposal_nlp_manifest.json``). An
+    ``path`` ending in ``.xlsx`` gives one sheet per table (proposals first, then the asks,
+    matches, measures, uncovered asks, summary, topic scores, errors and about), in Chinese for
+    the clerk with the machine values in hidden columns, frozen header row, filters; any other
+    path is a folder of UTF-8-with-BOM CSV files of the machine values (``proposals.csv`` … and
+    the manifest ``.proposal_nlp_manifest.json``). An
     existing output is refused unless ``force``; a folder is replaced only if it holds nothing
     but what proposal_nlp wrote there. The output is written beside the target and renamed into
     place: a failure leaves the previous output as it was. Text a spreadsheet could run as a
@@ -417,9 +493,17 @@ def _xlsx_value(ws, v):
     return v
 
 
-def _display_width(s: str) -> int:
-    s = s[:80]
-    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in s)
+def _styled(cell, value):
+    """``value`` in its column's styled cell (refilled for each row: a write-only sheet writes a
+    row out as it is appended); ``cell`` is ``None`` for a hidden column, written plain."""
+    if cell is None:
+        return value
+    if hasattr(value, "data_type"):  # a text openpyxl would take for a formula or an error value
+        cell.value = value.value
+        cell.data_type = "s"
+    else:
+        cell.value = value
+    return cell
 
 
 def read_result(path):
@@ -446,29 +530,28 @@ def read_result(path):
             raise InputError(f"{path.name} is not a workbook written by `proposal-nlp run`", code="PN104")
         sheets = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False, na_filter=False,
                                engine="openpyxl")
-        by_label = {_sheet_name(n): n for n in [*TABLE_ORDER, "about"]}
+        by_label = {_sheet_name(n): n for n in [*TABLE_ORDER, SCORES, "about"]}
         for label, df in sheets.items():
             name = by_label.get(label)
             df = df.rename(columns=lambda c: xlsx_unescape(str(c)))
             df = df.apply(lambda s: s.map(xlsx_unescape)) if len(df) else df
             if name == "about":
-                about = df.rename(columns={"项目": "key", "值": "value"})
+                about = df
             elif name:
                 raw[name] = df
     if "proposals" not in raw:
         raise InputError(f"{path.name} holds no proposals table; give the output of `proposal-nlp run`",
                          code="PN151")
     meta = {}
-    if about is not None and {"key", "value"} <= set(about.columns):
-        meta = dict(zip(about["key"].map(unescape_cell), about["value"].map(unescape_cell)))
+    if about is not None:
+        about = machine_frame("about", about)
+        if {"key", "value"} <= set(about.columns):
+            meta = dict(zip(about["key"], about["value"]))
     id_header = meta.get("id_col")
-    tables = {}
-    for name, df in raw.items():
-        inv = inverse_columns(name)
-        df = df.rename(columns=lambda c: unescape_cell(str(c)))
-        df = df.rename(columns={c: ("id" if (id_header and c == id_header) else inv.get(c, c)) for c in df.columns})
-        df = df.apply(lambda s: s.map(unescape_cell)) if len(df) else df
-        tables[name] = _restore_types(name, df)
+    tables = {name: _restore_types(name, machine_frame(name, df, id_header)) for name, df in raw.items()}
+    scores = tables.pop(SCORES, None)
+    if scores is not None:
+        tables["proposals"] = merge_scores(tables["proposals"], scores)
     for name in TABLE_ORDER:
         tables.setdefault(name, pd.DataFrame())
     return BatchResult(**{n: tables[n] for n in TABLE_ORDER}, meta=meta)
@@ -478,6 +561,9 @@ _INT_COLS = {"row", "n_asks", "n_covered", "n_partial", "n_uncovered", "start", 
              "ask_index"}
 _FLOAT_COLS = {"fire_score", "score", "best_score"}
 _BOOL_COLS = {"fire_relevant", "duplicate_id"}
+# texts the batch leaves missing (None), never empty: an empty cell reads back as None
+_NONE_WHEN_EMPTY = {"parsed_number", "parsed_session", "parsed_kind", "parsed_proposers", "parsed_title", "action",
+                    "object", "section", "coverage", "best_clause_id"}
 
 
 def _restore_types(name: str, df: pd.DataFrame) -> pd.DataFrame:
@@ -489,6 +575,8 @@ def _restore_types(name: str, df: pd.DataFrame) -> pd.DataFrame:
         elif c in _BOOL_COLS:
             df[c] = df[c].map({"True": True, "False": False, "TRUE": True, "FALSE": False, "1": True, "0": False,
                                "是": True, "否": False}).astype("boolean")
+        elif c in _NONE_WHEN_EMPTY:
+            df[c] = pd.Series([None if v == "" else v for v in df[c]], index=df.index, dtype=object)
         elif c == "topics":
             df[c] = df[c].map(lambda v: [t for t in v.split("|") if t] if isinstance(v, str) else [])
     return df

@@ -520,7 +520,7 @@ def test_a_formula_as_id_column_header_stays_text(standins, files, tmp_path, nam
         cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row]
         assert not [c.coordinate for c in cells if c.data_type == "f"]
         headers = [ws.title for ws in wb.worksheets if any(c.value == "'" + header for c in ws[1])]
-        assert len(headers) == 5, headers  # proposals, asks, matches, uncovered, errors
+        assert len(headers) == 6, headers  # proposals, asks, matches, uncovered, topic scores, errors
     back = read_result(out)
     assert back.proposals["id"].tolist() == df[header].tolist() and back.proposals["title"][0] == "=1+2"
 

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from proposal_nlp import data_dir, load_lexicon
 from proposal_nlp.errors import InputError, ResourceError
 from proposal_nlp import resources
-from proposal_nlp.resources import (TOPIC_IDS, LexiconEntry, column_label, inverse_columns, load_concepts,
+from proposal_nlp.resources import (TOPIC_IDS, LexiconEntry, column_label, display_label, inverse_columns,
+                                    load_concepts,
                                     load_synonyms, package_file, package_path, read_package_text, sha256_text,
                                     terms_regex, topic_label)
 
@@ -176,3 +177,17 @@ def test_display_names_of_topics_and_columns():
     assert column_label("text", "suggestions") != column_label("text")
     assert inverse_columns("suggestions")[column_label("text", "suggestions")] == "text"
     assert inverse_columns()[column_label("text")] == "text"
+
+
+def test_a_header_two_columns_share_reads_back_as_the_first():
+    # suggestion_id and query_id (the matcher's name for the same thing) are both headed 建议序号
+    assert column_label("suggestion_id") == column_label("query_id") == "建议序号"
+    for table in (None, "suggestions", "matches", "uncovered"):
+        assert inverse_columns(table)["建议序号"] == "suggestion_id"
+
+
+def test_display_labels_of_the_workbook():
+    assert display_label("suggestion_ids", "measures") == "对应建议（编号、条目、内容）"
+    assert inverse_columns("measures")[display_label("suggestion_ids", "measures")] == "suggestion_ids"
+    assert display_label("coverage", "suggestions") == column_label("coverage") == "覆盖情况"
+    assert [display_label(c, "about") for c in ("key", "value")] == ["项目", "值"]

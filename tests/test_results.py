@@ -456,3 +456,99 @@ def test_carriage_returns_and_escape_like_text_survive_a_workbook(tmp_path):
     assert read_result(book).proposals["title"].tolist() == texts
     stored = [c.value for c in _all_cells(book) if isinstance(c.value, str) and "_x" in c.value]
     assert "_x005F_x003D_HYPERLINK(\"x\")" in stored and "甲_x000D_乙" in stored
+
+
+# ---- the workbook a clerk reads, the tables a program reads back
+
+@pytest.fixture(scope="module")
+def batches():
+    """A batch matched against measures and one with no policy (asks not checked)."""
+    from batch_standins import proposals_frame, run
+
+    df = proposals_frame(8)
+    df.loc[3, "内容"] = "CRASH"  # an extraction error: a row of the errors table
+    df.loc[1, "内容"] = "建议建设韧性安全城市体系，提升防控能力。加强社会、市场、公众等作用发挥。"  # covered by measures
+    return {"checked": run(df), "unchecked": run(df, policy=None)}
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+@pytest.mark.parametrize("which", ["checked", "unchecked"])
+def test_a_batch_reads_back_into_the_same_machine_tables(tmp_path, batches, fmt, which):
+    res = batches[which]
+    back = read_result(write_result(res, _out(tmp_path, fmt)))
+    for name, df in res.tables().items():
+        pd.testing.assert_frame_equal(back.tables()[name], df.reset_index(drop=True), check_dtype=False, obj=name)
+    assert back.suggestions.columns[2] == "suggestion_id"  # not query_id, which shares its header 建议序号
+    assert back.proposals["topics"].tolist() == res.proposals["topics"].tolist()
+    assert {k: back.meta[k] for k in ("id_col", "steps")} == {"id_col": "编号", "steps": ",".join(res.meta["steps"])}
+
+
+def _sheet(ws):
+    """(visible headers, hidden headers, visible rows) of a sheet."""
+    from openpyxl.utils import get_column_letter
+
+    hidden = {j for j in range(1, ws.max_column + 1) if ws.column_dimensions[get_column_letter(j)].hidden}
+    rows = [[c for j, c in enumerate(r, 1) if j not in hidden] for r in ws.iter_rows()]
+    return ([c.value for c in rows[0]], [ws.cell(1, j).value for j in sorted(hidden)], rows[1:])
+
+
+def test_the_workbook_shows_chinese_and_hides_the_machine_values(tmp_path, batches):
+    res = batches["checked"]
+    wb = openpyxl.load_workbook(write_result(res, tmp_path / "out.xlsx"))
+    assert wb.sheetnames == ["建议提案", "具体建议", "措施对应", "措施汇总", "未覆盖建议", "基本情况", "主题得分",
+                             "错误记录", "说明"]
+    english = re.compile(r"[A-Za-z]{2,}")
+    for ws in wb.worksheets:
+        shown, hidden, rows = _sheet(ws)
+        assert not [h for h in shown if english.search(str(h))], ws.title
+        assert all(re.fullmatch(r"[a-z_]+", h) for h in hidden), ws.title  # machine ids, for programs
+    shown, hidden, rows = _sheet(wb["具体建议"])
+    assert hidden == ["start", "end", "source", "coverage"]
+    verdicts = {r[shown.index("覆盖情况")].value for r in rows}
+    assert verdicts <= {"已覆盖", "部分覆盖", "未覆盖"} and verdicts
+    shown, hidden, rows = _sheet(wb["建议提案"])
+    assert hidden == ["topics", "topic_names", "status"] and not [h for h in shown if h.startswith("得分_")]
+    first = dict(zip(shown, rows[0]))
+    assert first["主题领域"].value == "消防安全、电动自行车" and first["消防事项"].value == "是"
+    assert first["处理状态"].value == "正常" and first["编号重复"].value == "否"
+    assert first["消防相关度"].number_format == "0.00" and first["消防相关度"].value == 0.9  # shown 0.90, kept whole
+    assert first["标题"].alignment.wrap_text and first["标题"].alignment.vertical == "top"
+    assert not first["正文"].alignment.wrap_text  # a body text on one line, not pages high
+    shown, _, rows = _sheet(wb["主题得分"])
+    assert shown[:3] == ["行号", "编号", "标题"] and shown[3:] == ["得分_消防安全", "得分_电动自行车", "得分_防汛防台与自然灾害"]
+    assert {c.number_format for r in rows for c in r[3:]} == {"0.00"}
+    shown, hidden, rows = _sheet(wb["措施汇总"])
+    asks = [r[shown.index("对应建议（编号、条目、内容）")].value or "" for r in rows]
+    assert hidden == ["suggestion_ids"] and any(asks)
+    listed = [ln for a in asks for ln in a.splitlines()]
+    assert all(re.fullmatch(r"\d{4}-\d 第\d+条：.+", ln) for ln in listed), listed  # proposal number, ask, text
+    shown, hidden, rows = _sheet(wb["基本情况"])
+    assert hidden == ["metric", "kind", "handling"] and rows[0][shown.index("类型")].value == "全部"
+    shown, hidden, rows = _sheet(wb["错误记录"])
+    assert [r[shown.index("环节")].value for r in rows] == ["提取建议"]
+    assert rows[0][shown.index("信息")].value.startswith("提取建议环节出错")
+
+
+def test_asks_not_checked_say_so(tmp_path, batches):
+    wb = openpyxl.load_workbook(write_result(batches["unchecked"], tmp_path / "out.xlsx"))
+    shown, _, rows = _sheet(wb["具体建议"])
+    assert {r[shown.index("覆盖情况")].value for r in rows} == {"未对照"}
+    shown, _, rows = _sheet(wb["基本情况"])
+    assert "未对照措施条数" in [r[shown.index("指标")].value for r in rows]
+
+
+def test_a_workbook_written_before_hidden_columns_still_reads(tmp_path, batches):
+    """A workbook of the earlier layout (Chinese headers over machine values, 项目 / 值 about)."""
+    from proposal_nlp.resources import display_names
+
+    folder = write_result(batches["checked"], tmp_path / "csv")
+    old = tmp_path / "old.xlsx"
+    with pd.ExcelWriter(old) as xl:
+        for f in sorted(folder.glob("*.csv")):
+            df = pd.read_csv(f, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+            if f.stem == "about":
+                df = df.rename(columns={"key": "项目", "value": "值"})
+            df.to_excel(xl, sheet_name=display_names()["tables"][f.stem], index=False)
+    new, back = read_result(folder), read_result(old)
+    for name in TABLE_ORDER:
+        pd.testing.assert_frame_equal(back.tables()[name], new.tables()[name], check_dtype=False, obj=name)

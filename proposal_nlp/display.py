@@ -1,0 +1,259 @@
+"""Chinese display values of the result tables: coverage verdicts, ask sources, topics, status,
+yes / no, summary metrics, error stages and messages, the about table and the asks a measure
+answers, all from ``data/display_names.json``.
+
+The result tables keep their machine values (``covered``, ``e_bikes``, ``topic:fire_safety``);
+the workbook shows these display values beside them and the report shows only these. Nothing
+here changes a table.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+import pandas as pd
+
+from .normalize import is_missing
+from .resources import column_label, display_names, topic_label
+
+#: the verdict of an ask no measure was checked against (no policy given, or its match failed)
+UNCHECKED = "unchecked"
+#: the asks a measure's cell lists before it says how many more there are
+MEASURE_ASKS_SHOWN = 50
+MEASURE_ASK_CHARS = 60
+
+
+def _names(section: str) -> dict:
+    return display_names().get(section, {})
+
+
+def _text(v) -> str:
+    return "" if v is None or is_missing(v) else str(v)
+
+
+def coverage_name(v) -> str:
+    """已覆盖 / 部分覆盖 / 未覆盖, and 未对照 for an ask not checked against measures (missing)."""
+    v = _text(v)
+    return _names("coverage").get(v or UNCHECKED, v)
+
+
+def source_name(v) -> str:
+    """How an ask was found: 分条列举, 建议语句, 引述建议, 措施条目."""
+    v = _text(v)
+    return _names("sources").get(v, v)
+
+
+def status_name(v) -> str:
+    v = _text(v)
+    return _names("status").get(v, v)
+
+
+def stage_name(v) -> str:
+    """The step a problem arose in (读取输入, 主题分类 …); an unknown stage is shown as it is."""
+    v = _text(v)
+    return _names("stages").get(v, v)
+
+
+def yes_no(v) -> str:
+    """是 / 否, and empty for missing (a step that did not run)."""
+    if v is None or is_missing(v):
+        return ""
+    if isinstance(v, str):
+        low = v.strip().lower()
+        if low in ("true", "1", "是"):
+            v = True
+        elif low in ("false", "0", "否"):
+            v = False
+        else:
+            return v
+    return _names("yes_no")["true" if bool(v) else "false"]
+
+
+def topic_ids(v) -> list[str]:
+    """Topic ids of a cell: a list, or ids joined with ``|`` (as written to files)."""
+    if isinstance(v, (list, tuple, set)):
+        return [str(t) for t in v]
+    v = _text(v)
+    return [t for t in v.split("|") if t]
+
+
+def topics_text(v) -> str:
+    """Topic names joined with 、 (消防安全、电动自行车)."""
+    return "、".join(topic_label(t) for t in topic_ids(v))
+
+
+def evidence_text(v) -> str:
+    """Shared terms joined with 、; a shared policy concept (``~term``) marked （概念）."""
+    terms = [t for t in re.split(r"[|、]", _text(v)) if t]
+    return "、".join(t[1:] + "（概念）" if t.startswith("~") else t for t in terms)
+
+
+def summary_value_name(v) -> str:
+    """A summary row's kind or handling: ``all`` is 全部; the Chinese kinds stay as they are."""
+    v = _text(v)
+    return _names("summary_values").get(v, v)
+
+
+def metric_name(metric) -> str:
+    """The Chinese name of a summary metric (``topic:fire_safety`` is 主题：消防安全)."""
+    metric = _text(metric)
+    names = _names("metrics")
+    if metric in names:
+        return names[metric]
+    if metric.startswith("topic:"):
+        return names.get("topic:", "{topic}").format(topic=topic_label(metric[len("topic:"):]))
+    return metric
+
+
+# messages of the errors table, by what they say (the table keeps the English text for programs)
+_MESSAGES = (
+    ("empty_text", re.compile(r"empty text; the row is kept with no topics and no asks")),
+    ("missing_text", re.compile(r"missing text; the row is kept with no topics and no asks")),
+    ("converted_text", re.compile(r"text cell of type \w+ converted to text \((?P<value>.*)\)", re.S)),
+    ("duplicate_id", re.compile(r"id (?P<id>.+) appears (?P<n>\d+) times in the input; .*", re.S)),
+    ("control_characters", re.compile(
+        r"(?:(?P<table>\w+)\.)?(?P<column>\w+): control characters removed \(an XLSX cell cannot hold them\)")),
+    ("cell_cut", re.compile(r"(?:(?P<table>\w+)\.)?(?P<column>\w+): cell cut from (?P<n>[\d,]+) to "
+                            r"(?P<limit>[\d,]+) characters.*", re.S)),
+    ("rows_left_out", re.compile(r"(?P<table>\w+): (?P<n>[\d,]+) rows left out: .*", re.S)),
+)
+_STEPS = ("classify", "extract", "parse", "match")
+_CODE = re.compile(r"\[(PN\d{3})\]")
+_ASK = re.compile(r"ask (?P<ask>\S+): ")
+
+
+def message_text(stage, message) -> str:
+    """The Chinese text of an errors-table message.
+
+    Known messages are translated; a step that raised (``classify`` … ``match``) is said in
+    Chinese with its error code, the technical text staying in the table; any other message is
+    shown as it is.
+    """
+    stage, message = _text(stage), _text(message)
+    templates = _names("messages")
+    for key, pattern in _MESSAGES:
+        m = pattern.fullmatch(message)
+        if m is None:
+            continue
+        parts = {k: (v or "") for k, v in m.groupdict().items()}
+        if "column" in parts:
+            parts["column"] = column_label(parts["column"], parts.get("table") or "proposals")
+        if "table" in parts:
+            parts["table"] = display_names()["tables"].get(parts["table"], parts["table"])
+        if "n" in parts:
+            parts["n"] = parts["n"].replace(",", "")
+        if "limit" in parts:
+            parts["limit"] = parts["limit"].replace(",", "")
+        if parts.get("table") and parts.get("column"):
+            parts["column"] = f"{parts['table']}·{parts['column']}"
+        return templates[key].format(**parts)
+    if stage in _STEPS:
+        code = _CODE.search(message)
+        key = "step_failed_code" if code else "step_failed"
+        text = templates[key].format(stage=stage_name(stage), code=code.group(1) if code else "")
+        ask = _ASK.match(message)
+        return (templates["ask_prefix"].format(ask=ask.group("ask")) if ask else "") + text
+    return message
+
+
+def about_key_name(key) -> str:
+    key = _text(key)
+    return _names("about").get(key, key)
+
+
+def about_value_text(key, value) -> str:
+    """A value of the about table for people: steps and timings named in Chinese, the default
+    model named, yes / no for flags; file and column names as they are."""
+    key, value = _text(key), _text(value)
+    values = _names("about_values")
+    if key == "steps":
+        return "、".join(stage_name(s) for s in value.split(",") if s)
+    if key == "timings":
+        parts = []
+        for item in value.split(","):
+            step, _, secs = item.strip().partition("=")
+            if step:
+                secs = secs.strip().removesuffix("s")
+                parts.append(f"{stage_name(step)} " + values["seconds"].format(seconds=secs))
+        return "，".join(parts)
+    if key == "classifier":
+        if value == "default":
+            return values["default"]
+        if not re.search(r"[\\/.]", value):  # a model object's class name, not a file
+            return values["custom"]
+    if key == "streamed":
+        return yes_no(value)
+    if key == "policy_clauses" and value == "0":
+        return values["none"]
+    return value
+
+
+def ask_lookup(suggestions: pd.DataFrame | None) -> dict[str, tuple[str, str, str]]:
+    """``suggestion_id`` -> (proposal id, ask number, ask text) from a suggestions table."""
+    if suggestions is None or len(suggestions) == 0 or "suggestion_id" not in suggestions:
+        return {}
+    n = len(suggestions)
+    get = (lambda c: suggestions[c].tolist() if c in suggestions else [None] * n)  # noqa: E731
+    return {str(s): (_text(i), _text(k), _text(t))
+            for s, i, k, t in zip(get("suggestion_id"), get("id"), get("ask_index"), get("text"))}
+
+
+def measure_asks_text(suggestion_ids, asks: Mapping, *, shown: int = MEASURE_ASKS_SHOWN,
+                      chars: int = MEASURE_ASK_CHARS) -> str:
+    """The asks a measure answers, one a line: proposal number, ask number and the ask's text
+    (cut to ``chars``), the first ``shown`` of them and then how many more."""
+    ids = topic_ids(suggestion_ids)  # joined with "|" like topics
+    more = 0
+    if ids and ids[-1] == "…":  # the measures table keeps the first 200 ids
+        ids.pop()
+    if len(ids) > shown:
+        more, ids = len(ids) - shown, ids[:shown]
+    fmt = _names("measure_asks")
+    lines = []
+    for sid in ids:
+        pid, k, text = asks.get(sid, ("", "", ""))
+        number = fmt["number"].format(n=k) if k else fmt["number_id"].format(n=sid)
+        if len(text) > chars:
+            text = text[:chars - 1] + "…"
+        line = fmt["line" if text else "line_no_text"].format(id=pid, n=number, text=text)
+        lines.append(line.strip())
+    if more:
+        lines.append(fmt["more"].format(n=more))
+    return "\n".join(lines)
+
+
+def display_columns(table: str, df: pd.DataFrame, *, asks: Mapping | None = None) -> dict[str, list[str]]:
+    """The display values of the coded columns of ``table`` present in ``df`` (column -> values)."""
+    out: dict[str, list[str]] = {}
+
+    def col(c):
+        return df[c].tolist()
+
+    one = {"coverage": coverage_name, "source": source_name, "status": status_name, "topics": topics_text,
+           "evidence": evidence_text, "duplicate_id": yes_no, "fire_relevant": yes_no}
+    if table == "summary":
+        one = {"metric": metric_name, "kind": summary_value_name, "handling": summary_value_name}
+    elif table == "errors":
+        one = {"stage": stage_name}
+        if "message" in df:
+            stages = col("stage") if "stage" in df else [""] * len(df)
+            out["message"] = [message_text(s, m) for s, m in zip(stages, col("message"))]
+    elif table == "about":
+        one = {"key": about_key_name}
+        if "value" in df:
+            keys = col("key") if "key" in df else [""] * len(df)
+            out["value"] = [about_value_text(k, v) for k, v in zip(keys, col("value"))]
+    elif table == "measures":
+        one = {}
+        if "suggestion_ids" in df:
+            out["suggestion_ids"] = [measure_asks_text(v, asks or {}) for v in col("suggestion_ids")]
+    for c, fn in one.items():
+        if c in df:
+            out[c] = [fn(v) for v in col(c)]
+    return out
+
+
+__all__ = ["coverage_name", "source_name", "status_name", "stage_name", "yes_no", "topics_text", "topic_ids",
+           "evidence_text", "summary_value_name", "metric_name", "message_text", "about_key_name",
+           "about_value_text", "ask_lookup", "measure_asks_text", "display_columns", "UNCHECKED",
+           "MEASURE_ASKS_SHOWN"]
