@@ -284,6 +284,11 @@ _LEAN_PROPOSALS = ["row", "id", "duplicate_id", "title", "kind", "handling", "re
                    "fire_relevant", "fire_score", "n_asks", "n_covered", "n_partial", "n_uncovered", "status"]
 
 
+# what a streamed run keeps of each ask: enough for the summary, the measures and the report
+# (the ask's number lets the report name it "0101 第2条"; its text stays in the output only)
+_LEAN_ASKS = ["row", "id", "suggestion_id", "ask_index", "coverage", "best_clause_id"]
+
+
 def _scan(path, roles, table, read, mode, *, chunk_size) -> tuple[int, dict, list[dict]]:
     """Rows, how often each id occurs, and the lines that cannot be read as rows, of the whole
     input (a CSV read through once, its id or text column only)."""
@@ -319,7 +324,7 @@ def _stream(results, path, out, force, cfg, meta, state, *, id_counts, bad, mode
             for name in ("proposals", "suggestions", "matches"):
                 writer.write(name, getattr(part, name))
             lean.append(part.proposals[_LEAN_PROPOSALS])
-            asks.append(part.suggestions[["row", "id", "suggestion_id", "coverage", "best_clause_id"]])
+            asks.append(part.suggestions[_LEAN_ASKS])
             uncovered.append(part.uncovered)
             errors.append(part.errors)
         tally.check(output=out)  # a step that failed for every row: the partly written output is removed
@@ -329,7 +334,7 @@ def _stream(results, path, out, force, cfg, meta, state, *, id_counts, bad, mode
             writer.abort()
     proposals = pd.concat(lean, ignore_index=True) if lean else pd.DataFrame(columns=_LEAN_PROPOSALS)
     suggestions = (pd.concat(asks, ignore_index=True) if asks
-                   else pd.DataFrame(columns=["row", "id", "suggestion_id", "coverage", "best_clause_id"]))
+                   else pd.DataFrame(columns=_LEAN_ASKS))
     unc = pd.concat(uncovered, ignore_index=True) if uncovered else pd.DataFrame(columns=UNCOVERED_COLUMNS)
     err = pd.concat(errors, ignore_index=True) if errors else pd.DataFrame(columns=ERROR_COLUMNS)
     err = with_bad_lines(err, bad)

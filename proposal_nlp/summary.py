@@ -1,6 +1,8 @@
 """Summary counts of a batch (like a 办理情况 report's 基本情况) and a Chinese paragraph from them."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
 from .normalize import is_missing
@@ -21,7 +23,8 @@ def build_summary(proposals: pd.DataFrame, suggestions: pd.DataFrame | None = No
 
     Metrics: ``proposals`` and ``fire`` (by kind and 主办 / 会办 where the table says so),
     ``topic:<id>``, ``asks``, ``asks_covered`` / ``asks_partial`` / ``asks_uncovered`` (when
-    asks were matched), ``proposals_with_asks``, ``duplicate_ids``, ``rows_with_errors``.
+    asks were matched against measures) or ``asks_unchecked`` (when they were not: no policy),
+    ``proposals_with_asks``, ``duplicate_ids``, ``rows_with_errors``.
     """
     rows = []
     n = len(proposals)
@@ -74,6 +77,8 @@ def build_summary(proposals: pd.DataFrame, suggestions: pd.DataFrame | None = No
             cov = suggestions["coverage"].fillna("")
             for verdict, label in (("covered", "已有措施覆盖"), ("partial", "部分覆盖"), ("uncovered", "尚未覆盖")):
                 rows.append(_row(f"asks_{verdict}", "all", "all", (cov == verdict).sum(), f"具体建议{label}条数"))
+        elif not matched:  # no policy (or no match step): say so, never "none uncovered"
+            rows.append(_row("asks_unchecked", "all", "all", len(suggestions), "未对照措施的具体建议条数"))
     if "duplicate_id" in proposals:
         rows.append(_row("duplicate_ids", "all", "all", proposals["duplicate_id"].fillna(False).astype(bool).sum(),
                          "编号重复的行"))
@@ -91,10 +96,75 @@ def _get(summary: pd.DataFrame, metric: str, kind: str = "all", handling: str = 
     return None if is_missing(v) else int(v)
 
 
-def _split(summary, metric, kind) -> str:
-    parts = [f"{h}{_get(summary, metric, kind, h)}件" for h in HANDLING_ORDER
-             if _get(summary, metric, kind, h) is not None]
-    return f"（{'，'.join(parts)}）" if parts else ""
+@dataclass(frozen=True)
+class Figure:
+    """A count in the paragraph (e.g. ``36件``) and the summary row it comes from."""
+
+    text: str
+    metric: str
+    kind: str = "all"
+    handling: str = "all"
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _fig(summary, metric, kind="all", handling="all", unit="件") -> Figure:
+    return Figure(f"{_get(summary, metric, kind, handling) or 0}{unit}", metric, kind, handling)
+
+
+def _split(summary, metric, kind) -> list:
+    parts: list = []
+    for h in HANDLING_ORDER:
+        if _get(summary, metric, kind, h) is not None:
+            parts += ["，" if parts else "（", h, _fig(summary, metric, kind, h)]
+    return parts + ["）"] if parts else []
+
+
+def summary_parts(summary) -> list:
+    """The paragraph of :func:`summary_paragraph` as texts and :class:`Figure` s (each count with
+    its summary row: the report links it to that row)."""
+    if hasattr(summary, "summary"):
+        summary = summary.summary
+    if summary is None or len(summary) == 0:
+        return ["本批没有可统计的建议提案。"]
+    kinds = [k for k in dict.fromkeys(summary.loc[(summary["metric"] == "proposals") & (summary["kind"] != "all"),
+                                                   "kind"])]
+    out: list = ["本批共受理建议提案" if kinds else "本批共受理", _fig(summary, "proposals")]
+    topics = summary[summary["metric"].str.startswith("topic:") & (summary["metric"] != "topic:none")]
+    topics = topics[topics["value"] > 0]
+    if len(topics):
+        names = [lab.split("：", 1)[-1] for lab in topics.sort_values("value", ascending=False)["label"].head(3)]
+        more = "等多个领域事项" if len(topics) > 3 else "等领域事项" if len(topics) > 1 else "领域事项"
+        out.append(f"，内容涵盖{'、'.join(names)}{more}")
+    out.append("。")
+    has_fire = _get(summary, "fire") is not None
+    if kinds:
+        out.append("包括")
+        for i, k in enumerate(kinds):
+            out += (["；"] if i else []) + [k, _fig(summary, "proposals", k), *_split(summary, "proposals", k)]
+            if has_fire:
+                f = _get(summary, "fire", k)
+                out += ["，其中消防事项", _fig(summary, "fire", k), *(_split(summary, "fire", k) if f else [])]
+        out.append("。")
+    elif has_fire:
+        out += ["其中消防事项", _fig(summary, "fire"), "。"]
+    if _get(summary, "asks") is not None:
+        out += ["共提取具体建议", _fig(summary, "asks", unit="条")]
+        cov, part = _get(summary, "asks_covered"), _get(summary, "asks_partial")
+        if cov is not None:
+            out += ["，对照现有措施，已有措施覆盖", _fig(summary, "asks_covered", unit="条")]
+            if part:
+                out += ["，部分覆盖", _fig(summary, "asks_partial", unit="条")]
+            out += ["，尚未覆盖", _fig(summary, "asks_uncovered", unit="条")]
+        elif _get(summary, "asks_unchecked") is not None:
+            out.append("，本次未对照措施")
+        out.append("。")
+    if _get(summary, "rows_with_errors"):
+        out += ["另有", _fig(summary, "rows_with_errors"), "在处理中出现问题，详见错误记录。"]
+    if _get(summary, "duplicate_ids"):
+        out += [_fig(summary, "duplicate_ids"), "编号重复，已全部保留并标注。"]
+    return out
 
 
 def summary_paragraph(summary) -> str:
@@ -104,52 +174,7 @@ def summary_paragraph(summary) -> str:
 
     >>> # 本批共受理建议提案57件。包括人大代表建议29件（主办11件，会办18件），其中消防事项13件（…）…
     """
-    if hasattr(summary, "summary"):
-        summary = summary.summary
-    if summary is None or len(summary) == 0:
-        return "本批没有可统计的建议提案。"
-    total = _get(summary, "proposals") or 0
-    kinds = [k for k in dict.fromkeys(summary.loc[(summary["metric"] == "proposals") & (summary["kind"] != "all"),
-                                                   "kind"])]
-    noun = "建议提案" if kinds else "件"
-    out = []
-    head = f"本批共受理{noun}{total}件" if kinds else f"本批共受理{total}件"
-    topics = summary[summary["metric"].str.startswith("topic:") & (summary["metric"] != "topic:none")]
-    topics = topics[topics["value"] > 0]
-    if len(topics):
-        names = [lab.split("：", 1)[-1] for lab in topics.sort_values("value", ascending=False)["label"].head(3)]
-        more = "等多个领域事项" if len(topics) > 3 else "等领域事项" if len(topics) > 1 else "领域事项"
-        head += f"，内容涵盖{'、'.join(names)}{more}"
-    out.append(head + "。")
-    has_fire = _get(summary, "fire") is not None
-    if kinds:
-        pieces = []
-        for k in kinds:
-            p = f"{k}{_get(summary, 'proposals', k)}件{_split(summary, 'proposals', k)}"
-            if has_fire:
-                f = _get(summary, "fire", k)
-                p += f"，其中消防事项{f}件{_split(summary, 'fire', k) if f else ''}"
-            pieces.append(p)
-        out.append("包括" + "；".join(pieces) + "。")
-    elif has_fire:
-        out.append(f"其中消防事项{_get(summary, 'fire')}件。")
-    asks = _get(summary, "asks")
-    if asks is not None:
-        s = f"共提取具体建议{asks}条"
-        cov, part, unc = (_get(summary, f"asks_{v}") for v in ("covered", "partial", "uncovered"))
-        if cov is not None:
-            s += f"，对照现有措施，已有措施覆盖{cov}条"
-            if part:
-                s += f"，部分覆盖{part}条"
-            s += f"，尚未覆盖{unc or 0}条"
-        out.append(s + "。")
-    bad = _get(summary, "rows_with_errors")
-    if bad:
-        out.append(f"另有{bad}件在处理中出现问题，详见错误记录。")
-    dup = _get(summary, "duplicate_ids")
-    if dup:
-        out.append(f"{dup}件编号重复，已全部保留并标注。")
-    return "".join(out)
+    return "".join(map(str, summary_parts(summary)))
 
 
-__all__ = ["build_summary", "summary_paragraph"]
+__all__ = ["build_summary", "summary_paragraph", "summary_parts", "Figure"]

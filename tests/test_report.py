@@ -15,7 +15,8 @@ from batch_standins import FRAMEWORK, STANDINS, proposals_frame
 from proposal_nlp.batch import process_table
 from proposal_nlp.errors import InputError, OutputError
 from proposal_nlp.outputs import OutputLock, needs_escape
-from proposal_nlp.report import bar_chart, render_html, render_report
+from proposal_nlp.report import COVERAGE_COLORS, FONT_STACK, bar_chart, charts, render_html, render_report
+from proposal_nlp.summary import Figure, summary_parts
 from proposal_nlp.results import read_result, write_result
 
 
@@ -31,11 +32,28 @@ class _Collect(HTMLParser):
                 self.refs.append(v)
 
 
-@pytest.fixture(scope="module")
-def result():
+def _frame():
     df = proposals_frame(8)
     df.loc[2, "标题"] = "<script>alert(1)</script>"
-    return process_table(df, policy=FRAMEWORK, **STANDINS)
+    df.loc[1, "内容"] = "建议建设韧性安全城市体系，提升防控能力。加强社会、市场、公众等作用发挥。"  # covered by measures
+    df.loc[5, "内容"] = "CRASH"  # an error row
+    return df
+
+
+@pytest.fixture(scope="module")
+def result():
+    return process_table(_frame(), policy=FRAMEWORK, **STANDINS)
+
+
+@pytest.fixture(scope="module")
+def unchecked():
+    """No policy: asks extracted, not checked against measures."""
+    return process_table(_frame(), policy=None, **STANDINS)
+
+
+def _paragraph(h: str) -> str:
+    para = re.search(r'<p class="para">(.*?)</p>', h, re.S).group(1)
+    return html.unescape(re.sub(r"<[^>]+>", "", para))
 
 
 def test_report_from_result_and_from_files(result, tmp_path):
@@ -47,7 +65,7 @@ def test_report_from_result_and_from_files(result, tmp_path):
     strip = lambda h: re.sub(r"生成时间：[^；<]*", "", h)  # noqa: E731
     assert strip(html2) == strip(html3)
     for h in (html1, html2):
-        assert result.summary_text() in h
+        assert _paragraph(h) == result.summary_text()
         assert h.count("<svg") == 4  # topics, fire share, coverage, asks per proposal
         assert "尚未覆盖的具体建议" in h and "建议加快建设集中充电设施" in h
 
@@ -56,7 +74,7 @@ def test_report_is_self_contained_and_escaped(result, tmp_path):
     h = render_report(result, tmp_path / "a.html").read_text(encoding="utf-8")
     p = _Collect()
     p.feed(h)
-    assert "script" not in p.tags and p.refs == []  # nothing loaded from elsewhere
+    assert "script" not in p.tags and [r for r in p.refs if not r.startswith("#")] == []  # nothing from elsewhere
     assert "&lt;script&gt;" in h or "<script>" not in h
 
 
@@ -77,7 +95,7 @@ def test_report_overwrites_with_force(result, tmp_path):
     out = tmp_path / "a.html"
     out.write_text("old", encoding="utf-8")
     assert render_report(result, out, force=True) == out
-    assert result.summary_text() in out.read_text(encoding="utf-8")
+    assert _paragraph(out.read_text(encoding="utf-8")) == result.summary_text()
 
 
 def test_report_of_a_missing_result(tmp_path):
@@ -110,10 +128,10 @@ def test_report_tables_are_escaped_like_the_result_files(result):
     uncovered = pd.DataFrame({"id": ["=A1"], "title": ["＝HYPERLINK(1)"], "suggestion_id": ["s1"], "text": [" @cmd"],
                               "best_clause_id": ["-1+1"], "best_score": [-0.25]})
     h = render_html(dataclasses.replace(result, uncovered=uncovered))
-    cells = [html.unescape(c) for c in re.findall(r"<t[dh]>(.*?)</t[dh]>", h)]
+    cells = [html.unescape(c) for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", h)]
     assert {"'=A1", "'＝HYPERLINK(1)", "' @cmd", "'-1+1"} <= set(cells)
-    assert "-0.250" in cells  # a negative number is not text: not escaped
-    assert [c for c in cells if needs_escape(c)] == ["-0.250"]
+    assert "-0.25" in cells  # a negative number is not text: not escaped
+    assert [c for c in cells if needs_escape(c)] == ["-0.25"]
 
 
 def test_report_is_never_written_over_the_result_it_reads(result, tmp_path):
@@ -130,3 +148,62 @@ def test_a_report_being_written_is_locked(result, tmp_path):
         render_report(result, out)
     lock.release()
     assert render_report(result, out) == out
+
+
+# ---- what the clerk reads in the report
+
+def test_every_figure_of_the_paragraph_links_to_the_rows_behind_it(result):
+    h = render_html(result)
+    para = re.search(r'<p class="para">(.*?)</p>', h, re.S).group(1)
+    links = re.findall(r'<a class="fig" href="#([^"]+)">([^<]+)</a>', para)
+    figures = [p for p in summary_parts(result.summary) if isinstance(p, Figure)]
+    assert [text for _, text in links] == [f.text for f in figures] and len(links) > 10
+    ids = set(re.findall(r' id="([^"]+)"', h))
+    assert {target for target, _ in links} <= ids  # every link lands somewhere
+    by_metric = {f.metric: target for f, (target, _) in zip(figures, links)}
+    assert by_metric["asks_uncovered"] == "uncovered" and by_metric["rows_with_errors"] == "errors"
+    row = re.search(rf'<tr id="{by_metric["asks"]}">(.*?)</tr>', h).group(1)  # the counts row of that figure
+    assert "提取具体建议条数" in row and f">{len(result.suggestions)}<" in row
+
+
+def _segments(svg: str) -> dict[str, str]:
+    """Segment name -> colour of a stacked chart."""
+    return {name: fill for fill, name in re.findall(r'<rect [^>]*fill="(#[0-9a-f]+)"><title>([^：<]+)：', svg)}
+
+
+def test_coverage_colours_mean_what_they_say(result):
+    (cov,) = [c for c in charts(result) if "措施覆盖情况" in c]
+    seg = _segments(cov)
+    assert seg.get("已覆盖") == COVERAGE_COLORS["covered"] == "#2e7d32"  # green
+    assert seg.get("未覆盖") == COVERAGE_COLORS["uncovered"] == "#c62828"  # red
+    assert COVERAGE_COLORS["partial"] == "#f2a900" and COVERAGE_COLORS["unchecked"] == "#9e9e9e"  # amber, grey
+    legend = dict((name, fill) for fill, name in re.findall(r'<rect [^>]*fill="(#[0-9a-f]+)"/><text[^>]*>([^<]+)<', cov))
+    assert legend == {"已覆盖": "#2e7d32", "部分覆盖": "#f2a900", "未覆盖": "#c62828"}
+
+
+def test_asks_not_checked_against_measures_are_said_so(unchecked, tmp_path):
+    for res in (unchecked, read_result(write_result(unchecked, tmp_path / "r.xlsx"))):
+        h = render_html(res)
+        assert "没有未覆盖的具体建议" not in h and "对照现有措施" not in h
+        assert "未对照措施" in h and "本次未对照措施" in _paragraph(h)
+        (cov,) = [c for c in charts(res) if "措施覆盖情况" in c]
+        assert _segments(cov) == {"未对照措施": COVERAGE_COLORS["unchecked"]}  # one grey bar, never an empty one
+        assert f">{len(res.suggestions)}<" in cov
+        section = h[h.index('id="uncovered"'):h.index('id="errors"')]
+        assert "<table" not in section and "没有提供措施文件" in section
+
+
+def test_the_asks_per_proposal_chart_has_every_bin(result):
+    (asks,) = [c for c in charts(result) if "每件提取" in c]
+    labels = re.findall(r'text-anchor="end"><title>([^<]+)</title>', asks)
+    assert labels == [f"{k}条" for k in range(8)] + ["8条及以上"]
+
+
+def test_charts_scale_with_the_page_and_name_chinese_fonts(result):
+    h = render_html(result)
+    svgs = re.findall(r"<svg [^>]*>", h)
+    assert len(svgs) == 4
+    for svg in svgs:
+        assert re.search(r'viewBox="0 0 \d+ \d+"', svg) and 'width="100%"' in svg and "height=" not in svg
+        assert "'Noto Sans CJK SC', 'Source Han Sans SC', 'Microsoft YaHei', 'PingFang SC', SimSun, sans-serif" in svg
+    assert f"font-family:{FONT_STACK}" in h and "@media print" in h and "size:A4" in h

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from proposal_nlp.summary import build_summary, summary_paragraph
+from proposal_nlp.summary import Figure, build_summary, summary_paragraph, summary_parts
 
 
 def test_summary_paragraph_of_the_seed_figures():
@@ -36,7 +36,30 @@ def test_summary_counts_topics_asks_coverage_duplicates_and_error_rows():
     assert [s[f"asks_{v}", "all", "all"] for v in ("covered", "partial", "uncovered")] == [1, 0, 2]
     assert s["duplicate_ids", "all", "all"] == 2
     assert s["rows_with_errors", "all", "all"] == 1  # row 3 (twice); an input note is no error
-    unmatched = build_summary(proposals, suggestions, matched=False)["metric"].tolist()
-    assert "asks" in unmatched and not any(m.startswith("asks_") for m in unmatched)
+    unmatched = build_summary(proposals, suggestions, matched=False).set_index("metric")["value"]
+    assert unmatched["asks"] == 3 and unmatched["asks_unchecked"] == 3  # not checked: never "none uncovered"
+    assert not {"asks_covered", "asks_partial", "asks_uncovered"} & set(unmatched.index)
     text = summary_paragraph(build_summary(proposals, suggestions))
     assert text.startswith("本批共受理建议提案3件") and "政协提案2件（主办1件，会办1件），其中消防事项1件" in text
+
+
+def test_each_figure_of_the_paragraph_names_its_summary_row():
+    proposals = pd.DataFrame({"row": [1, 2], "kind": ["政协提案", "人大代表建议"], "handling": ["主办", "会办"],
+                              "fire_relevant": [True, False], "topics": [["fire_safety"], []], "n_asks": [2, 1],
+                              "duplicate_id": [False, False]})
+    suggestions = pd.DataFrame({"row": [1, 1, 2], "coverage": ["covered", "partial", "uncovered"]})
+    summary = build_summary(proposals, suggestions)
+    parts = summary_parts(summary)
+    assert "".join(map(str, parts)) == summary_paragraph(summary)
+    rows = summary.set_index(["metric", "kind", "handling"])["value"]
+    figures = [p for p in parts if isinstance(p, Figure)]
+    assert figures and all(f.text.rstrip("件条") == str(rows[f.metric, f.kind, f.handling]) for f in figures)
+    assert [f.metric for f in figures if f.metric.startswith("asks")] == ["asks", "asks_covered", "asks_partial",
+                                                                         "asks_uncovered"]
+
+
+def test_asks_not_checked_are_not_called_covered_or_uncovered():
+    proposals = pd.DataFrame({"row": [1], "n_asks": [2]})
+    suggestions = pd.DataFrame({"row": [1, 1], "coverage": [None, None]})
+    text = summary_paragraph(build_summary(proposals, suggestions, matched=False))
+    assert text == "本批共受理1件。共提取具体建议2条，本次未对照措施。"
