@@ -1,6 +1,7 @@
 """Chinese display values of the result tables: coverage verdicts, ask sources, topics, status,
 yes / no, summary metrics, error stages and messages, the about table and the asks a measure
-answers, all from ``data/display_names.json``.
+answers, all from ``data/display_names.json``; and the Chinese fonts the report and the
+notebooks' figures ask for (:data:`CJK_FONTS`, :func:`use_cjk_font`).
 
 The result tables keep their machine values (``covered``, ``e_bikes``, ``topic:fire_safety``);
 the workbook shows these display values beside them and the report shows only these. Nothing
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from pathlib import Path
 
 import pandas as pd
 
@@ -21,6 +23,12 @@ UNCHECKED = "unchecked"
 #: the asks a measure's cell lists before it says how many more there are
 MEASURE_ASKS_SHOWN = 50
 MEASURE_ASK_CHARS = 60
+#: Chinese fonts, in the order asked for: Linux (Noto, Source Han), Windows (YaHei), macOS (PingFang)
+CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", "SimSun")
+# other names the same or similar fonts go by in matplotlib (a .ttc collection is named by its first face)
+_MORE_CJK_FONTS = ("Noto Sans CJK JP", "Source Han Sans CN", "Noto Serif CJK SC", "Noto Serif CJK JP", "SimHei",
+                   "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Heiti SC", "STHeiti", "Arial Unicode MS")
+_CJK_FILES = re.compile(r"NotoSansCJK|NotoSerifCJK|SourceHan|msyh|simsun|simhei|PingFang|wqy|STHeiti", re.I)
 
 
 def _names(section: str) -> dict:
@@ -253,7 +261,39 @@ def display_columns(table: str, df: pd.DataFrame, *, asks: Mapping | None = None
     return out
 
 
-__all__ = ["coverage_name", "source_name", "status_name", "stage_name", "yes_no", "topics_text", "topic_ids",
+def use_cjk_font() -> str | None:
+    """Make matplotlib draw Chinese text: the first installed Chinese font goes first in its
+    sans-serif list. Fonts installed after matplotlib made its font cache are found too.
+
+    Returns the font's name, or ``None`` when the machine has none (Chinese labels then show as
+    boxes: install one, e.g. Debian's ``fonts-noto-cjk``). Changes matplotlib's settings, so it
+    is called by the notebook or script that draws, never at import.
+    """
+    from matplotlib import font_manager, rcParams
+
+    wanted = (*CJK_FONTS, *_MORE_CJK_FONTS)
+
+    def installed():
+        names = {f.name for f in font_manager.fontManager.ttflist}
+        return next((n for n in wanted if n in names), None)
+
+    found = installed()
+    if found is None:
+        for path in font_manager.findSystemFonts():
+            if _CJK_FILES.search(Path(path).name):
+                try:
+                    font_manager.fontManager.addfont(path)
+                except (OSError, RuntimeError, ValueError):  # a font file matplotlib cannot read
+                    continue
+        found = installed()
+    if found is not None:
+        rcParams["font.family"] = "sans-serif"
+        rcParams["font.sans-serif"] = [found, *[f for f in rcParams["font.sans-serif"] if f != found]]
+        rcParams["axes.unicode_minus"] = False  # the minus sign most Chinese fonts lack
+    return found
+
+
+__all__ = ["use_cjk_font", "CJK_FONTS", "coverage_name", "source_name", "status_name", "stage_name", "yes_no", "topics_text", "topic_ids",
            "evidence_text", "summary_value_name", "metric_name", "message_text", "about_key_name",
            "about_value_text", "ask_lookup", "measure_asks_text", "display_columns", "UNCHECKED",
            "MEASURE_ASKS_SHOWN"]

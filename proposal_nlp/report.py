@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .display import ask_lookup, coverage_name, display_columns, measure_asks_text, topic_ids, yes_no
+from .display import CJK_FONTS, ask_lookup, coverage_name, display_columns, measure_asks_text, topic_ids, yes_no
 from .errors import InputError
 from .outputs import check_output_path, escape_cell, exists_message, staged_output
 from .resources import display_label
@@ -27,7 +27,7 @@ from .resources import display_label
 log = logging.getLogger(__name__)
 
 #: the page's and the charts' fonts: a Chinese font on Linux, Windows and macOS before the fallback
-FONT_STACK = '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", SimSun, sans-serif'
+FONT_STACK = ", ".join([*(f'"{f}"' if " " in f else f for f in CJK_FONTS), "sans-serif"])
 _SVG_FONT = FONT_STACK.replace('"', "'")
 #: colours that mean what they say: covered green, partial amber, uncovered red, not checked grey
 COVERAGE_COLORS = {"covered": "#2e7d32", "partial": "#f2a900", "uncovered": "#c62828", "unchecked": "#9e9e9e"}

@@ -112,3 +112,16 @@ def test_display_columns_of_each_table():
     assert display_columns("measures", measures, asks={"1.1": ("A1", "1", "建议甲")}) == {
         "suggestion_ids": ["A1 第1条：建议甲"]}
     assert display_columns("uncovered", pd.DataFrame({"text": ["x"]})) == {}
+
+
+def test_use_cjk_font_puts_an_installed_chinese_font_first():
+    import matplotlib
+
+    from proposal_nlp.display import CJK_FONTS, use_cjk_font
+
+    assert CJK_FONTS[:3] == ("Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei")
+    with matplotlib.rc_context():
+        name = use_cjk_font()
+        if name is None:
+            pytest.skip("no Chinese font on this machine (Debian: fonts-noto-cjk)")
+        assert matplotlib.rcParams["font.sans-serif"][0] == name and matplotlib.rcParams["font.family"] == ["sans-serif"]
