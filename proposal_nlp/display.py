@@ -114,6 +114,7 @@ def metric_name(metric) -> str:
 
 
 # messages of the errors table, by what they say (the table keeps the English text for programs)
+_BAD_LINE = r"; left out of the tables, not processed \(fix the line and run again\): (?P<raw>.*)"
 _MESSAGES = (
     ("empty_text", re.compile(r"empty text; the row is kept with no topics and no asks")),
     ("missing_text", re.compile(r"missing text; the row is kept with no topics and no asks")),
@@ -124,6 +125,19 @@ _MESSAGES = (
     ("cell_cut", re.compile(r"(?:(?P<table>\w+)\.)?(?P<column>\w+): cell cut from (?P<n>[\d,]+) to "
                             r"(?P<limit>[\d,]+) characters.*", re.S)),
     ("rows_left_out", re.compile(r"(?P<table>\w+): (?P<n>[\d,]+) rows left out: .*", re.S)),
+    ("bad_line_fields", re.compile(r"line (?P<line>\d+) has (?P<n>\d+) fields, the header has (?P<width>\d+)" + _BAD_LINE,
+                                   re.S)),
+    ("bad_line_quote", re.compile(r"line (?P<line>\d+) opens a quoted cell that is never closed: lines "
+                                  r"(?P<first>\d+)-(?P<last>\d+) were read as one cell" + _BAD_LINE, re.S)),
+    ("bad_line", re.compile(r"line (?P<line>\d+) .*?" + _BAD_LINE, re.S)),
+)
+# notes on the columns (the about table's ``notes``, one a line), from proposal_nlp.roles
+_NOTES = (
+    ("note_used", re.compile(r"column (?P<column>.+?) is used as the (?P<role>\w+) column as asked, though only "
+                             r"(?P<share>\d+%) of its values are .*? \(e\.g\. (?P<examples>.*)\)", re.S)),
+    ("note_not_taken", re.compile(r"column (?P<column>.+?) is not taken as the (?P<role>\w+) column: (?P<share>\d+%) of "
+                                  r"its values are .*?, e\.g\. (?P<examples>.*?); it stays an ordinary column\..*",
+                                  re.S)),
 )
 _STEPS = ("classify", "extract", "parse", "match")
 _CODE = re.compile(r"\[(PN\d{3})\]")
@@ -164,6 +178,21 @@ def message_text(stage, message) -> str:
     return message
 
 
+def note_text(note) -> str:
+    """A note on the input's columns (why a column was or was not taken for a role) in Chinese."""
+    note = _text(note)
+    for key, pattern in _NOTES:
+        m = pattern.fullmatch(note)
+        if m is not None:
+            parts = m.groupdict()
+            role = parts["role"]
+            parts["column"] = parts["column"].strip("'\"")
+            parts["what"] = _names("role_values").get(role, role)
+            parts["role"] = _names("roles").get(role, role)
+            return _names("messages")[key].format(**parts)
+    return note
+
+
 def about_key_name(key) -> str:
     key = _text(key)
     return _names("about").get(key, key)
@@ -191,6 +220,8 @@ def about_value_text(key, value) -> str:
             return values["custom"]
     if key == "streamed":
         return yes_no(value)
+    if key == "notes":
+        return "\n".join(note_text(n) for n in value.split("\n"))
     if key == "policy_clauses" and value == "0":
         return values["none"]
     return value
@@ -294,6 +325,6 @@ def use_cjk_font() -> str | None:
 
 
 __all__ = ["use_cjk_font", "CJK_FONTS", "coverage_name", "source_name", "status_name", "stage_name", "yes_no", "topics_text", "topic_ids",
-           "evidence_text", "summary_value_name", "metric_name", "message_text", "about_key_name",
+           "evidence_text", "summary_value_name", "metric_name", "message_text", "note_text", "about_key_name",
            "about_value_text", "ask_lookup", "measure_asks_text", "display_columns", "UNCHECKED",
            "MEASURE_ASKS_SHOWN"]

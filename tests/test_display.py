@@ -44,7 +44,8 @@ def test_display_values(fn, value, shown):
 def test_every_shipped_machine_value_has_a_chinese_name():
     assert set(SOURCES) <= set(display_names()["sources"])
     for section in ("coverage", "sources", "status", "stages", "yes_no", "summary_values", "metrics", "about",
-                    "about_values", "messages", "measure_asks", "tables", "columns", "topics", "display_columns"):
+                    "about_values", "messages", "measure_asks", "tables", "columns", "topics", "display_columns",
+                    "roles", "role_values"):
         texts = display_names()[section]
         values = [v for d in texts.values() for v in d.values()] if section == "display_columns" else texts.values()
         # CSV: the name of the file format people pick in their spreadsheet program
@@ -65,6 +66,12 @@ def test_every_shipped_machine_value_has_a_chinese_name():
     ("classify", "RuntimeError: stand-in classifier failure", "主题分类环节出错，"),
     ("classify", "ProposalNLPError: [PN164] classifier returned 2 rows for 3 texts", "主题分类环节出错（错误代码PN164）"),
     ("match", "ask 3.2: ValueError: bad", "第3.2条具体建议：措施对照环节出错"),
+    ("input", "line 7 has 5 fields, the header has 4; left out of the tables, not processed (fix the line and run "
+              "again): 甲,乙,丙,丁,戊", "第7行有5个字段，表头只有4个；这一行没有读入"),
+    ("input", "line 7 opens a quoted cell that is never closed: lines 7-9 were read as one cell; left out of the "
+              "tables, not processed (fix the line and run again): “甲", "第7行的引号没有闭合，第7至9行"),
+    ("input", "line 3 is not valid JSON (Expecting value); left out of the tables, not processed (fix the line and "
+              "run again): 甲", "第3行无法读取；这一行没有读入，也没有处理（改正后重新运行）：甲"),
 ])
 def test_messages_of_the_errors_table_in_chinese(stage, message, want):
     shown = message_text(stage, message)
@@ -83,6 +90,14 @@ def test_about_values():
     assert about_value_text("classifier", "KeywordClassifier") == "自定义模型"
     assert about_value_text("classifier", "models/my.skops") == "models/my.skops"  # a file the user named
     assert about_value_text("input", "收件.xlsx") == "收件.xlsx" and about_value_text("streamed", "True") == "是"
+    notes = ("column '类别' is not taken as the kind column: 0% of its values are kinds (建议 / 提案 / 议案), e.g. "
+             "['农林水利']; it stays an ordinary column. If the table has a kind column, name it with --kind-col NAME "
+             "(kind_col=...)\ncolumn '方式' is used as the handling column as asked, though only 10% of its values "
+             "are handlings (主办 / 会办) (e.g. ['甲'])")
+    assert about_value_text("notes", notes).splitlines() == [
+        "“类别”列没有作为类型列：其中只有0%的值是建议、提案、议案等类型（例如['农林水利']），仍作为普通列保留；"
+        "如表中另有类型列，请在运行时指定",
+        "已按指定把“方式”列作为办理方式列，但其中只有10%的值是主办、会办（例如['甲']）"]
 
 
 def test_measure_asks_name_proposal_number_ask_number_and_text():
