@@ -31,7 +31,7 @@ notebooks: $(VENV)/.installed-notebooks
 	@echo "Chinese labels in their figures need a Chinese font (Debian: apt-get install fonts-noto-cjk)."
 
 test: $(VENV)/.installed-test
-	$(PY) -m pytest -q --nbmake tests notebooks
+	$(PY) -m pytest -q --nbmake --nbmake-timeout=900 tests notebooks
 
 bench: $(VENV)/.installed-test
 	for b in benchmarks/*.py; do $(PY) $$b || exit 1; done
