@@ -283,6 +283,7 @@ def _parse_outline(text: str, norm: str, doc_id) -> list[Clause]:
     clauses: list[Clause] = []
     stack: list[tuple[int, str, str]] = []  # (level, id, group)
     ids: set[str] = set()
+    dups: dict[str, int] = {}  # id -> the last n of its repeats id#n (they count up from 2)
     for k, (pos, mend, style, value) in enumerate(marks):
         level = order.index(style) + 1
         while stack and stack[-1][0] >= level:
@@ -290,9 +291,11 @@ def _parse_outline(text: str, norm: str, doc_id) -> list[Clause]:
         parent = stack[-1][1] if stack else None
         label = STYLES[style].label(value)
         cid = f"{parent}.{label}" if parent else label
-        base, n = cid, 1
-        while cid in ids:
-            n += 1
+        if cid in ids:  # repeated numbering: the next free id#n, found in constant time
+            base, n = cid, dups.get(cid, 1) + 1
+            while f"{base}#{n}" in ids:
+                n += 1
+            dups[base] = n
             cid = f"{base}#{n}"
         ids.add(cid)
         nxt = marks[k + 1][0] if k + 1 < len(marks) else len(norm)

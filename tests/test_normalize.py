@@ -114,3 +114,18 @@ def test_trim_span():
     assert text[s:e] == "建议"
     assert trim_span("；建议；", 0, 4, "；") == (1, 3)
     assert trim_span("   ", 0, 3) == (3, 3)
+
+
+# ---------------------------------------------------------------------- bounded work per text
+@pytest.mark.parametrize("n", [100_000, pytest.param(1_000_000, marks=pytest.mark.slow)])
+def test_normalize_and_splitting_take_linear_time_on_pathological_runs(n):
+    # ratios of times on the same machine, generous (5x) and damped (least of several runs):
+    # a quadratic pattern is hundreds of times slower at this size
+    from pathological import slowdowns
+
+    slow = {k: r for k, r in slowdowns(normalize, n).items() if r > 5}
+    assert not slow, f"normalize is more than 5x slower on these runs than on normal text: {slow}"
+    # (a line of three or four characters is a sentence: there the time follows the spans made)
+    slow = {k: r for k, r in slowdowns(split_sentences, n).items()
+            if r > 5 and k not in ("cn_heading_lines", "law_article_lines")}
+    assert not slow, f"split_sentences is more than 5x slower on these runs than on normal text: {slow}"

@@ -63,3 +63,12 @@ def test_parse_proposal_kind_id(text, kind_id):
 def test_suggest_keeps_exporting_parse_proposal():
     assert suggest.parse_proposal is proposal_fields.parse_proposal
     assert (suggest.Field, suggest.ProposalInfo) == (Field, ProposalInfo)
+
+
+# ---------------------------------------------------------------------------- bounded work per text
+@pytest.mark.parametrize("n", [100_000, pytest.param(1_000_000, marks=pytest.mark.slow)])
+def test_parse_proposal_takes_linear_time_on_pathological_runs(n):
+    from pathological import slowdowns
+
+    slow = {k: r for k, r in slowdowns(parse_proposal, n).items() if r > 5}
+    assert not slow, f"parse_proposal is more than 5x slower on these runs than on normal text: {slow}"

@@ -306,3 +306,14 @@ def test_closing_remarks_are_not_part_of_the_last_item():
 ])
 def test_shared_marks_and_markers(text, expected):
     assert asks(text) == expected
+
+
+# ---------------------------------------------------------------------------- bounded work per text
+@pytest.mark.parametrize("n", [100_000, pytest.param(1_000_000, marks=pytest.mark.slow)])
+def test_extraction_takes_linear_time_on_pathological_runs(n):
+    # a ratio of times on the same machine, generous (5x) and damped (least of several runs)
+    from pathological import slowdowns
+
+    for fn in (extract_suggestions, detect_kind):
+        slow = {k: r for k, r in slowdowns(fn, n).items() if r > 5}
+        assert not slow, f"{fn.__name__} is more than 5x slower on these runs than on normal text: {slow}"
