@@ -317,3 +317,10 @@ def test_extraction_takes_linear_time_on_pathological_runs(n):
     for fn in (extract_suggestions, detect_kind):
         slow = {k: r for k, r in slowdowns(fn, n).items() if r > 5}
         assert not slow, f"{fn.__name__} is more than 5x slower on these runs than on normal text: {slow}"
+
+
+def test_more_than_ninety_nine_items_stay_apart():
+    text = "具体建议：\n" + "".join(f"{i}.加强第{i}项工作的管理。\n" for i in range(1, 121))
+    spans = extract_suggestions(text)
+    assert len(spans) == 120 and [s.marker for s in spans[98:101]] == ["99.", "100.", "101."]
+    assert spans[-1].text == "加强第120项工作的管理。"
