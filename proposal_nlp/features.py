@@ -22,7 +22,7 @@ from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import Pipeline
 
 from .errors import InputTypeError
-from .normalize import is_missing
+from .normalize import is_missing, to_simplified
 
 
 #: tokens of the word block (words and word n-grams joined by "+") and of the character
@@ -77,7 +77,8 @@ def feature_tokens(text: str, segmenter, *, max_chars: int = 20000, word_ngram_r
     the text has no word at all.
 
     The text is cut at ``max_chars``; everything that is not a word character becomes a
-    space; it is NFKC-normalised and lower-cased; the rest is segmented. ``words`` holds the words and
+    space; it is NFKC-normalised, read as simplified Chinese (traditional characters mapped one
+    for one, :func:`~proposal_nlp.normalize.to_simplified`) and lower-cased; the rest is segmented. ``words`` holds the words and
     word n-grams joined by ``+`` (e.g. ``消防+通道``); ``chars`` the character n-grams of the
     words run together, marked ``#`` (e.g. ``#消防``). Words in ``stopwords`` (a set of
     lower-case words) are dropped before the n-grams are built. All loops run in C
@@ -99,7 +100,7 @@ def feature_triple(text: str, segmenter, *, max_chars: int = 20000, word_ngram_r
     norm = unicodedata.normalize("NFKC", text)
     if norm != text:
         text = _NON_WORD.sub(" ", norm)
-    toks = " ".join(segmenter.cut(text.lower())).split()
+    toks = " ".join(segmenter.cut(to_simplified(text).lower())).split()
     if stopwords:
         toks = [w for w in toks if w not in stopwords]
     if not toks:
@@ -151,7 +152,7 @@ def _marked_text(text: str) -> str:
     norm = unicodedata.normalize("NFKC", text)
     if norm != text:
         text = _OTHER_MARK.sub(" ", _CLAUSE_MARK.sub("\t", _SENT_MARK.sub("\n", norm)))
-    return text
+    return to_simplified(text)
 
 
 def _passage_groups(text: str, segmenter, passage_chars: int, max_chars: int, stopwords=None):

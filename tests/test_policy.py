@@ -277,3 +277,13 @@ def test_parse_policy_time_grows_linearly_in_headings(unit):
 def test_repeated_numbering_gives_unique_ids_in_order():
     ids = [c.clause_id for c in parse_policy("一、甲\n一、乙\n（一）子\n（一）丑\n一、丙\n（一）寅\n")]
     assert ids == ["一", "一#2", "一#2.（一）", "一#2.（一）#2", "一#3", "一#3.（一）"]
+
+
+# ---------------------------------------------------------------------------- text as it comes
+def test_a_traditional_policy_parses_as_its_simplified_twin():
+    # written for this test, character for character
+    simp = "第一章 总则\n第一条 为了预防火灾，制定本条例。\n第二条 本条例适用于本市。\n"
+    trad = "第一章 總則\n第一條 為了預防火災，制定本條例。\n第二條 本條例適用於本市。\n"
+    a, b = parse_policy(simp), parse_policy(trad)
+    assert [(c.clause_id, c.start, c.end, c.kind) for c in b] == [(c.clause_id, c.start, c.end, c.kind) for c in a]
+    assert len(b) == 2 and all(trad[c.start:c.end] == c.text for c in b)
