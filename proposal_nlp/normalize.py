@@ -3,7 +3,7 @@
 Everything here keeps ``len(normalize(text)) == len(text)``, so an offset found in the
 normalised text is an offset into the original. NFKC belongs inside features only.
 Traditional characters read as simplified ones (:func:`to_simplified`, a 1:1 table loaded on
-first use).
+first use), and :func:`replace_unencodable` makes a text that UTF-8 cannot encode safe to keep.
 """
 from __future__ import annotations
 
@@ -74,6 +74,38 @@ def normalize(text: str) -> str:
     """
     check_text(text)
     return text.translate(_t2s_tables()[2])
+
+
+_UNENCODABLE = re.compile("[\ud800-\udfff]")
+
+
+def replace_unencodable(text: str) -> tuple[str, int]:
+    """``(text, n)``: ``text`` with each of the ``n`` characters UTF-8 cannot encode (lone
+    surrogates, as a JSON ``"\\ud800"`` or a damaged DataFrame gives them) replaced by U+FFFD,
+    one for one, so the length and every offset are kept. Such characters break writing a
+    table and building a pandas string column; the batch and the matcher call this where texts
+    enter.
+
+    >>> text, n = replace_unencodable("消防\\ud800通道")
+    >>> n, text == "消防\\ufffd通道"
+    (1, True)
+    """
+    check_text(text)
+    if text.isascii() or _UNENCODABLE.search(text) is None:
+        return text, 0
+    return _UNENCODABLE.subn("\ufffd", text)
+
+
+def replace_unencodable_in(values) -> tuple[list, int]:
+    """``(values, n)``: the values as a list, :func:`replace_unencodable` applied to each str
+    (other values kept as they are), and how many characters were replaced in all."""
+    out, total = [], 0
+    for v in values:
+        if isinstance(v, str) and not v.isascii():
+            v, n = replace_unencodable(v)
+            total += n
+        out.append(v)
+    return out, total
 
 
 SPACES = " \t\n\u00a0\u3000\r"

@@ -163,6 +163,37 @@ def test_the_table_is_loaded_on_first_use_not_at_import():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
+# ---------------------------------------------------------------------- characters UTF-8 cannot encode
+@pytest.mark.parametrize("raw, expected, n", [
+    ("消防\ud800通道", "消防\ufffd通道", 1),
+    ("\udfff孤立\ud800", "\ufffd孤立\ufffd", 2),
+    ("\ud83d\ude92", "\ufffd\ufffd", 2),  # a pair left as two code points is two lone halves
+    ("🚒消防\x00", "🚒消防\x00", 0),
+    ("", "", 0),
+])
+def test_replace_unencodable(raw, expected, n):
+    from proposal_nlp.normalize import replace_unencodable
+
+    assert replace_unencodable(raw) == (expected, n)
+
+
+@given(st.text())
+def test_replace_unencodable_keeps_length_and_gives_utf8(text):
+    from proposal_nlp.normalize import replace_unencodable, replace_unencodable_in
+
+    out, n = replace_unencodable(text)
+    assert len(out) == len(text) and out.encode("utf-8").decode("utf-8") == out
+    assert n == sum(a != b for a, b in zip(text, out)) and replace_unencodable(out) == (out, 0)
+    assert replace_unencodable_in([text, 3, None]) == ([out, 3, None], n)
+
+
+def test_replace_unencodable_refuses_a_non_text():
+    from proposal_nlp.normalize import replace_unencodable
+
+    with pytest.raises(TypeError, match="PN001"):
+        replace_unencodable(b"\xed\xa0\x80")
+
+
 # ---------------------------------------------------------------------- bounded work per text
 @pytest.mark.parametrize("n", [100_000, pytest.param(1_000_000, marks=pytest.mark.slow)])
 def test_normalize_and_splitting_take_linear_time_on_pathological_runs(n):

@@ -287,3 +287,14 @@ def test_a_traditional_policy_parses_as_its_simplified_twin():
     a, b = parse_policy(simp), parse_policy(trad)
     assert [(c.clause_id, c.start, c.end, c.kind) for c in b] == [(c.clause_id, c.start, c.end, c.kind) for c in a]
     assert len(b) == 2 and all(trad[c.start:c.end] == c.text for c in b)
+
+
+def test_lone_surrogates_in_a_jsonl_clause_table_are_replaced(tmp_path):
+    from proposal_nlp.errors import DataWarning
+
+    path = tmp_path / "clauses.jsonl"
+    path.write_text('{"clause_id": "c\\ud800", "text": "加强\\udfff消防管理"}\n{"clause_id": "c2", "text": "建设"}\n',
+                    encoding="utf-8")
+    with pytest.warns(DataWarning, match=r"PN010.*2 character"):
+        clauses = load_clauses(path)
+    assert [(c.clause_id, c.text) for c in clauses] == [("c\ufffd", "加强\ufffd消防管理"), ("c2", "建设")]

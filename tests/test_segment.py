@@ -316,3 +316,12 @@ def test_tokenize_takes_linear_time_on_pathological_runs(n):
 
     slow = {k: r for k, r in slowdowns(Segmenter().tokenize, n).items() if r > 5}
     assert not slow, f"Segmenter.tokenize is more than 5x slower on these runs than on normal text: {slow}"
+
+
+@pytest.mark.parametrize("backend", ["rjieba", "jieba"])
+def test_lone_surrogates_and_traditional_text_segment_without_loss(backend):
+    seg = Segmenter(backend=backend)
+    for text in ("消防\ud800通道\udfff", "關於加強消防\ud83d管理的建議"):
+        toks = seg.tokenize(text)
+        assert "".join(t.text for t in toks) == text and all(text[t.start:t.end] == t.text for t in toks)
+        assert seg.cut(text) == [t.text for t in toks]
