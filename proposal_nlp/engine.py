@@ -23,8 +23,8 @@ import pandas as pd
 from .errors import BatchError, InputError, ProposalNLPError
 from .io import cell_str, detect_encoding
 from .mapping import measures_table
-from .normalize import is_missing, normalize_handling, normalize_kind
-from .policy import load_clauses, parse_policy
+from .normalize import is_missing, normalize_handling, normalize_kind, replace_unencodable
+from .policy import encodable_frame, load_clauses, parse_policy
 from .progress import Progress
 from .resources import topic_label
 from .roles import normalize_result
@@ -66,7 +66,7 @@ def load_policy(policy) -> pd.DataFrame | None:
                          code="PN161")
     if len(df) == 0:
         raise InputError("the policy holds no clauses; give a clause table with at least one row", code="PN162")
-    df = df.copy()
+    df = encodable_frame(df, what="the policy").copy()
     if "group" not in df.columns:
         df["group"] = ""
     df["clause_id"] = df["clause_id"].astype(str)
@@ -478,22 +478,36 @@ def match_asks(engine: Engine, suggestions: list[dict], errors: list) -> pd.Data
 
 
 def prepare_rows(df: pd.DataFrame, roles: dict, start_row: int, errors: list) -> pd.DataFrame:
-    """The columns a chunk needs, as clean ``str``; odd cells recorded in ``errors``."""
+    """The columns a chunk needs, as clean ``str``; odd cells recorded in ``errors``.
+
+    Characters UTF-8 cannot encode (lone surrogates) are replaced by U+FFFD one for one in
+    every cell (:func:`~proposal_nlp.normalize.replace_unencodable`: offsets stay true), and
+    each row that had some gets an ``input`` error saying how many, where: no such character
+    goes on to abort a step or the writing of the result."""
     n = len(df)
     rows = list(range(start_row + 1, start_row + n + 1))
+    replaced: dict[int, dict[str, int]] = {}  # position in the chunk -> {column: characters replaced}
+
+    def clean(k: int, column: str, value: str) -> str:
+        value, count = replace_unencodable(value)
+        if count:
+            replaced.setdefault(k, {})[column] = count
+        return value
+
     if roles.get("id"):
-        ids = [cell_str(v) for v in df[roles["id"]].tolist()]
+        ids = [clean(k, "id", cell_str(v)) for k, v in enumerate(df[roles["id"]].tolist())]
     else:
         ids = [str(r) for r in rows]
     texts = []
-    for r, i, v in zip(rows, ids, df[roles["text"]].tolist()):
+    for k, (r, i, v) in enumerate(zip(rows, ids, df[roles["text"]].tolist())):
         if isinstance(v, str):
+            v = clean(k, "text", v)
             texts.append(v)
             if not v.strip():
                 errors.append({"row": r, "id": i, "stage": "input",
                                "message": "empty text; the row is kept with no topics and no asks"})
             continue
-        s = cell_str(v)
+        s = clean(k, "text", cell_str(v))
         if s == "":
             errors.append({"row": r, "id": i, "stage": "input",
                            "message": "missing text; the row is kept with no topics and no asks"})
@@ -504,15 +518,20 @@ def prepare_rows(df: pd.DataFrame, roles: dict, start_row: int, errors: list) ->
 
     def col(role, fn=cell_str):
         c = roles.get(role)
-        return [fn(v) for v in df[c].tolist()] if c else [""] * n
+        return [clean(k, role, fn(v)) for k, v in enumerate(df[c].tolist())] if c else [""] * n
 
-    return pd.DataFrame({
+    out = pd.DataFrame({
         "row": rows, "id": ids, "title": col("title"), "text": texts,
         "kind": col("kind", lambda v: normalize_kind(cell_str(v))),
         "handling": col("handling", lambda v: normalize_handling(cell_str(v))),
         "result": col("result", lambda v: normalize_result(cell_str(v))),
         "proposer": col("proposer"), "session": col("session"),
     })
+    for k, where in sorted(replaced.items()):
+        errors.append({"row": rows[k], "id": ids[k], "stage": "input", "message": (
+            f"[PN010] {sum(where.values())} character(s) that UTF-8 cannot encode (lone surrogates) replaced "
+            f"by U+FFFD in {', '.join(f'{c} ({m})' for c, m in where.items())}; lengths and offsets are unchanged")})
+    return out
 
 
 def assemble(parts: list[dict], cfg: EngineConfig, meta: dict, *, id_counts: dict | None = None, keep_text: bool = True,

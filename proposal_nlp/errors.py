@@ -17,6 +17,7 @@ CODES: dict[str, str] = {
     "PN004": "unknown segmenter dictionary",
     "PN005": "dictionary=None given without lexicon words",
     "PN006": "segmentation lost or changed characters of the text (a segmenter defect)",
+    "PN010": "characters UTF-8 cannot encode (lone surrogates) were replaced by U+FFFD, one for one",
     # ---- users' tables, training tables, batches
     "PN100": "an input path is not found or is not a file",
     "PN101": "an input table is empty or has no header row",

@@ -22,7 +22,7 @@ from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import Pipeline
 
 from .errors import InputTypeError
-from .normalize import is_missing
+from .normalize import is_missing, to_simplified
 
 
 #: tokens of the word block (words and word n-grams joined by "+") and of the character
@@ -35,8 +35,12 @@ _NON_WORD = re.compile(r"[^\w]+")
 # passage marks (see passage_tokens): the sentence and clause ends of proposal_nlp.normalize
 _SENT_ENDS = "。！？!?；;\n…"
 _CLAUSE_ENDS = "，,：:、"
-_SENT_MARK = re.compile(rf"[^\w]*[{re.escape(_SENT_ENDS)}][^\w]*")
-_CLAUSE_MARK = re.compile(rf"[^\w\n]*[{re.escape(_CLAUSE_ENDS)}][^\w\n]*")
+# a whole run of non-word characters holding a mark. The lookbehind lets a match start only
+# where a run starts: the same matches as without it (the leftmost one always starts there),
+# but a run without a mark is tried once, not from each of its characters (which made 20,000
+# brackets in a cell take seconds: linear time, not quadratic)
+_SENT_MARK = re.compile(rf"(?<![^\w])[^\w]*[{re.escape(_SENT_ENDS)}][^\w]*")
+_CLAUSE_MARK = re.compile(rf"(?<![^\w\n])[^\w\n]*[{re.escape(_CLAUSE_ENDS)}][^\w\n]*")
 _OTHER_MARK = re.compile(r"[^\w\n\t]+")
 CHUNK = 500  # texts per predict chunk: bounds memory on very large batches
 
@@ -73,7 +77,8 @@ def feature_tokens(text: str, segmenter, *, max_chars: int = 20000, word_ngram_r
     the text has no word at all.
 
     The text is cut at ``max_chars``; everything that is not a word character becomes a
-    space; it is NFKC-normalised and lower-cased; the rest is segmented. ``words`` holds the words and
+    space; it is NFKC-normalised, read as simplified Chinese (traditional characters mapped one
+    for one, :func:`~proposal_nlp.normalize.to_simplified`) and lower-cased; the rest is segmented. ``words`` holds the words and
     word n-grams joined by ``+`` (e.g. ``消防+通道``); ``chars`` the character n-grams of the
     words run together, marked ``#`` (e.g. ``#消防``). Words in ``stopwords`` (a set of
     lower-case words) are dropped before the n-grams are built. All loops run in C
@@ -95,7 +100,7 @@ def feature_triple(text: str, segmenter, *, max_chars: int = 20000, word_ngram_r
     norm = unicodedata.normalize("NFKC", text)
     if norm != text:
         text = _NON_WORD.sub(" ", norm)
-    toks = " ".join(segmenter.cut(text.lower())).split()
+    toks = " ".join(segmenter.cut(to_simplified(text).lower())).split()
     if stopwords:
         toks = [w for w in toks if w not in stopwords]
     if not toks:
@@ -147,7 +152,7 @@ def _marked_text(text: str) -> str:
     norm = unicodedata.normalize("NFKC", text)
     if norm != text:
         text = _OTHER_MARK.sub(" ", _CLAUSE_MARK.sub("\t", _SENT_MARK.sub("\n", norm)))
-    return text
+    return to_simplified(text)
 
 
 def _passage_groups(text: str, segmenter, passage_chars: int, max_chars: int, stopwords=None):

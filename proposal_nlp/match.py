@@ -72,7 +72,7 @@ import numpy as np
 
 from .dense import DENSE_FLOOR, DENSE_MAX_CHARS, dense_map, dense_text, resolve_embedder
 from .errors import DataWarning, InputError, InputTypeError, ModelError, ResourceError
-from .normalize import is_missing, normalize
+from .normalize import is_missing, normalize, replace_unencodable_in
 from .policy import clause_inputs
 from .resources import load_concepts, load_synonyms, read_domain, terms_regex
 from .similarity import (char_codes, count_csr, csls, doc_freq, idf, prune_rows, row_sets, tfidf_rows, topk,
@@ -652,7 +652,7 @@ class ClauseMatcher:
         texts = _query_texts(texts)
         if query_ids is None:
             query_ids = list(range(len(texts)))
-        query_ids = list(query_ids)
+        query_ids = _encodable(query_ids, "the query ids", 3)
         if len(query_ids) != len(texts):
             raise InputError(f"query_ids has {len(query_ids)} ids for {len(texts)} texts; give "
                              "one id per text", code="PN427")
@@ -758,8 +758,10 @@ def calibrate_thresholds(best, answered, hit=None, *, min_precision: float = 0.9
 
 
 def _query_texts(texts) -> list[str]:
+    """The queries as a list of str (missing ones empty), characters UTF-8 cannot encode
+    replaced by U+FFFD (a PN010 warning says how many)."""
     if isinstance(texts, str):
-        return [texts]
+        texts = [texts]
     out = []
     for i, t in enumerate(texts):
         if is_missing(t):
@@ -767,7 +769,15 @@ def _query_texts(texts) -> list[str]:
         if not isinstance(t, str):
             raise InputTypeError(f"texts[{i}] must be a str, got {type(t).__name__}")
         out.append(t)
-    return out
+    return _encodable(out, "the queries")
+
+
+def _encodable(values, what: str, stacklevel: int = 4) -> list:
+    values, n = replace_unencodable_in(values)
+    if n:
+        warnings.warn(f"[PN010] {what}: {n} character(s) that UTF-8 cannot encode (lone surrogates) replaced by "
+                      "U+FFFD, one for one", DataWarning, stacklevel=stacklevel)
+    return values
 
 
 _FORK_MATCHER = None  # the matcher a forked worker analyses with (set only while forking)

@@ -2,11 +2,14 @@
 
 Everything here keeps ``len(normalize(text)) == len(text)``, so an offset found in the
 normalised text is an offset into the original. NFKC belongs inside features only.
+Traditional characters read as simplified ones (:func:`to_simplified`, a 1:1 table loaded on
+first use), and :func:`replace_unencodable` makes a text that UTF-8 cannot encode safe to keep.
 """
 from __future__ import annotations
 
 import re
 import sys
+import threading
 import types
 from typing import NamedTuple
 
@@ -28,17 +31,81 @@ _TABLE.update({
 })
 
 
+_T2S_LOCK = threading.Lock()
+_T2S: tuple | None = None  # (pattern finding a character to map, t2s table, normalize's whole table)
+
+
+def _t2s_tables() -> tuple:
+    """The traditional -> simplified tables, built from the shipped ``t2s.tsv`` on first use."""
+    global _T2S
+    if _T2S is None:
+        with _T2S_LOCK:
+            if _T2S is None:
+                from .resources import load_t2s
+
+                t2s = {ord(t): ord(s) for t, s in load_t2s().items()}
+                # the traditional characters of the BMP, and any character beyond it (one range,
+                # so the search stays a table lookup per character; the few texts with emoji
+                # are translated, a no-op for them)
+                bmp = "".join(re.escape(chr(c)) for c in sorted(t2s) if c <= 0xFFFF)
+                _T2S = (re.compile(f"[{bmp}\U00010000-\U0010FFFF]"), t2s, {**_TABLE, **t2s})
+    return _T2S
+
+
+def to_simplified(text: str) -> str:
+    """``text`` with traditional characters read as simplified ones (關於 -> 关于), one
+    character for one: the length and every offset are kept, simplified text comes back as it
+    is (the identity), and mapping twice changes nothing more. The table is OpenCC's
+    (``proposal_nlp/data/t2s.tsv``), without the characters simplified Chinese writes as they
+    are (乾 of 乾坤). :func:`normalize` does this too; features call it alone."""
+    pattern, t2s, _ = _t2s_tables()
+    return text.translate(t2s) if pattern.search(text) is not None else text
+
+
 def normalize(text: str) -> str:
-    """Return ``text`` with full-width ASCII made half-width and spaces and quotes unified.
+    """Return ``text`` with full-width ASCII made half-width, spaces and quotes unified and
+    traditional characters read as simplified ones (:func:`to_simplified`).
 
     The result has exactly the same length as the input: each character maps to one
     character, so offsets computed on the result slice the original text too.
 
-    >>> normalize("ＡＢＣ１２３，「韧性」")
-    'ABC123,“韧性”'
+    >>> normalize("ＡＢＣ１２３，「韧性」關於")
+    'ABC123,“韧性”关于'
     """
     check_text(text)
-    return text.translate(_TABLE)
+    return text.translate(_t2s_tables()[2])
+
+
+_UNENCODABLE = re.compile("[\ud800-\udfff]")
+
+
+def replace_unencodable(text: str) -> tuple[str, int]:
+    """``(text, n)``: ``text`` with each of the ``n`` characters UTF-8 cannot encode (lone
+    surrogates, as a JSON ``"\\ud800"`` or a damaged DataFrame gives them) replaced by U+FFFD,
+    one for one, so the length and every offset are kept. Such characters break writing a
+    table and building a pandas string column; the batch and the matcher call this where texts
+    enter.
+
+    >>> text, n = replace_unencodable("消防\\ud800通道")
+    >>> n, text == "消防\\ufffd通道"
+    (1, True)
+    """
+    check_text(text)
+    if text.isascii() or _UNENCODABLE.search(text) is None:
+        return text, 0
+    return _UNENCODABLE.subn("\ufffd", text)
+
+
+def replace_unencodable_in(values) -> tuple[list, int]:
+    """``(values, n)``: the values as a list, :func:`replace_unencodable` applied to each str
+    (other values kept as they are), and how many characters were replaced in all."""
+    out, total = [], 0
+    for v in values:
+        if isinstance(v, str) and not v.isascii():
+            v, n = replace_unencodable(v)
+            total += n
+        out.append(v)
+    return out, total
 
 
 SPACES = " \t\n\u00a0\u3000\r"

@@ -131,17 +131,18 @@ class MarkerStyle:
 
 
 _O = f"[{ORDINALS}]"
-# in the order they are tried at a position
+# in the order they are tried at a position. Arabic numbers have up to three digits (999
+# items); a fourth would read years (2023、2024年) as markers at line starts
 STYLES = {s.name: s for s in (
     MarkerStyle("cn_paren", rf"\((?P<v>{_O}{{1,3}}|-)\)", _ordinal_or_dash, 1, paren=True),
-    MarkerStyle("ar_paren", r"\((?P<v>\d{1,2})\)", int, 5, paren=True),
+    MarkerStyle("ar_paren", r"\((?P<v>\d{1,3})\)", int, 5, paren=True),
     MarkerStyle("circ", r"(?P<v>[\u2460-\u2473\u2776-\u277f])", circled_number, 6),
     MarkerStyle("di", rf"第(?P<v>{_O}{{1,2}})[,、:]", cn_number, 2, inline=True),
     MarkerStyle("shi", rf"(?P<v>{_O}{{1,2}})是,?", cn_number, 7, after=r"(?=[^,。;:\s])", inline=True),
     MarkerStyle("yao", rf"(?P<v>{_O}{{1,2}})要", cn_number, 7, after=r"(?=[^,。;:\s是求素点])", inline=True),
     MarkerStyle("cn_dun", rf"(?P<v>{_O}{{1,3}})[、.]", cn_number, 0, after=r"(?![\d.、])"),
-    MarkerStyle("ar_close", r"(?P<v>\d{1,2})\)", int, 4, before=r"(?<![\d.])", after=r"(?![\d)])"),
-    MarkerStyle("ar_dot", r"(?P<v>\d{1,2})(?:[、.](?!\d)|,(?=[\u4e00-\u9fff]))", int, 3,
+    MarkerStyle("ar_close", r"(?P<v>\d{1,3})\)", int, 4, before=r"(?<![\d.])", after=r"(?![\d)])"),
+    MarkerStyle("ar_dot", r"(?P<v>\d{1,3})(?:[、.](?!\d)|,(?=[\u4e00-\u9fff]))", int, 3,
                 before=r"(?<![\d.])", after=r"(?![\d.%、])"),
     MarkerStyle("seq", r"(?P<v>首先|其次|再次|再者|最后),", SEQ_VALUE.get, 7, inline=True),
 )}

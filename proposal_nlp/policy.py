@@ -22,8 +22,9 @@ import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .errors import InputError, StructureWarning, check_text
-from .normalize import CLAUSE_ENDS, SENTENCE_ENDS, SPACES, char_class, normalize, trim_span
+from .errors import DataWarning, InputError, StructureWarning, check_text
+from .normalize import (CLAUSE_ENDS, SENTENCE_ENDS, SPACES, char_class, normalize, replace_unencodable_in,
+                        trim_span)
 from .numbering import NUMERAL_CHARS, ORDINALS, STYLES, cn_number
 
 logger = logging.getLogger(__name__)
@@ -283,6 +284,7 @@ def _parse_outline(text: str, norm: str, doc_id) -> list[Clause]:
     clauses: list[Clause] = []
     stack: list[tuple[int, str, str]] = []  # (level, id, group)
     ids: set[str] = set()
+    dups: dict[str, int] = {}  # id -> the last n of its repeats id#n (they count up from 2)
     for k, (pos, mend, style, value) in enumerate(marks):
         level = order.index(style) + 1
         while stack and stack[-1][0] >= level:
@@ -290,9 +292,11 @@ def _parse_outline(text: str, norm: str, doc_id) -> list[Clause]:
         parent = stack[-1][1] if stack else None
         label = STYLES[style].label(value)
         cid = f"{parent}.{label}" if parent else label
-        base, n = cid, 1
-        while cid in ids:
-            n += 1
+        if cid in ids:  # repeated numbering: the next free id#n, found in constant time
+            base, n = cid, dups.get(cid, 1) + 1
+            while f"{base}#{n}" in ids:
+                n += 1
+            dups[base] = n
             cid = f"{base}#{n}"
         ids.add(cid)
         nxt = marks[k + 1][0] if k + 1 < len(marks) else len(norm)
@@ -413,6 +417,7 @@ def load_clauses(path, *, sheet_name=0, encoding: str = "utf-8-sig") -> list[Cla
                         except json.JSONDecodeError as exc:
                             raise InputError(f"{path} line {n} is not valid JSON ({exc.msg}); "
                                              "fix or remove that line", code="PN411") from exc
+            rows = encodable_rows(rows, what=str(path))
             df = pd.DataFrame(rows)
             df = df.astype({c: str for c in df.columns if c != "index"}) if len(df) else df
         else:
@@ -476,7 +481,7 @@ def clause_inputs(clauses):
     import pandas as pd
 
     if isinstance(clauses, pd.DataFrame):
-        return _frame_inputs(clauses)
+        return _frame_inputs(encodable_frame(clauses, what="the clause table"))
     elif isinstance(clauses, (str, bytes)):
         raise InputError("fit expects clauses (parse_policy's list or a DataFrame), not a str; "
                          "call parse_policy(text) first", code="PN431")
@@ -501,7 +506,7 @@ def clause_inputs(clauses):
         check_text(text, what=f"text of clause {cid!r}")
         rows.append({"clause_id": str(cid), "doc_id": get("doc_id"), "group": get("group") or "",
                      "text": text})
-    meta = pd.DataFrame(rows)
+    meta = pd.DataFrame(encodable_rows(rows, what="the clauses"))
     ids = meta["clause_id"]
     if ids.duplicated().any():
         docs = meta["doc_id"].fillna("")
@@ -513,6 +518,43 @@ def clause_inputs(clauses):
             raise InputError(f"duplicate clause_id {', '.join(dup[:5])}; ids must be unique "
                              "(give each document a doc_id, or rename the clauses)", code="PN416")
     return meta["clause_id"].tolist(), meta["text"].tolist(), meta
+
+
+def _warn_replaced(n: int, what: str) -> None:
+    if n:
+        warnings.warn(f"[PN010] {what}: {n} character(s) that UTF-8 cannot encode (lone surrogates) replaced "
+                      "by U+FFFD, one for one", DataWarning, stacklevel=4)
+
+
+def encodable_rows(rows: list[dict], *, what: str) -> list[dict]:
+    """Rows (dicts) with the characters UTF-8 cannot encode replaced by U+FFFD in every str
+    value (a pandas string column cannot hold them); a PN010 ``DataWarning`` names ``what``
+    and the count when there were any."""
+    out, total = [], 0
+    for row in rows:
+        values, n = replace_unencodable_in(row.values())
+        out.append(dict(zip(row, values)) if n else row)
+        total += n
+    _warn_replaced(total, what)
+    return out
+
+
+def encodable_frame(df, *, what: str):
+    """``df`` (a copy when changed) with the characters UTF-8 cannot encode replaced by U+FFFD
+    in its object columns, as :func:`encodable_rows` does for rows."""
+    fixed, total = {}, 0
+    for col in df.columns:
+        if df[col].dtype == object:
+            values, n = replace_unencodable_in(df[col].tolist())
+            if n:
+                fixed[col], total = values, total + n
+    if not total:
+        return df
+    df = df.copy()
+    for col, values in fixed.items():
+        df[col] = values
+    _warn_replaced(total, what)
+    return df
 
 
 def _frame_inputs(df):

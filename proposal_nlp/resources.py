@@ -218,6 +218,23 @@ def inverse_columns(table: str | None = None) -> dict[str, str]:
     return inv
 
 
+@lru_cache(maxsize=1)
+def load_t2s() -> dict[str, str]:
+    """The shipped traditional -> simplified table (``t2s.tsv``): one character for one, so
+    mapping a text keeps its length; no simplified character of it is a traditional one.
+    Built by ``corpora/t2s/build_t2s.py`` from OpenCC's character table (Apache-2.0)."""
+    pairs = {}
+    for n, line in enumerate(read_package_text("t2s.tsv").splitlines(), 1):
+        if not line or line.startswith("#"):
+            continue
+        trad, _, simp = line.partition("\t")
+        if len(trad) != 1 or len(simp) != 1:
+            raise ResourceError(f"t2s.tsv line {n} is not two single characters separated by a tab: {line!r}; "
+                                "rebuild it with corpora/t2s/build_t2s.py or reinstall proposal_nlp")
+        pairs[trad] = simp
+    return pairs
+
+
 # ---------------------------------------------------------------------------- synonyms
 def read_domain(source) -> tuple[dict[str, str], dict[str, list[str]]]:
     """(synonyms {variant: canonical}, concepts {concept: [terms]}) from ``source``."""

@@ -20,6 +20,7 @@ Both backends give identical tokens. jieba (Python) defines the result; the Rust
 """
 from __future__ import annotations
 
+import gc
 import logging
 import re
 import threading
@@ -363,7 +364,15 @@ class Segmenter:
                 "with the text", code="PN006")
         starts = [0]
         starts += ends[:-1]
-        tokens = list(map(Token, words, starts, ends))
+        # a Token per word: the cyclic collector, run every few hundred of them, would scan
+        # the whole heap again and again (half the time of a long text, more in a big process)
+        was = gc.isenabled()
+        gc.disable()
+        try:
+            tokens = list(map(Token, words, starts, ends))
+        finally:
+            if was:
+                gc.enable()
         if self.stopwords:
             stop = self.stopwords
             tokens = [t for t in tokens if t.text not in stop]

@@ -151,15 +151,17 @@ for _kind, _words in (("background", _HEAD_BACKGROUND), ("problem", _HEAD_PROBLE
         HEAD_KIND.setdefault(_w, _kind)
 _HEAD_WORDS = "|".join(sorted(HEAD_KIND, key=len, reverse=True))
 _NUM_PREFIX = marker_pattern(("cn_dun", "cn_paren", "ar_dot", "ar_close", "ar_paren"),
-                             capture=False, prose=False) + "?"
-# a heading line: at a line start (or after a sentence end) and closed by a colon or the line end
+                             capture=False, prose=False)
+# a heading line: at a line start (or after a sentence end) and closed by a colon or the line end.
+# No two runs of spaces meet (a marker, a heading word, a colon never start with a space, and
+# ``$`` is the line end): a long run of spaces or tabs is crossed once, in linear time
 HEADING_RE = re.compile(
-    rf"(?:^|(?<={char_class(ENDS)}))[ \t]*{_NUM_PREFIX}[ \t]*(?P<h>{_HEAD_WORDS})[ \t]*(?::|(?=[ \t]*\n)|$)",
+    rf"(?:^|(?<={char_class(ENDS)}))[ \t]*(?:{_NUM_PREFIX}[ \t]*)?(?P<h>{_HEAD_WORDS})[ \t]*(?::|$)",
     re.M)
 LEAD_MEASURE_RE = re.compile(rf"^(?:{_HEAD_MEASURE})")
-# a sentence that introduces the asks
+# a sentence that introduces the asks (no two runs of commas or spaces meet, as in HEADING_RE)
 INTRO_RE = re.compile(
-    r"(?:为此|因此|对此|据此|鉴于此|综上|为此我们|特此|故|现|特)[, ]*(?:我们|本人|我)?[, ]*(?:特|郑重)?(?:提出|建议)|"
+    r"(?:为此|因此|对此|据此|鉴于此|综上|为此我们|特此|故|现|特)[, ]*(?:(?:我们|本人|我)[, ]*)?(?:特|郑重)?(?:提出|建议)|"
     r"建议如下|如下建议|以下建议|几点建议|(?:提出|提|现提出)(?:以下|如下|下列|几点|三点|四点|五点|以下几点|如下几点)"
     r"(?:建议|意见|对策)|(?:我们|本人|我)(?:特)?建议[:,]|(?:对策|措施|路径|方略|办法|建议)[^。;:\n]{0,6}如下|"
     r"建议[:]|(?:如下|以下)[^。;:\n]{0,8}?(?:建议|措施|对策|意见|举措|办法|方面|几点|浅见|思路|要点|工作)[^。;:\n]{0,6}[:]|"
@@ -181,4 +183,5 @@ CLOSER_RE = re.compile(r"(?:希望通过|期待|期望|相信|我们相信|衷�
 QUOTE_RE = re.compile(r"“([^“”\n]{2,80})”")
 QUOTED_SPAN_RE = re.compile(r"“[^“”\n]{0,200}”|《[^《》\n]{0,100}》|\"[^\"\n]{0,200}\"")
 
-ATTACHMENT_RE = re.compile(r"(?:^|(?<=\n))[ \t]*附\s*件[ \t]*\d*[ \t]*[:：\n]", re.M)
+# an attachment's first line (附件1：); no two runs of spaces meet, as in HEADING_RE
+ATTACHMENT_RE = re.compile(r"(?:^|(?<=\n))[ \t]*附\s*件[ \t]*(?:\d+[ \t]*)?[:：\n]", re.M)

@@ -304,3 +304,33 @@ def test_an_existing_output_is_left_as_it_was(tmp_path):
         process_file(src, out=out, stream=True, force=True, **bs.STANDINS, policy=bs.FRAMEWORK)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert not (tmp_path / "outdir.part").exists()
+
+
+# ---------------------------------------------------------------------------- characters UTF-8 cannot encode
+def test_prepare_rows_replaces_lone_surrogates_and_records_them():
+    df = pd.DataFrame({"编号": ["A\ud800", "B"], "标题": ["关于\udfff消防", "t"],
+                       "内容": ["建议\ud800加强\udfff消防", "建议加强"], "类型": ["提案\ud83d", "建议"]}, dtype=object)
+    errors = []
+    out = prepare_rows(df, {"text": "内容", "id": "编号", "title": "标题", "kind": "类型"}, 0, errors)
+    assert out["id"].tolist() == ["A\ufffd", "B"] and out["title"].tolist() == ["关于\ufffd消防", "t"]
+    assert out["text"].tolist() == ["建议\ufffd加强\ufffd消防", "建议加强"]  # one for one: offsets unchanged
+    assert out["kind"].tolist() == ["政协提案", "人大代表建议"]
+    (err,) = errors
+    assert err["row"] == 1 and err["id"] == "A\ufffd" and err["stage"] == "input"
+    assert "[PN010] 4 character(s)" in err["message"]  # the kind was read as 政协提案, nothing of it kept
+    assert "id (1), text (2), title (1)" in err["message"]
+
+
+def test_lone_surrogates_never_abort_a_batch(tmp_path):
+    from proposal_nlp.results import write_result
+
+    df = proposals_frame(4).astype(object)
+    df.loc[0, "内容"] = "建议加快\ud800建设集中充电设施；加强消防\udfff检查。"
+    df.loc[1, "编号"] = "0102\ud800"
+    df.loc[2, "标题"] = "关于\udfff社区应急志愿者的建议"
+    res = run(df)
+    assert len(res.proposals) == 4 and (res.proposals["status"] == "ok").all()
+    assert res.proposals.loc[1, "id"] == "0102\ufffd" and "\ufffd" in res.suggestions["text"].iloc[0]
+    recorded = res.errors[res.errors["message"].str.contains("PN010")]
+    assert recorded["row"].tolist() == [1, 2, 3] and set(recorded["stage"]) == {"input"}
+    write_result(res, tmp_path / "out.xlsx")  # and the result can be written

@@ -169,3 +169,62 @@ def test_as_list_and_only_str():
     assert only_str(["a", "b"]) == ["a", "b"]
     with pytest.raises(TypeError, match=r"texts\[12\] must be a str, got NoneType"):
         only_str(["a", "b", None], offset=10)
+
+
+# ------------------------------------------------------------------ bounded work per text
+def _old_marked_text(text: str) -> str:
+    """The passage marks as the patterns before the linear rewrite gave them (quadratic on a
+    run of non-word characters without a mark): the oracle of the rewrite."""
+    import re
+    import unicodedata
+
+    sent = re.compile(r"[^\w]*[。！？!?；;\n…][^\w]*")
+    clause = re.compile(r"[^\w\n]*[，,：:、][^\w\n]*")
+    other = re.compile(r"[^\w\n\t]+")
+    text = other.sub(" ", clause.sub("\t", sent.sub("\n", text)))
+    norm = unicodedata.normalize("NFKC", text)
+    return other.sub(" ", clause.sub("\t", sent.sub("\n", norm))) if norm != text else text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("消防a1_。！？!?；;\n…，,：:、（）“”《 \t—🚒\u0301\ud800")), max_size=60))
+def test_passage_marks_are_those_of_the_quadratic_patterns(text):
+    from proposal_nlp.features import _marked_text
+
+    assert _marked_text(text) == _old_marked_text(text)
+
+
+@pytest.mark.parametrize("n", [100_000, pytest.param(1_000_000, marks=pytest.mark.slow)])
+def test_feature_and_passage_tokens_take_linear_time_on_pathological_runs(n):
+    # 20,000 brackets in a cell took about 10 s per row with the old passage marks; a ratio
+    # of times on the same machine, generous (5x) and damped (least of several runs)
+    from pathological import slowdowns
+
+    from proposal_nlp.features import feature_tokens, passage_tokens
+
+    for fn in (feature_tokens, passage_tokens):
+        slow = {k: r for k, r in slowdowns(lambda t, fn=fn: fn(t, _SEG), n).items() if r > 5}
+        assert not slow, f"{fn.__name__} is more than 5x slower on these runs than on normal text: {slow}"
+
+
+# ------------------------------------------------------------------ traditional characters
+# written for these tests: a message and its traditional twin, character for character
+_SIMP = "仓库里堆放大量纸箱和塑料制品，电线私拉乱接，希望安监部门上门检查。"
+_TRAD = "倉庫裡堆放大量紙箱和塑料製品，電線私拉亂接，希望安監部門上門檢查。"
+
+
+def test_traditional_text_gives_the_features_of_its_simplified_twin():
+    from proposal_nlp.features import feature_tokens, passage_tokens
+
+    assert len(_TRAD) == len(_SIMP) and _TRAD != _SIMP
+    assert feature_tokens(_TRAD, _SEG) == feature_tokens(_SIMP, _SEG)
+    assert passage_tokens(_TRAD * 5, _SEG, passage_chars=20) == passage_tokens(_SIMP * 5, _SEG, passage_chars=20)
+
+
+def test_the_default_model_scores_traditional_text_as_its_simplified_twin():
+    from proposal_nlp.persist import load_classifier
+
+    frame = load_classifier("default").predict_frame([_SIMP, _TRAD])
+    simp, trad = frame.to_dict("records")
+    assert simp["fire_score"] > 0.5  # the twin reads as fire-related; unmapped, the traditional text scored 0.02
+    assert abs(trad["fire_score"] - simp["fire_score"]) < 0.05 and list(trad["topics"]) == list(simp["topics"])

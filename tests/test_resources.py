@@ -191,3 +191,23 @@ def test_display_labels_of_the_workbook():
     assert inverse_columns("measures")[display_label("suggestion_ids", "measures")] == "suggestion_ids"
     assert display_label("coverage", "suggestions") == column_label("coverage") == "覆盖情况"
     assert [display_label(c, "about") for c in ("key", "value")] == ["项目", "值"]
+
+
+# ---------------------------------------------------------------------------- traditional -> simplified
+def test_the_t2s_table_maps_single_characters_to_a_fixed_point():
+    from proposal_nlp.resources import load_t2s
+
+    table = load_t2s()
+    assert len(table) > 4000
+    assert all(len(t) == len(s) == 1 and t != s for t, s in table.items())
+    assert not set(table.values()) & set(table), "a simplified character is also mapped"
+    assert table["關"] == "关" and table["於"] == "于" and table["後"] == "后"
+    assert not {"乾", "薹", "麽", "苧"} & set(table)  # written so in simplified Chinese
+
+
+def test_the_t2s_table_records_its_source_and_licence():
+    from proposal_nlp.resources import read_package_text
+
+    head = "".join(ln for ln in read_package_text("t2s.tsv").splitlines(True) if ln.startswith("#"))
+    assert "opencc-python-reimplemented 0.1.7" in head and "Apache" in head and "build_t2s.py" in head
+    assert read_package_text("t2s.LICENSE.txt").lstrip().startswith("Apache License")

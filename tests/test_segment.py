@@ -305,3 +305,23 @@ def test_score_ignores_whitespace_and_aligns_moved_characters():
 def test_score_rejects_a_plain_string():
     with pytest.raises(TypeError):
         score_segmentation("韧性 安全", ["韧性", "安全"])
+
+
+# ---------------------------------------------------------------------- bounded work per text
+@pytest.mark.parametrize("n", [100_000, pytest.param(1_000_000, marks=pytest.mark.slow)])
+def test_tokenize_takes_linear_time_on_pathological_runs(n):
+    # a run of marks is one token per character (Chinese text: about one per 1.7), so a ratio
+    # of about 2 is expected; 5x leaves room for noise, a quadratic step is far beyond it
+    from pathological import slowdowns
+
+    slow = {k: r for k, r in slowdowns(Segmenter().tokenize, n).items() if r > 5}
+    assert not slow, f"Segmenter.tokenize is more than 5x slower on these runs than on normal text: {slow}"
+
+
+@pytest.mark.parametrize("backend", ["rjieba", "jieba"])
+def test_lone_surrogates_and_traditional_text_segment_without_loss(backend):
+    seg = Segmenter(backend=backend)
+    for text in ("消防\ud800通道\udfff", "關於加強消防\ud83d管理的建議"):
+        toks = seg.tokenize(text)
+        assert "".join(t.text for t in toks) == text and all(text[t.start:t.end] == t.text for t in toks)
+        assert seg.cut(text) == [t.text for t in toks]

@@ -306,3 +306,53 @@ def test_closing_remarks_are_not_part_of_the_last_item():
 ])
 def test_shared_marks_and_markers(text, expected):
     assert asks(text) == expected
+
+
+# ---------------------------------------------------------------------------- bounded work per text
+@pytest.mark.parametrize("n", [100_000, pytest.param(1_000_000, marks=pytest.mark.slow)])
+def test_extraction_takes_linear_time_on_pathological_runs(n):
+    # a ratio of times on the same machine, generous (5x) and damped (least of several runs)
+    from pathological import slowdowns
+
+    for fn in (extract_suggestions, detect_kind):
+        slow = {k: r for k, r in slowdowns(fn, n).items() if r > 5}
+        assert not slow, f"{fn.__name__} is more than 5x slower on these runs than on normal text: {slow}"
+
+
+# ---------------------------------------------------------------------------- traditional text
+# written for these tests: a proposal and its traditional twin, character for character
+SIMPLIFIED = (
+    "关于加强高层住宅消防安全管理的建议\n"
+    "近年来，我市高层住宅数量快速增长，部分小区消防通道被占用，电动自行车在楼道内充电现象突出，火灾隐患较大。"
+    "为此建议：\n"
+    "一、加强消防通道日常巡查，对占用通道的车辆依法处理。\n"
+    "二、建设集中充电设施，禁止电动自行车进楼入户充电。\n"
+    "三、完善物业消防责任制度，定期组织居民开展疏散演练。\n"
+)
+TRADITIONAL = (
+    "關於加強高層住宅消防安全管理的建議\n"
+    "近年來，我市高層住宅數量快速增長，部分小區消防通道被佔用，電動自行車在樓道內充電現象突出，火災隱患較大。"
+    "為此建議：\n"
+    "一、加強消防通道日常巡查，對佔用通道的車輛依法處理。\n"
+    "二、建設集中充電設施，禁止電動自行車進樓入戶充電。\n"
+    "三、完善物業消防責任制度，定期組織居民開展疏散演練。\n"
+)
+
+
+def test_a_traditional_proposal_gives_the_asks_of_its_simplified_twin():
+    assert len(TRADITIONAL) == len(SIMPLIFIED)
+    simp, trad = extract_suggestions(SIMPLIFIED), extract_suggestions(TRADITIONAL)
+    _check_invariants(TRADITIONAL, trad)
+    assert len(simp) == 3
+    assert [(s.start, s.end, s.source, s.marker) for s in trad] == [(s.start, s.end, s.source, s.marker) for s in simp]
+    assert trad[0].text == "加強消防通道日常巡查，對佔用通道的車輛依法處理。"  # sliced from the traditional text
+    assert [(s.action, s.object) for s in trad] == [(s.action, s.object) for s in simp]  # read as simplified
+    assert detect_kind(TRADITIONAL) == "proposal"
+    assert detect_kind("關於您提出的建議，現答覆如下") == detect_kind("关于您提出的建议，现答复如下") == "reply"
+
+
+def test_more_than_ninety_nine_items_stay_apart():
+    text = "具体建议：\n" + "".join(f"{i}.加强第{i}项工作的管理。\n" for i in range(1, 121))
+    spans = extract_suggestions(text)
+    assert len(spans) == 120 and [s.marker for s in spans[98:101]] == ["99.", "100.", "101."]
+    assert spans[-1].text == "加强第120项工作的管理。"
