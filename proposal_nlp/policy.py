@@ -281,7 +281,7 @@ def _parse_outline(text: str, norm: str, doc_id) -> list[Clause]:
     for _, _, style, _ in marks:
         if style not in order:
             order.append(style)
-    clauses: list[Clause] = []
+    rows: list[tuple] = []  # the fields of each clause but its kind, in Clause's order
     stack: list[tuple[int, str, str]] = []  # (level, id, group)
     ids: set[str] = set()
     dups: dict[str, int] = {}  # id -> the last n of its repeats id#n (they count up from 2)
@@ -309,11 +309,11 @@ def _parse_outline(text: str, norm: str, doc_id) -> list[Clause]:
             t = _TITLE_END.search(norm, mend, b)
             group = norm[mend:(t.start() if t else b)].strip() or label
         index = STYLES[style].read(value)
-        clauses.append(Clause(cid, group, index or 0, text[a:b], a, b, parent, doc_id, level, "item"))
+        rows.append((cid, group, index or 0, text[a:b], a, b, parent, doc_id, level))
         stack.append((level, cid, group))
-    # a node with children is a heading
-    parents = {c.parent_id for c in clauses}
-    return [Clause(**{**c.to_dict(), "kind": "heading"}) if c.clause_id in parents else c for c in clauses]
+    # a node with children is a heading (each clause is built once, with its kind)
+    parents = {r[6] for r in rows}
+    return [Clause(*r, "heading" if r[0] in parents else "item") for r in rows]
 
 
 def _parse_paragraphs(text: str, norm: str, doc_id) -> list[Clause]:

@@ -248,13 +248,20 @@ def check_match(matcher, texts: list[str], top_k: int = 3) -> None:
 
 
 def check_batch_tables(result, texts: list[str], ids: list[str]) -> None:
-    """One proposals row per input row in order; asks slice back into their row's text."""
+    """One proposals row per input row in order; asks slice back into their row's text (the
+    text as the batch keeps it: characters UTF-8 cannot encode replaced one for one, recorded)."""
+    from proposal_nlp.normalize import replace_unencodable
+
     p = result.proposals
     assert len(p) == len(texts), f"{len(p)} proposals rows for {len(texts)} input rows"
     assert p["row"].tolist() == list(range(1, len(texts) + 1)), "rows out of order"
-    assert p["id"].tolist() == ids, "ids out of order"
+    assert [replace_unencodable(i)[0] for i in ids] == p["id"].tolist(), "ids out of order"
+    kept = [replace_unencodable(t)[0] for t in texts]
+    for t, k, r in zip(texts, kept, p["row"]):
+        if t != k:  # every replacement is recorded in the errors table
+            assert ((result.errors["row"] == r) & (result.errors["stage"] == "input")).any(), f"row {r} unrecorded"
     for rec in result.suggestions.itertuples(index=False):
-        src = texts[int(rec.row) - 1]
+        src = kept[int(rec.row) - 1]
         assert src[int(rec.start):int(rec.end)] == rec.text, f"ask {rec.suggestion_id} does not slice back"
 
 
