@@ -454,7 +454,11 @@ def _read_jsonl_text(text: str, name: str, *, bad_lines: str = "error", bad: lis
             records.append(rec)
     if not records and not bad:
         raise InputError(f"{name} holds no records", code="PN101")
-    return _all_str(pd.DataFrame.from_records(records))
+    try:
+        return _all_str(pd.DataFrame.from_records(records))
+    except UnicodeEncodeError:  # a lone surrogate ("\ud800"): kept in object columns, so that the
+        # batch replaces it one for one and records it (engine.prepare_rows), as for a DataFrame
+        return _all_str(pd.DataFrame(records, dtype=object)).astype(object)
 
 def _check_workbook_size(path: Path, *, max_bytes: int | None, max_ratio: float | None) -> None:
     """Refuse a workbook whose parts unpack to more than ``max_bytes``, or that unpacks to

@@ -425,3 +425,15 @@ def test_workbook_escapes_are_read_as_excel_shows_them(tmp_path):
     df = read_table(tmp_path / "in.xlsx")
     assert list(df.columns) == ["编号", "内容"]  # the header's CR is stripped like any blank
     assert df["内容"].tolist() == ["建议一\r\n建议二", "代码_x0041_不是A"]
+
+
+def test_jsonl_with_a_lone_surrogate_reaches_the_batch_and_is_recorded(tmp_path):
+    from batch_standins import KeywordClassifier
+    from proposal_nlp.batch import process_file
+
+    p = tmp_path / "in.jsonl"
+    p.write_text('{"id": "1", "text": "消防\\ud800通道建议加强管理"}\n{"id": "2", "text": "正常文本"}\n', encoding="utf-8")
+    assert read_table(p)["text"].tolist()[0] == "消防\ud800通道建议加强管理"  # kept as read, for the batch
+    res = process_file(p, steps=("classify", "extract"), classifier=KeywordClassifier())
+    assert res.proposals["text"].tolist() == ["消防\ufffd通道建议加强管理", "正常文本"]
+    assert res.errors.loc[res.errors["row"] == 1, "message"].str.contains("PN010").any()
