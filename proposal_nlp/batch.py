@@ -32,7 +32,8 @@ import pandas as pd
 from .engine import (DEFAULT_CHUNK_SIZE, STEPS, TOP_K, StepTally, assemble, batch_meta, load_policy, make_config,
                      measures_table, prepare_rows, resolve_jobs, run_chunks)
 from .errors import InputError, InputTypeError, ResourceError
-from .io import bad_lines_message, cell_str, check_bad_lines, iter_table_chunks, read_table, streams_in_chunks
+from .io import (bad_lines_message, cell_str, check_bad_lines, detect_encoding, iter_table_chunks, read_table,
+                 streams_in_chunks)
 from .normalize import is_missing
 from .outputs import check_output_path
 from .progress import Progress, note, progress_mode
@@ -239,9 +240,13 @@ def process_file(path, *, out=None, force: bool = False, stream: bool = False, e
     jobs = resolve_jobs(jobs)
     chunk_size = max(1, int(chunk_size))
     names = [n for n in (text_col, id_col, title_col, kind_col, handling_col, result_col) if isinstance(n, str)]
+    # a CSV is read in chunks as it is processed (its encoding found once, not at every pass);
+    # any other file is read once, whole
+    chunked = streams_in_chunks(path)
+    if chunked and encoding is None:
+        encoding = detect_encoding(path)
     read = {"encoding": encoding, "sheet": sheet, "header_row": header_row, "names": names}
-    # a CSV is read in chunks as it is processed; any other file is read once, whole
-    table = None if streams_in_chunks(path) else read_table(path, bad_lines=bad_lines, **read)
+    table = None if chunked else read_table(path, bad_lines=bad_lines, **read)
     head = next(iter_table_chunks(path, chunk_size=ROLE_SAMPLE_ROWS, table=table, bad_lines="keep", **read))
     roles, notes = detect_roles(head, text_col=text_col, id_col=id_col, title_col=title_col, kind_col=kind_col,
                                 handling_col=handling_col, result_col=result_col)

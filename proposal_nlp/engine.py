@@ -170,23 +170,17 @@ class Engine:
     @property
     def extract(self):
         if self._extract is None:
-            if self.cfg.extractor is None:
-                from .suggest import extract_suggestions
+            from .suggest import extract_suggestions
 
-                self._extract = extract_suggestions
-            else:
-                self._extract = self.cfg.extractor
+            self._extract = self.cfg.extractor or extract_suggestions
         return self._extract
 
     @property
     def parse(self):
         if self._parse is None:
-            if self.cfg.parser is None:
-                from .proposal_fields import parse_proposal
+            from .proposal_fields import parse_proposal
 
-                self._parse = parse_proposal
-            else:
-                self._parse = self.cfg.parser
+            self._parse = self.cfg.parser or parse_proposal
         return self._parse
 
     @property
