@@ -286,7 +286,7 @@ def process_file(path, *, out=None, force: bool = False, stream: bool = False, e
 
 
 _LEAN_PROPOSALS = ["row", "id", "duplicate_id", "title", "kind", "handling", "result", "topics", "topic_names",
-                   "fire_relevant", "fire_score", "n_asks", "n_covered", "n_partial", "n_uncovered", "status"]
+                   "fire_relevant", "fire_score", "fire_evidence", "n_asks", "n_covered", "n_partial", "n_uncovered", "status"]
 
 
 # what a streamed run keeps of each ask: enough for the summary, the measures and the report

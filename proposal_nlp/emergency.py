@@ -1,6 +1,7 @@
 """The default emergency-management model: topics of the taxonomy plus the fire-relevance flag."""
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import numpy as np
@@ -9,16 +10,70 @@ from sklearn.utils.validation import check_is_fitted
 
 from .classify import TextClassifier
 from .errors import ModelError
+from .normalize import CLOSERS, SENTENCE_ENDS, char_class
 from .features import (CHUNK, Passages, as_list_and_index, decision_tokens, frame_tokens, gc_paused,
                        passage_counts, py_scalar)
 from .resources import TOPIC_IDS
 
 #: the scoring options of an EmergencyClassifier with their defaults (a model card records them;
 #: a card written before an option existed loads with its default)
-SCORING_OPTIONS = {"fire_passages": False, "passage_chars": 150, "passage_min_chars": 300, "fire_topic_weight": 0.0}
+SCORING_OPTIONS = {"fire_passages": False, "passage_chars": 150, "passage_min_chars": 300, "fire_topic_weight": 0.0,
+                   "fire_whole": True}
 
 
 FIRE_TOPIC = "fire_safety"  # the topic whose score EmergencyClassifier can blend into fire_score
+#: the topics a fire matter is filed under (taxonomy conventions: e-bike charging is e_bikes,
+#: gas hazards work_safety, fuel stations and fireworks hazardous_chemicals); a fire-relevant
+#: text always carries one of them, and fire_safety is never given without the fire flag
+FIRE_TOPICS = ("fire_safety", "e_bikes", "work_safety", "hazardous_chemicals")
+#: evidence passages longer than this are narrowed to their best sentence
+EVIDENCE_CHARS = 160
+_SENTENCE_END = re.compile(f"{char_class(SENTENCE_ENDS)}+{char_class(CLOSERS)}*")
+
+
+def concern_spans(text: str, passage_chars: int = 150, *, run_chars: int | None = None,
+                  max_chars: int = 20000) -> list[tuple[int, int]]:
+    """The concerns of a text as ``(start, end)`` offsets: its sentences, consecutive ones
+    grouped until a group holds at least ``passage_chars`` characters (the last may be
+    shorter), leading and trailing whitespace left out. A run without sentence ends (a
+    tokenised message) is cut at a space before every ``run_chars`` characters (default
+    ``2 * passage_chars``).
+    Only the first ``max_chars`` characters are cut; every span lies inside the text and the
+    spans do not overlap. A text with no visible character gives ``[]``."""
+    n = min(len(text), max_chars)
+    bounds, last = [], 0
+    for m in _SENTENCE_END.finditer(text, 0, n):
+        bounds.append((last, m.end()))
+        last = m.end()
+    if last < n:
+        bounds.append((last, n))
+    pieces = []
+    limit = max(run_chars or 2 * passage_chars, 2)
+    for a, b in bounds:
+        while b - a > limit:  # no sentence end for a long run: cut at a space near the limit
+            cut = text.rfind(" ", a + limit // 2, a + limit)
+            cut = a + limit if cut <= a else cut + 1
+            pieces.append((a, cut))
+            a = cut
+        pieces.append((a, b))
+    spans, cur, size = [], None, 0
+    for a, b in pieces:
+        cur = (a, b) if cur is None else (cur[0], b)
+        size += b - a
+        if size >= passage_chars:
+            spans.append(cur)
+            cur, size = None, 0
+    if cur is not None:
+        spans.append(cur)
+    out = []
+    for a, b in spans:
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if a < b:
+            out.append((a, b))
+    return out
 
 
 # ---------------------------------------------------------------------- default model
@@ -50,12 +105,21 @@ class EmergencyClassifier:
         ``(1 - w) * fire + w * score_fire_safety``. The two models learn fire from different
         labels (the fire flag, the fire-safety topic), and their average ranks fire matters
         better than either (the default model uses 0.5). Needs ``fire_safety`` among the topics.
+    fire_whole : bool
+        With ``fire_passages``, whether the whole long text's fire score takes part in the
+        maximum (True, the first releases) or only its passages do (False: a long complaint is
+        fire-relevant because one of its concerns is, not because fire words are scattered
+        through it). Stored in the model card.
+
+    Topics and the fire flag agree by construction: a fire-relevant text carries at least one
+    of :data:`FIRE_TOPICS` (the highest-scoring one is added when the thresholds gave none), and
+    ``fire_safety`` is not given to a text that is not fire-relevant.
     """
 
     def __init__(self, topics: TextClassifier, fire: TextClassifier, *, topic_thresholds=None,
                  fire_threshold: float = 0.5, fire_label=True, topic_ids: Iterable[str] = TOPIC_IDS,
                  name: str = "emergency", fire_passages: bool = False, passage_chars: int = 150,
-                 passage_min_chars: int = 300, fire_topic_weight: float = 0.0):
+                 passage_min_chars: int = 300, fire_topic_weight: float = 0.0, fire_whole: bool = True):
         check_is_fitted(topics, "pipeline_")
         check_is_fitted(fire, "pipeline_")
         if not topics.multilabel:
@@ -85,6 +149,7 @@ class EmergencyClassifier:
         if self.passage_chars < 1 or self.passage_min_chars < 0:
             raise ModelError(f"passage_chars must be >= 1 and passage_min_chars >= 0; got "
                              f"{passage_chars}, {passage_min_chars}", code="PN314")
+        self.fire_whole = bool(fire_whole)
         self.fire_topic_weight = float(fire_topic_weight)
         if not 0.0 <= self.fire_topic_weight <= 1.0:
             raise ModelError(f"fire_topic_weight must be in [0, 1]; got {fire_topic_weight}", code="PN316")
@@ -156,29 +221,100 @@ class EmergencyClassifier:
                 cache = {} if split is None else dict(split[0])
             F[rows] = self.fire._proba_from_decision(decision_tokens(self.fire.pipeline_, sub, cache))[:, fcol]
             if split is not None and len(split[2]):
-                # a long text's fire score: the highest of the whole text and its passages
+                # a long text's fire score: the highest of its passages (and of the whole text)
                 Fp = self.fire._proba_from_decision(
                     decision_tokens(self.fire.pipeline_, [], dict(split[1])))[:, fcol]
+                if not self.fire_whole:
+                    F[rows[np.unique(split[2])]] = 0.0
                 np.maximum.at(F, rows[split[2]], Fp)
             elif slow:
                 Fp = self.fire._proba_from_decision(
                     decision_tokens(self.fire.pipeline_, [q for _, q in slow]))[:, fcol]
-                np.maximum.at(F, rows[[k for k, _ in slow]], Fp)
+                owners = rows[[k for k, _ in slow]]
+                if not self.fire_whole:
+                    F[np.unique(owners)] = 0.0
+                np.maximum.at(F, owners, Fp)
         if self.fire_topic_weight:
             w = self.fire_topic_weight
             F = (1.0 - w) * F + w * T[:, self.topic_ids.index(FIRE_TOPIC)]
         thr = np.array([self.topic_thresholds[t] for t in self.topic_ids])
-        ids = np.asarray(self.topic_ids, dtype=object)
+        fire = F >= self.fire_threshold
+        topics = self._consistent_topics(T >= thr, T, fire)
+        ev = self._evidence(texts, fire)
         frame = {
-            "topics": [list(ids[row >= thr]) for row in T],
-            "fire_relevant": F >= self.fire_threshold,
+            "topics": topics,
+            "fire_relevant": fire,
             "fire_score": F,
+            "fire_evidence": [e[2] for e in ev],
+            "fire_evidence_start": pd.array([e[0] for e in ev], dtype="Int64"),
+            "fire_evidence_end": pd.array([e[1] for e in ev], dtype="Int64"),
         }
         for k, t in enumerate(self.topic_ids):
             frame[f"score_{t}"] = T[:, k]
         out = pd.DataFrame(frame, index=index)
         out["fire_relevant"] = out["fire_relevant"].astype(bool)
         return out
+
+    def _consistent_topics(self, given: np.ndarray, T: np.ndarray, fire: np.ndarray) -> list[list[str]]:
+        """Topic ids per row, made to agree with the fire flag (see the class docstring)."""
+        ids = list(self.topic_ids)
+        carriers = [ids.index(t) for t in FIRE_TOPICS if t in ids]
+        fs = ids.index(FIRE_TOPIC) if FIRE_TOPIC in ids else None
+        given = given.copy()
+        if carriers:
+            lacking = fire & ~given[:, carriers].any(axis=1)
+            if lacking.any():
+                best = np.asarray(carriers)[T[np.ix_(lacking, carriers)].argmax(axis=1)]
+                given[np.flatnonzero(lacking), best] = True
+        if fs is not None:
+            given[~fire, fs] = False
+        arr = np.asarray(ids, dtype=object)
+        return [list(arr[row]) for row in given]
+
+    def _evidence(self, texts: list, fire: np.ndarray) -> list[tuple]:
+        """``(start, end, passage)`` per text: for a fire-relevant text the passage with the
+        highest fire probability (the concern that makes it fire-relevant; a passage longer than
+        :data:`EVIDENCE_CHARS` narrowed to its best sentence), offsets into the text as given;
+        ``(NA, NA, "")`` for the others."""
+        out: list[tuple] = [(pd.NA, pd.NA, "")] * len(texts)
+        todo = [i for i in np.flatnonzero(fire) if isinstance(texts[i], str) and texts[i].strip()]
+        if not todo:
+            return out
+        cands, owner = [], []
+        for i in todo:
+            spans = concern_spans(texts[i], self.passage_chars)
+            cands.extend(spans)
+            owner.extend([i] * len(spans))
+        scores = self._fire_proba([texts[o][a:b] for o, (a, b) in zip(owner, cands)])
+        best: dict[int, int] = {}
+        for k, o in enumerate(owner):
+            if o not in best or scores[k] > scores[best[o]]:
+                best[o] = k
+        narrow = {o: k for o, k in best.items() if cands[k][1] - cands[k][0] > EVIDENCE_CHARS}
+        sub, sub_owner = [], []
+        for o, k in narrow.items():
+            a, b = cands[k]
+            for x, y in concern_spans(texts[o][a:b], 1, run_chars=EVIDENCE_CHARS):
+                sub.append((a + x, a + y))
+                sub_owner.append(o)
+        if sub:
+            s2 = self._fire_proba([texts[o][a:b] for o, (a, b) in zip(sub_owner, sub)])
+            top: dict[int, int] = {}
+            for k, o in enumerate(sub_owner):
+                if o not in top or s2[k] > s2[top[o]]:
+                    top[o] = k
+            for o, k in top.items():
+                out[o] = (sub[k][0], sub[k][1], texts[o][sub[k][0]:sub[k][1]])
+        for o, k in best.items():
+            if o not in narrow or out[o][2] == "":
+                a, b = cands[k]
+                out[o] = (a, b, texts[o][a:b])
+        return out
+
+    def _fire_proba(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros(0)
+        return self.fire.predict_proba(texts)[:, self._fire_col()]
 
     def predict(self, texts) -> list[list[str]]:
         """Topic ids per text (the ``topics`` column of :meth:`predict_frame`)."""

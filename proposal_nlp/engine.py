@@ -315,6 +315,9 @@ def run_chunk(engine: Engine, chunk: pd.DataFrame) -> dict:
         if "fire_relevant" in frame.columns:  # the emergency-management model
             out["fire_relevant"] = [pd.NA if f or is_missing(v) else bool(v) for v, f in zip(frame["fire_relevant"], failed)]
             out["fire_score"] = [float("nan") if is_missing(v) else float(v) for v in frame["fire_score"]]
+            if "fire_evidence" in frame.columns:
+                out["fire_evidence"] = ["" if f or is_missing(v) else str(v)
+                                        for v, f in zip(frame["fire_evidence"], failed)]
         for c in frame.columns:
             if c.startswith("score_"):
                 out[c] = frame[c].astype(float).tolist()
@@ -589,6 +592,8 @@ def assemble(parts: list[dict], cfg: EngineConfig, meta: dict, *, id_counts: dic
         proposals[c] = pd.array(proposals[c], dtype="Int64") if len(proposals) else proposals[c]
     if len(proposals):
         proposals["fire_relevant"] = pd.array(proposals["fire_relevant"], dtype="boolean")
+        # the passage behind the fire flag ("" when there is none: the cell reads back the same)
+        proposals["fire_evidence"] = ["" if is_missing(v) else str(v) for v in proposals["fire_evidence"]]
     for c in ("id", "title", "kind", "handling", "result", "proposer", "session", "topic_names", "parsed_number",
               "parsed_session", "parsed_kind", "parsed_proposers", "parsed_title", "status", "text"):
         if c in proposals.columns:

@@ -20,7 +20,8 @@ def emergency(multilabel):
 
 def test_emergency_predict_frame(emergency):
     frame = emergency.predict_frame(["电动自行车楼道充电起火", "学校收费太高"] + BAD)
-    assert list(frame.columns) == ["topics", "fire_relevant", "fire_score"] + [f"score_{t}" for t in TOPIC_IDS]
+    assert list(frame.columns) == (["topics", "fire_relevant", "fire_score", "fire_evidence", "fire_evidence_start",
+                                    "fire_evidence_end"] + [f"score_{t}" for t in TOPIC_IDS])
     assert len(frame) == 2 + len(BAD)
     assert frame["fire_relevant"].dtype == bool
     assert frame["fire_relevant"][0] and "fire_safety" in frame["topics"][0]

@@ -13,6 +13,12 @@ The pool (seed 20261204):
 - up to 450 with a word of another taxonomy topic (``OTHER``: 内涝, 暴雨, 电梯, 施工安全, 化工 ...);
 - 300 hard negatives (``HARD``: 安全隐患, 油烟, 烧烤, 火车 / 火锅 / 火爆 ..., 护栏, 窗户);
 - random messages to 2,700.
+Second round (after the first 2,700 were read: they held 224 fire-relevant messages, short of the
+400 the set needs, and every 附件2 message with a fire-like word was already among them):
+- every 附件2 message outside the first round with a weaker fire-like word (``WIDE``: 火, 烧, 烟,
+  电线, 插座, 配电, 变压器, 爆, 安全隐患 ...);
+- every 附件4 message (message + reply pairs; the message only) with a ``FIRE`` word that is not
+  a near-duplicate of a 附件2 message of the pool or of a 附件3 message.
 Split by message: a message already in ``corpora/em/labels.csv`` keeps its split there (train or
 dev); the others go to train / dev / test at 55 / 15 / 30 %.
 """
@@ -42,6 +48,8 @@ FIRE = re.compile(r"消防|火灾|起火|着火|失火|火情|火患|火险|灭�
                   r"焚烧|明火|火源|烟雾|浓烟|电气|焊|防火")
 OTHER = re.compile(r"内涝|积水|暴雨|洪|防汛|山体|滑坡|塌方|地震|台风|冰冻|电梯|施工安全|安全生产|矿|化工|危化|"
                    r"危险品|有毒|应急|救援|急救|预警|溺水|避难|人防|防空")
+WIDE = re.compile(r"火|烧|电线|插座|配电|变压器|煤|气瓶|液化|爆|烟|安全隐患")
+FJ4 = ("teddy_fj4", "fj4_message_reply_pairs.csv")
 HARD = re.compile(r"安全隐患|油烟|烧烤|火车|火锅|火爆|火葬|火化|红火|上火|护栏|窗户|栏杆|高空坠物|井盖|漏水|漏电")
 
 
@@ -82,7 +90,16 @@ def messages(data: Path):
           f"{seg_dup.sum()} duplicate a raw row, {(seg_near3 & ~seg_dup).sum()} near 附件3 dropped")
     out = pd.concat([raw[~raw_near3], seg[~seg_near3 & ~seg_dup]], ignore_index=True)
     out["key"] = out.source + ":" + out.row_id
-    return out
+    fj4 = _read(d / FJ4[1])
+    fj4 = pd.DataFrame({"source": FJ4[0], "row_id": fj4["留言编号"].str.strip(),
+                        "text": fj4["留言主题"].str.strip() + "\n" + fj4["留言详情"].str.strip()})
+    fj4 = fj4[~fj4.text.duplicated()]
+    M = hv.transform(fj4.text)
+    fj4_near = ((M @ F.T).max(axis=1).toarray().ravel() >= 0.7) | ((M @ R.T).max(axis=1).toarray().ravel() >= 0.7)
+    fj4 = fj4[~fj4_near]
+    fj4["key"] = fj4.source + ":" + fj4.row_id
+    print(f"附件4 {len(M.indptr) - 1}: {fj4_near.sum()} near a 附件3 or 附件2 message dropped")
+    return pd.concat([out, fj4], ignore_index=True)
 
 
 def draw(msgs, em_splits: dict, *, seed=SEED):
@@ -90,6 +107,7 @@ def draw(msgs, em_splits: dict, *, seed=SEED):
     strata = {}
     order = list(msgs.key)
     text = dict(zip(msgs.key, msgs.text))
+    order = [k for k in order if not k.startswith(FJ4[0] + ":")]  # first round: 附件2 only
     for k in order:
         strata[k] = "fire" if FIRE.search(text[k]) else None
     rest = [k for k in order if strata[k] is None]
@@ -105,6 +123,17 @@ def draw(msgs, em_splits: dict, *, seed=SEED):
     for k in rng.sample(rest, min(n_rand, len(rest))):
         strata[k] = "random"
     chosen = [k for k in order if strata[k] is not None]
+    # second round
+    for k in msgs.key:
+        if k in strata and strata[k] is not None:
+            continue
+        if k.startswith(FJ4[0] + ":"):
+            if FIRE.search(text[k]):
+                strata[k] = "fire_fj4"
+                chosen.append(k)
+        elif WIDE.search(text[k]):
+            strata[k] = "wide"
+            chosen.append(k)
     split_rng = random.Random(seed + 1)
     splits = {}
     for k in chosen:
@@ -132,12 +161,13 @@ def main(argv=None):
     args = ap.parse_args(argv)
     msgs = messages(Path(args.data))
     em = pd.read_csv(ROOT / "corpora" / "em" / "labels.csv", dtype=str, keep_default_na=False)
-    em = em[em.source.str.startswith("teddy_fj2")]
+    em = em[em.source.str.startswith("teddy_")]
     em_splits = dict(zip(em.source + ":" + em.row_id, em.split))
     rows = draw(msgs, em_splits)
     pool = pd.DataFrame(rows, columns=["key", "stratum", "split"])
+    pool["round"] = [2 if s in ("wide", "fire_fj4") else 1 for s in pool.stratum]
     pool[["source", "row_id"]] = pool.key.str.split(":", n=1, expand=True)
-    pool = pool[["source", "row_id", "stratum", "split"]]
+    pool = pool[["source", "row_id", "round", "stratum", "split"]]
     pool.to_csv(HERE / "pool.csv", index=False)
     print(pool.groupby(["stratum", "split"]).size().unstack(fill_value=0))
     if args.render:
@@ -146,7 +176,8 @@ def main(argv=None):
             sys.exit("render the texts outside the repository: they are not ours to store")
         out.mkdir(parents=True, exist_ok=True)
         text = dict(zip(msgs.key, msgs.text))
-        keys = (pool.source + ":" + pool.row_id).tolist()
+        first = pool[pool["round"] == 1]
+        keys = (first.source + ":" + first.row_id).tolist()
         random.Random(SEED + 2).shuffle(keys)
         for b in range(args.batches):
             part = keys[b::args.batches]
@@ -154,7 +185,15 @@ def main(argv=None):
                 for k in part:
                     f.write(f"=== {k}\n{text[k]}\n\n")
             print(f"batch_{b + 1}.txt: {len(part)} messages")
-        return keys, text
+        second = pool[pool["round"] == 2]
+        keys2 = (second.source + ":" + second.row_id).tolist()
+        random.Random(SEED + 3).shuffle(keys2)
+        for b in range(args.batches):
+            part = keys2[b::args.batches]
+            with open(out / f"round2_batch_{b + 1}.txt", "w", encoding="utf-8") as f:
+                for k in part:
+                    f.write(f"=== {k}\n{text[k]}\n\n")
+            print(f"round2_batch_{b + 1}.txt: {len(part)} messages")
 
 
 if __name__ == "__main__":
