@@ -24,6 +24,8 @@ MODEL_ID = "em-v1"
 MODEL_FILE = f"{MODEL_ID}.skops"
 TOPICS = TOPIC_IDS  # the taxonomy's ids, in order
 LABELS_RELPATH = Path("corpora") / "em" / "labels.csv"
+#: the intake set: Teddy citizen messages read and labelled by people (ids, labels, evidence offsets)
+INTAKE_RELPATH = Path("corpora") / "intake" / "labels.csv"
 #: intake-like training texts the project wrote itself, beside the labels file
 WRITTEN_FILE = "written.csv"
 #: columns of :func:`load_em_dataset`
@@ -35,6 +37,8 @@ SOURCES = {
     "teddy_fj2_sample": ("teddy2020_c/fj2_sample_messages_labeled.csv", "留言编号"),
     "teddy_fj2_test2801": ("teddy2020_c/fj2_official_testset2801_unlabeled_with_team_predictions.csv", "留言编号"),
     "teddy_fj4": ("teddy2020_c/fj4_message_reply_pairs.csv", "留言编号 (message only, not the reply)"),
+    "teddy_fj2_seg9210": ("teddy2020_c/fj2_full_segmented9210_labeled.csv",
+                          "row number from 0 (the tokenised text; only rows that duplicate no raw row are labelled)"),
     "jszx2019": ("jszx_cppcc_proposals/jszx_cppcc_proposals_2019_2022.jsonl", "pkid (year 2019 only)"),
     "law_articles": ("lawrefbook_laws/laws_articles.jsonl.gz", "path#idx"),
     "law_subset": ("lawrefbook_laws/laws_emergency_fire_safety_subset.jsonl", "path + start/end span in text"),
@@ -91,7 +95,13 @@ def iter_source(name: str, root: Path):
     """Whole records ``{"row_id", "text", "group", "meta"}`` of one source (spans slice ``text``)."""
     rel, _ = SOURCES[name]
     path = Path(root) / rel
-    if name.startswith("teddy_"):
+    if name == "teddy_fj2_seg9210":
+        import pandas as pd
+
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+        for i, text in enumerate(df["tokens_stopwords_removed"]):
+            yield {"row_id": str(i), "text": text, "group": None, "meta": {}}
+    elif name.startswith("teddy_"):
         yield from _teddy(path)
     elif name == "jszx2019":
         for r in _jsonl(path):
@@ -225,18 +235,43 @@ def read_written(labels=None):
                          "group": "written:" + df["id"]}, columns=DATASET_COLUMNS)
 
 
-def load_em_dataset(data_dir=None, *, labels=None, written: bool = True):
+def read_intake(labels=None):
+    """The intake set's labels (``corpora/intake/labels.csv`` beside the em set: ``source,
+    row_id, topics, fire, evidence_start, evidence_end, split, round, stratum, reader``); None
+    when the file is absent (a custom labels file without one)."""
+    import pandas as pd
+
+    path = _labels_path(labels).parent.parent / "intake" / "labels.csv"
+    if not path.exists():
+        return None
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def load_em_dataset(data_dir=None, *, labels=None, written: bool = True, intake: bool = True):
     """The labelled emergency-management set with its texts resolved from the shared data.
 
     Returns a DataFrame with columns ``source, row_id, start, end, text, topics`` (list of
     taxonomy ids, empty for none), ``fire`` (bool), ``method``, ``split`` (train / dev) and
     ``group`` (document key that never spans both splits), in the order of the labels file,
     followed (``written=True``) by the training texts the project wrote (:func:`read_written`).
+
+    With ``intake=True`` the intake set (:func:`read_intake`, messages read by people) replaces
+    the em set's rows of the same messages and adds the others: ``method`` is ``intake``, the
+    split is the intake set's (train / dev / test) and ``evidence_start`` / ``evidence_end``
+    locate the passage behind a fire label.
     """
     import pandas as pd
 
     root = _resolve_data_dir(data_dir)
     lab = read_labels(labels)
+    lab = lab.assign(evidence_start="", evidence_end="")
+    inl = read_intake(labels) if intake else None
+    if inl is not None:
+        keys = set(inl["source"] + ":" + inl["row_id"])
+        lab = lab[~((lab["source"] + ":" + lab["row_id"]).isin(keys) & lab["start"].eq(""))]
+        lab = pd.concat([lab, inl.assign(start="", end="", method="intake",
+                                         group=inl["source"] + ":" + inl["row_id"])[list(lab.columns)]],
+                        ignore_index=True)
     texts = {}
     for name in sorted(set(lab["source"])):
         if name not in SOURCES:
@@ -255,10 +290,12 @@ def load_em_dataset(data_dir=None, *, labels=None, written: bool = True):
             text = text[int(r.start or 0):int(r.end) if r.end else None]
         out.append({"source": r.source, "row_id": r.row_id, "start": r.start, "end": r.end, "text": text,
                     "topics": [t for t in r.topics.split("|") if t], "fire": r.fire == "1",
-                    "method": r.method, "split": r.split, "group": r.group})
+                    "method": r.method, "split": r.split, "group": r.group,
+                    "evidence_start": int(r.evidence_start) if r.evidence_start else None,
+                    "evidence_end": int(r.evidence_end) if r.evidence_end else None})
     if missing:
         logger.warning("%d labelled rows did not resolve in %s", missing, root)
-    frame = pd.DataFrame(out, columns=DATASET_COLUMNS)
+    frame = pd.DataFrame(out, columns=DATASET_COLUMNS + ["evidence_start", "evidence_end"])
     if written:
         frame = pd.concat([frame, read_written(labels)], ignore_index=True)
     return frame
@@ -433,6 +470,44 @@ def _plateau_threshold(y_first, scores_first, y_then, scores_then, *, tolerance:
     return _argbest(grid, _f1_curve(y_then, scores_then, grid), default, plateau)
 
 
+def fire_training(train, *, passage_chars: int | None = None):
+    """The fire model's training texts and labels: every text, plus the concerns of the
+    messages read by people (:func:`~proposal_nlp.emergency.concern_spans`), so that the model
+    learns what one fire concern looks like, as it scores a long text (concern by concern):
+
+    - the concern holding the evidence passage of a fire-relevant message (positive);
+    - every concern of a message that is not fire-relevant (negative).
+
+    The other concerns of a fire-relevant message are left out (they may or may not speak of
+    fire). ``passage_chars`` defaults to the shipped scoring option."""
+    from .emergency import concern_spans
+
+    size = passage_chars or SCORING_PARAMS["passage_chars"]
+    texts = train["text"].tolist()
+    labels = train["fire"].astype(bool).tolist()
+    if "evidence_start" not in train.columns:
+        return texts, labels
+    extra_t, extra_y = [], []
+    read = train["method"].eq("intake").to_numpy()
+    for r, is_read in zip(train.itertuples(index=False), read):
+        if not is_read:
+            continue
+        spans = concern_spans(r.text, size)
+        if len(spans) < 2:
+            continue
+        if r.fire:
+            if r.evidence_start is None or r.evidence_start != r.evidence_start:
+                continue
+            a, b = int(r.evidence_start), int(r.evidence_end)
+            hit = [(x, y) for x, y in spans if x < b and a < y]
+            extra_t.extend(r.text[x:y] for x, y in hit)
+            extra_y.extend([True] * len(hit))
+        else:
+            extra_t.extend(r.text[x:y] for x, y in spans)
+            extra_y.extend([False] * len(spans))
+    return texts + extra_t, labels + extra_y
+
+
 def cv_scores(train, *, seed: int = 0, folds: int = 3, scoring: dict | None = None):
     """Topic and fire scores of every training text from grouped cross-validation (each text
     scored by models that never saw its document, the way the shipped model scores it with
@@ -456,7 +531,7 @@ def cv_scores(train, *, seed: int = 0, folds: int = 3, scoring: dict | None = No
         tm = TextClassifier(multilabel=True, random_state=seed, **TOPIC_PARAMS)
         tm.fit(sub["text"].tolist(), [list(t) for t in sub["topics"]])
         fm = TextClassifier(random_state=seed, **FIRE_PARAMS)
-        fm.fit(sub["text"].tolist(), sub["fire"].astype(bool).tolist())
+        fm.fit(*fire_training(sub))
         frame = EmergencyClassifier(tm, fm, topic_ids=TOPICS, **(scoring or {})).predict_frame(held)
         for i, t in enumerate(TOPICS):
             T[b, i] = frame[f"score_{t}"].to_numpy()
@@ -527,7 +602,7 @@ def train_default_model(out_dir=None, *, data_dir=None, seed: int = 0, labels=No
     topics = TextClassifier(multilabel=True, random_state=seed, **TOPIC_PARAMS)
     topics.fit(train["text"].tolist(), [list(t) for t in train["topics"]])
     fire = TextClassifier(multilabel=False, random_state=seed, **FIRE_PARAMS)
-    fire.fit(train["text"].tolist(), train["fire"].astype(bool).tolist())
+    fire.fit(*fire_training(train))
     for part in (topics, fire):
         _plain_vocabularies(part)
     thresholds = (cv_thresholds(train, seed=seed, scoring=SCORING_PARAMS) if tune_thresholds
