@@ -1,5 +1,5 @@
 """Build ``corpora/intake/labels.csv`` from the annotators' reading files, and measure their
-agreement with the second, blind reading.
+agreement with the second, blind reading (written to ``stats.json`` beside the labels).
 
 Run from the repository root:
 
@@ -130,6 +130,7 @@ def main(argv=None):
     ap.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
     args = ap.parse_args(argv)
     stats = build(Path(args.reads), Path(args.data))
+    (HERE / "stats.json").write_text(json.dumps(stats, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(stats, ensure_ascii=False, indent=1))
 
 
