@@ -246,8 +246,51 @@ def bench_em(data: Path, log) -> dict:
     m = evaluate_default(data)
     log(f"em (shipped default model, dev split n={m.get('n')}): topics micro-F1 {m['em_dev_micro_f1']:.4f}, "
         f"fire F1 {m['fire_dev_f1']:.4f}, none accuracy {m.get('none_accuracy')}")
-    return {"em_dev_micro_f1": m["em_dev_micro_f1"], "fire_dev_f1": m["fire_dev_f1"],
-            "em_dev_none_accuracy": m.get("none_accuracy")}
+    out = {"em_dev_micro_f1": m["em_dev_micro_f1"], "fire_dev_f1": m["fire_dev_f1"],
+           "em_dev_none_accuracy": m.get("none_accuracy")}
+    # every figure per source (the dev split): intake messages, proposals, laws, news
+    families = {"intake_messages": ("teddy",), "proposals": ("jszx2019",), "laws": ("law",), "news": ("cec", "duee")}
+    by = m.get("by_source", {})
+    for name, fams in families.items():
+        rows = [by[f] for f in fams if f in by]
+        if rows:
+            n = sum(r["n"] for r in rows)
+            out[f"dev_{name}_fire_f1"] = round(sum(r["fire_dev_f1"] * r["n"] for r in rows) / n, 4) if len(rows) > 1 \
+                else rows[0]["fire_dev_f1"]
+            out[f"dev_{name}_topic_micro_f1"] = rows[0]["em_dev_micro_f1"] if len(rows) == 1 else None
+            out[f"dev_{name}_n"] = n
+    out.update(bench_intake(data, log))
+    return out
+
+
+def bench_intake(data: Path, log) -> dict:
+    """The headline: the shipped default model on the intake *test* split (messages read by
+    people, never used for training or choosing), with the keyword baseline beside it."""
+    import json as _json
+
+    from proposal_nlp.train_default import evaluate_intake, read_intake
+
+    lab = read_intake()
+    if lab is None:
+        return {}
+    t = evaluate_intake(data, split="test")
+    d = evaluate_intake(data, split="dev")
+    stats_path = Path(__file__).resolve().parent.parent / "corpora" / "intake" / "stats.json"
+    stats = _json.loads(stats_path.read_text(encoding="utf-8")) if stats_path.exists() else {}
+    agree = stats.get("agreement") or {}
+    log(f"intake test (n={t['n']}, {t['fire_n']} fire): fire F1 {t['fire_f1']:.4f} (P {t['fire_precision']:.3f}, "
+        f"R {t['fire_recall']:.3f}; keywords {t['keyword_fire_f1']:.4f}), scope accuracy {t['scope_acc']:.4f}, "
+        f"topic micro-F1 {t['topic_micro_f1']:.4f}; dev (n={d['n']}): fire F1 {d['fire_f1']:.4f}, "
+        f"scope {d['scope_acc']:.4f}, topics {d['topic_micro_f1']:.4f}")
+    return {"intake_fire_f1": t["fire_f1"], "intake_fire_precision": t["fire_precision"],
+            "intake_fire_recall": t["fire_recall"], "intake_scope_acc": t["scope_acc"],
+            "intake_topic_micro_f1": t["topic_micro_f1"], "intake_keyword_fire_f1": t["keyword_fire_f1"],
+            "intake_test_n": t["n"], "intake_test_fire_n": t["fire_n"], "intake_evidence_inside": t["evidence_inside"],
+            "intake_dev_fire_f1": d["fire_f1"], "intake_dev_scope_acc": d["scope_acc"],
+            "intake_dev_topic_micro_f1": d["topic_micro_f1"],
+            "labelled_intake_rows": int(len(lab)), "labelled_intake_fire": int((lab["fire"] == "1").sum()),
+            "intake_kappa_fire": agree.get("fire_kappa"), "intake_kappa_topics": agree.get("topics_pooled_kappa"),
+            "intake_reread_n": agree.get("n")}
 
 
 # ---------------------------------------------------------------------- speed and memory
