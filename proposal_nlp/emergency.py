@@ -10,7 +10,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .classify import TextClassifier
 from .errors import ModelError
-from .normalize import CLOSERS, SENTENCE_ENDS, char_class
+from .normalize import CLOSERS, SENTENCE_ENDS, char_class, replace_unencodable
 from .features import (CHUNK, Passages, as_list_and_index, decision_tokens, frame_tokens, gc_paused,
                        passage_counts, py_scalar)
 from .resources import TOPIC_IDS
@@ -26,7 +26,8 @@ FIRE_TOPIC = "fire_safety"  # the topic whose score EmergencyClassifier can blen
 #: gas hazards work_safety, fuel stations and fireworks hazardous_chemicals); a fire-relevant
 #: text always carries one of them, and fire_safety is never given without the fire flag
 FIRE_TOPICS = ("fire_safety", "e_bikes", "work_safety", "hazardous_chemicals")
-#: evidence passages longer than this are narrowed to their best sentence
+#: the evidence is the best sentence of the best passage; a run without sentence ends is cut
+#: into pieces of at most this many characters
 EVIDENCE_CHARS = 160
 _SENTENCE_END = re.compile(f"{char_class(SENTENCE_ENDS)}+{char_class(CLOSERS)}*")
 
@@ -245,7 +246,8 @@ class EmergencyClassifier:
             "topics": topics,
             "fire_relevant": fire,
             "fire_score": F,
-            "fire_evidence": [e[2] for e in ev],
+            # a lone surrogate becomes U+FFFD one for one (offsets hold; pandas strings cannot hold it)
+            "fire_evidence": [replace_unencodable(e[2])[0] for e in ev],
             "fire_evidence_start": pd.array([e[0] for e in ev], dtype="Int64"),
             "fire_evidence_end": pd.array([e[1] for e in ev], dtype="Int64"),
         }
@@ -273,8 +275,8 @@ class EmergencyClassifier:
 
     def _evidence(self, texts: list, fire: np.ndarray) -> list[tuple]:
         """``(start, end, passage)`` per text: for a fire-relevant text the passage with the
-        highest fire probability (the concern that makes it fire-relevant; a passage longer than
-        :data:`EVIDENCE_CHARS` narrowed to its best sentence), offsets into the text as given;
+        highest fire probability (the concern that makes it fire-relevant), narrowed to its
+        sentence with the highest fire probability, offsets into the text as given;
         ``(NA, NA, "")`` for the others."""
         out: list[tuple] = [(pd.NA, pd.NA, "")] * len(texts)
         todo = [i for i in np.flatnonzero(fire) if isinstance(texts[i], str) and texts[i].strip()]
@@ -290,7 +292,7 @@ class EmergencyClassifier:
         for k, o in enumerate(owner):
             if o not in best or scores[k] > scores[best[o]]:
                 best[o] = k
-        narrow = {o: k for o, k in best.items() if cands[k][1] - cands[k][0] > EVIDENCE_CHARS}
+        narrow = dict(best)
         sub, sub_owner = [], []
         for o, k in narrow.items():
             a, b = cands[k]

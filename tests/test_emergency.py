@@ -138,3 +138,74 @@ def test_fire_score_blends_the_fire_safety_topic():
     no_fire_topic = TextClassifier(multilabel=True, **SMALL).fit(X, [["e_bikes"] if y == "fire" else [] for y in Y])
     with pytest.raises(ModelError, match="fire_safety"):
         EmergencyClassifier(no_fire_topic, fire, fire_topic_weight=0.5)
+
+
+# ---------------------------------------------------------------------- concerns and evidence
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from proposal_nlp.emergency import FIRE_TOPICS, concern_spans  # noqa: E402
+from proposal_nlp.normalize import replace_unencodable  # noqa: E402
+
+_PIECES = st.sampled_from(["消防通道被堵", "。", "！", "\n", " ", "小区 电梯 故障 ", "，", "火", "a", "１２３", "”", "\t"])
+
+
+@given(st.lists(_PIECES, max_size=60).map("".join), st.integers(1, 200))
+@settings(max_examples=200, deadline=None)
+def test_concern_spans_lie_inside_the_text_in_order(text, size):
+    spans = concern_spans(text, size)
+    last = 0
+    for a, b in spans:
+        assert last <= a < b <= len(text)
+        assert not text[a].isspace() and not text[b - 1].isspace()
+        last = b
+    # every visible character belongs to a concern
+    covered = {i for a, b in spans for i in range(a, b)}
+    assert all(i in covered for i, c in enumerate(text) if not c.isspace())
+
+
+def test_concern_spans_cut_a_run_without_sentence_ends():
+    run = " ".join(["消防", "通道", "堵塞"] * 200)
+    spans = concern_spans(run, 150)
+    assert len(spans) > 3 and all(b - a <= 300 for a, b in spans)
+    assert concern_spans("", 150) == [] and concern_spans("   \n ", 150) == []
+
+
+def _evidence_ok(frame, texts):
+    for t, fire, ev, a, b in zip(texts, frame["fire_relevant"], frame["fire_evidence"],
+                                 frame["fire_evidence_start"], frame["fire_evidence_end"]):
+        if fire:
+            assert 0 <= a < b <= len(t) and replace_unencodable(t[a:b])[0] == ev and ev.strip()
+        else:
+            assert ev == "" and pd.isna(a) and pd.isna(b)
+
+
+def test_fire_evidence_is_the_fire_concern_of_a_long_message(emergency):
+    long = ("小区物业费连年上涨，服务却没有改善。" * 8 + "楼道里电动自行车充电起火，消防通道被杂物堵死。"
+            + "门口道路早晚高峰拥堵严重，希望增加信号灯。" * 8)
+    texts = [long, "电动自行车楼道充电起火", "学校收费太高"]
+    frame = EmergencyClassifier(emergency.topics, emergency.fire, fire_passages=True, fire_whole=False,
+                                fire_threshold=0.3).predict_frame(texts)
+    _evidence_ok(frame, texts)
+    assert frame["fire_relevant"][0]
+    assert "起火" in frame["fire_evidence"][0] and len(frame["fire_evidence"][0]) < 60
+
+
+def test_fire_evidence_on_bad_input(emergency):
+    texts = ["", "   ", "12345", "電動自行車樓道充電起火，消防通道堵塞", "消防 通道 堵塞 电动车 充电 " * 3000,
+             "火" * 100_000, "\ud800消防通道堵塞", "。。。！！！"]
+    clf = EmergencyClassifier(emergency.topics, emergency.fire, fire_passages=True, fire_whole=False, fire_threshold=0.2)
+    frame = clf.predict_frame(texts)
+    assert len(frame) == len(texts)
+    _evidence_ok(frame, texts)
+
+
+def test_topics_and_fire_flag_agree_by_construction(emergency):
+    texts = ["电动自行车楼道充电起火", "学校收费太高", "消防通道堵塞", "燃气泄漏爆炸", "暴雨内涝"] * 3
+    for thr in (0.0, 0.5, 1.0):
+        frame = EmergencyClassifier(emergency.topics, emergency.fire, fire_threshold=thr,
+                                    topic_thresholds={t: 1 - thr for t in TOPIC_IDS}).predict_frame(texts)
+        for topics, fire in zip(frame["topics"], frame["fire_relevant"]):
+            if fire:
+                assert set(topics) & set(FIRE_TOPICS)
+            assert "fire_safety" not in topics or fire
