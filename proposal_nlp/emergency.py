@@ -112,6 +112,15 @@ class EmergencyClassifier:
         fire-relevant because one of its concerns is, not because fire words are scattered
         through it). Stored in the model card.
 
+    fire_intake, register : TextClassifier, optional (together)
+        Two experts for fire: ``fire_intake`` learned from intake-like texts only (citizen
+        messages and proposals), ``register`` a binary model whose positive class means "an
+        intake-like text" (as against laws, news and other documents). When given, a text's fire
+        score is ``r * fire_intake + (1 - r) * fire`` (each scored concern by concern, as
+        ``fire``), ``r`` the register probability of the whole text: messages are judged by
+        the expert that learned from messages, laws and news by the model that learned from
+        all. Both must read the same features as ``topics``. Saved with the model.
+
     Topics and the fire flag agree by construction: a fire-relevant text carries at least one
     of :data:`FIRE_TOPICS` (the highest-scoring one is added when the thresholds gave none), and
     ``fire_safety`` is not given to a text that is not fire-relevant.
@@ -120,7 +129,8 @@ class EmergencyClassifier:
     def __init__(self, topics: TextClassifier, fire: TextClassifier, *, topic_thresholds=None,
                  fire_threshold: float = 0.5, fire_label=True, topic_ids: Iterable[str] = TOPIC_IDS,
                  name: str = "emergency", fire_passages: bool = False, passage_chars: int = 150,
-                 passage_min_chars: int = 300, fire_topic_weight: float = 0.0, fire_whole: bool = True):
+                 passage_min_chars: int = 300, fire_topic_weight: float = 0.0, fire_whole: bool = True,
+                 fire_intake: TextClassifier | None = None, register: TextClassifier | None = None):
         check_is_fitted(topics, "pipeline_")
         check_is_fitted(fire, "pipeline_")
         if not topics.multilabel:
@@ -136,6 +146,22 @@ class EmergencyClassifier:
                              "pass fire_label=<its positive class>", code="PN312")
         self.topics = topics
         self.fire = fire
+        self.fire_intake, self.register = fire_intake, register
+        if (fire_intake is None) != (register is None):
+            raise ModelError("fire_intake and register go together: give both or neither", code="PN317")
+        for part, what in ((fire_intake, "fire_intake"), (register, "register")):
+            if part is None:
+                continue
+            check_is_fitted(part, "pipeline_")
+            if len(part.classes_) != 2 or part.multilabel or part.__dict__.get("dense_model_") is not None:
+                raise ModelError(f"{what} must be a fitted binary lexical classifier", code="PN317")
+            if True not in [py_scalar(c) for c in part.classes_]:
+                raise ModelError(f"{what}'s positive class must be True (its classes: "
+                                 f"{[py_scalar(c) for c in part.classes_]})", code="PN317")
+            for ref in (topics, fire):
+                if part._feature_kw() != ref._feature_kw() or part.backend != ref.backend:
+                    raise ModelError(f"{what} must read the same features as the topic and fire models "
+                                     "(same segmenter backend and feature parameters)", code="PN317")
         self.topic_ids = tuple(topic_ids)
         unknown = [c for c in topics.classes_ if c not in self.topic_ids]
         if unknown:
@@ -200,8 +226,9 @@ class EmergencyClassifier:
             sub = [pairs[i] for i in idx]
             rows = np.asarray(idx) + start
             split, slow = None, []
+            experts = () if self.register is None else (self.fire_intake.pipeline_, self.register.pipeline_)
             if any(isinstance(p, Passages) for p in sub):
-                split = passage_counts((self.topics.pipeline_, self.fire.pipeline_), sub)
+                split = passage_counts((self.topics.pipeline_, self.fire.pipeline_) + experts, sub)
                 if split is None:  # not the fast path: whole texts from their parts
                     slow = [(k, q) for k, p in enumerate(sub) if isinstance(p, Passages) for q in p.pairs]
                     sub = [p.whole() if isinstance(p, Passages) else p for p in sub]
@@ -220,21 +247,12 @@ class EmergencyClassifier:
                         slow = [(k, q) for k, p in enumerate(sub) if isinstance(p, Passages) for q in p.pairs]
                         sub = [p.whole() if isinstance(p, Passages) else p for p in sub]
                 cache = {} if split is None else dict(split[0])
-            F[rows] = self.fire._proba_from_decision(decision_tokens(self.fire.pipeline_, sub, cache))[:, fcol]
-            if split is not None and len(split[2]):
-                # a long text's fire score: the highest of its passages (and of the whole text)
-                Fp = self.fire._proba_from_decision(
-                    decision_tokens(self.fire.pipeline_, [], dict(split[1])))[:, fcol]
-                if not self.fire_whole:
-                    F[rows[np.unique(split[2])]] = 0.0
-                np.maximum.at(F, rows[split[2]], Fp)
-            elif slow:
-                Fp = self.fire._proba_from_decision(
-                    decision_tokens(self.fire.pipeline_, [q for _, q in slow]))[:, fcol]
-                owners = rows[[k for k, _ in slow]]
-                if not self.fire_whole:
-                    F[np.unique(owners)] = 0.0
-                np.maximum.at(F, owners, Fp)
+            F[rows] = self._concern_fire(self.fire, fcol, sub, cache, split, slow)
+            if self.register is not None:
+                Fi = self._concern_fire(self.fire_intake, self._true_col(self.fire_intake), sub, cache, split, slow)
+                r = self.register._proba_from_decision(
+                    decision_tokens(self.register.pipeline_, sub, cache))[:, self._true_col(self.register)]
+                F[rows] = r * Fi + (1.0 - r) * F[rows]
         if self.fire_topic_weight:
             w = self.fire_topic_weight
             F = (1.0 - w) * F + w * T[:, self.topic_ids.index(FIRE_TOPIC)]
@@ -256,6 +274,27 @@ class EmergencyClassifier:
         out = pd.DataFrame(frame, index=index)
         out["fire_relevant"] = out["fire_relevant"].astype(bool)
         return out
+
+    @staticmethod
+    def _true_col(model: TextClassifier) -> int:
+        return [py_scalar(c) for c in model.classes_].index(True)
+
+    def _concern_fire(self, model: TextClassifier, col: int, sub, cache, split, slow) -> np.ndarray:
+        """Fire probabilities of one chunk's texts under ``model``: the whole text's, or for a long
+        text the highest of its passages (and of the whole text with ``fire_whole``)."""
+        F = model._proba_from_decision(decision_tokens(model.pipeline_, sub, cache))[:, col]
+        if split is not None and len(split[2]):
+            Fp = model._proba_from_decision(decision_tokens(model.pipeline_, [], dict(split[1])))[:, col]
+            if not self.fire_whole:
+                F[np.unique(split[2])] = 0.0
+            np.maximum.at(F, split[2], Fp)
+        elif slow:
+            Fp = model._proba_from_decision(decision_tokens(model.pipeline_, [q for _, q in slow]))[:, col]
+            owners = np.asarray([k for k, _ in slow], dtype=int)
+            if not self.fire_whole:
+                F[np.unique(owners)] = 0.0
+            np.maximum.at(F, owners, Fp)
+        return F
 
     def _consistent_topics(self, given: np.ndarray, T: np.ndarray, fire: np.ndarray) -> list[list[str]]:
         """Topic ids per row, made to agree with the fire flag (see the class docstring)."""
@@ -314,9 +353,14 @@ class EmergencyClassifier:
         return out
 
     def _fire_proba(self, texts: list[str]) -> np.ndarray:
+        """Fire probabilities of passages (for the evidence), with the experts when present."""
         if not texts:
             return np.zeros(0)
-        return self.fire.predict_proba(texts)[:, self._fire_col()]
+        p = self.fire.predict_proba(texts)[:, self._fire_col()]
+        if self.register is not None:
+            r = self.register.predict_proba(texts)[:, self._true_col(self.register)]
+            p = r * self.fire_intake.predict_proba(texts)[:, self._true_col(self.fire_intake)] + (1 - r) * p
+        return p
 
     def predict(self, texts) -> list[list[str]]:
         """Topic ids per text (the ``topics`` column of :meth:`predict_frame`)."""

@@ -98,6 +98,7 @@ CODES: dict[str, str] = {
     "PN314": "passage sizes out of range",
     "PN315": "the fire model of an EmergencyClassifier has a dense part",
     "PN316": "fire_topic_weight outside [0, 1] or without a fire_safety topic",
+    "PN317": "the fire experts (fire_intake, register) are incomplete, not binary lexical, or read other features",
     "PN320": "a model file name does not end in .skops",
     "PN321": "the object to save is not a classifier of proposal_nlp",
     "PN322": "the model holds types skops does not trust",

@@ -189,6 +189,9 @@ def save_classifier(clf, path, *, card: dict | None = None) -> Path:
         meta = {"kind": "emergency", "topic_ids": list(clf.topic_ids), "topics": tmeta, "fire": fmeta,
                 "topic_thresholds": clf.topic_thresholds, "fire_threshold": clf.fire_threshold,
                 "fire_label": _jsonable(clf.fire_label), "name": clf.name, **clf.scoring_options()}
+        if clf.register is not None:  # the fire experts
+            obj["fire_intake"], meta["fire_intake"] = _text_state(clf.fire_intake)
+            obj["register"], meta["register"] = _text_state(clf.register)
     elif isinstance(clf, TextClassifier):
         text, meta = _text_state(clf)
         obj = {"format": FORMAT, "kind": "text", "text": text}
@@ -379,7 +382,11 @@ def _classifier_from(obj: dict, card: dict, path: Path):
     if obj["kind"] == "emergency":
         topics = _text_from_state(obj["topics"], card["topics"], path)
         fire = _text_from_state(obj["fire"], card["fire"], path)
-        return EmergencyClassifier(topics, fire, topic_thresholds=card["topic_thresholds"],
+        experts = {}
+        if "register" in obj:
+            experts = {"fire_intake": _text_from_state(obj["fire_intake"], card["fire_intake"], path),
+                       "register": _text_from_state(obj["register"], card["register"], path)}
+        return EmergencyClassifier(topics, fire, **experts, topic_thresholds=card["topic_thresholds"],
                                    fire_threshold=card["fire_threshold"], fire_label=card["fire_label"],
                                    topic_ids=card["topic_ids"], name=card.get("name", path.stem),
                                    **{k: card.get(k, v) for k, v in SCORING_OPTIONS.items()})

@@ -209,3 +209,29 @@ def test_topics_and_fire_flag_agree_by_construction(emergency):
             if fire:
                 assert set(topics) & set(FIRE_TOPICS)
             assert "fire_safety" not in topics or fire
+
+
+def test_fire_experts_blend_by_register(emergency):
+    """fire_score = r * fire_intake + (1 - r) * fire, r the register probability of the text."""
+    other = TextClassifier(**SMALL).fit(X, [y in ("fire", "traffic") for y in Y])
+    register = TextClassifier(**SMALL).fit(X, [y != "edu" for y in Y])
+    texts = ["电动自行车楼道充电起火", "学校收费太高", "道路拥堵", ""]
+    base = EmergencyClassifier(emergency.topics, emergency.fire).predict_frame(texts)["fire_score"].to_numpy()
+    expert = EmergencyClassifier(emergency.topics, other, fire_label=True).predict_frame(texts)["fire_score"].to_numpy()
+    mixed = EmergencyClassifier(emergency.topics, emergency.fire, fire_intake=other, register=register)
+    got = mixed.predict_frame(texts)["fire_score"].to_numpy()
+    r = register.predict_proba(texts[:3])[:, list(register.classes_).index(True)]
+    assert np.allclose(got[:3], r * expert[:3] + (1 - r) * base[:3])
+    assert got[3] == 0.0
+
+
+def test_fire_experts_are_checked(emergency):
+    register = TextClassifier(**SMALL).fit(X, [y != "edu" for y in Y])
+    with pytest.raises(ModelError, match="together"):
+        EmergencyClassifier(emergency.topics, emergency.fire, register=register)
+    with pytest.raises(ModelError, match="binary"):
+        EmergencyClassifier(emergency.topics, emergency.fire, fire_intake=TextClassifier(**SMALL).fit(X, Y),
+                            register=register)
+    other_features = TextClassifier(**{**SMALL, "char_ngram_range": (1, 3)}).fit(X, [y == "fire" for y in Y])
+    with pytest.raises(ModelError, match="same features"):
+        EmergencyClassifier(emergency.topics, emergency.fire, fire_intake=other_features, register=register)

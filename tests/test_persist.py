@@ -90,6 +90,22 @@ def test_round_trip_keeps_passage_options(tmp_path, em_model):
     assert clf.predict_frame(probe).equals(loaded.predict_frame(probe))
 
 
+def test_round_trip_keeps_the_fire_experts(tmp_path, em_model):
+    from proposal_nlp.classify import TextClassifier
+
+    fire = em_model.fire
+    register = TextClassifier(**fire.get_params()).fit(X, [y != "edu" for y in Y])
+    clf = EmergencyClassifier(em_model.topics, fire, fire_intake=fire, register=register, fire_passages=True,
+                              passage_chars=20, passage_min_chars=30)
+    path = save_classifier(clf, tmp_path / "em.skops")
+    assert sio.get_untrusted_types(file=path) == []
+    loaded = load_classifier(str(path))
+    assert loaded.register is not None and loaded.fire_intake is not None
+    assert "register" in loaded.card_ and "fire_intake" in loaded.card_
+    probe = PROBE + ["学校收费太高，孩子上学难。" * 5 + "楼道电动车充电起火。"]
+    assert clf.predict_frame(probe).equals(loaded.predict_frame(probe))
+
+
 def test_card_embedded_when_side_file_missing(tmp_path, text_model):
     path = save_classifier(text_model, tmp_path / "m.skops", card={"seed": 7})
     card_path(path).unlink()
