@@ -282,18 +282,21 @@ class EmergencyClassifier:
     def _concern_fire(self, model: TextClassifier, col: int, sub, cache, split, slow) -> np.ndarray:
         """Fire probabilities of one chunk's texts under ``model``: the whole text's, or for a long
         text the highest of its passages (and of the whole text with ``fire_whole``)."""
-        F = model._proba_from_decision(decision_tokens(model.pipeline_, sub, cache))[:, col]
+        def proba(pairs, counts):
+            return model._proba_from_decision(decision_tokens(model.pipeline_, pairs, counts))[:, col]
+
+        owners = split[2] if split is not None else np.asarray([k for k, _ in slow], dtype=int)
+        if len(owners) and not self.fire_whole:  # the whole text counts only where it makes one passage
+            F = np.zeros(len(sub))
+            keep = np.setdiff1d(np.arange(len(sub)), owners)
+            if len(keep):
+                F[keep] = proba([sub[i] for i in keep], {k: m[keep] for k, m in cache.items()})
+        else:
+            F = proba(sub, cache)
         if split is not None and len(split[2]):
-            Fp = model._proba_from_decision(decision_tokens(model.pipeline_, [], dict(split[1])))[:, col]
-            if not self.fire_whole:
-                F[np.unique(split[2])] = 0.0
-            np.maximum.at(F, split[2], Fp)
+            np.maximum.at(F, owners, proba([], dict(split[1])))
         elif slow:
-            Fp = model._proba_from_decision(decision_tokens(model.pipeline_, [q for _, q in slow]))[:, col]
-            owners = np.asarray([k for k, _ in slow], dtype=int)
-            if not self.fire_whole:
-                F[np.unique(owners)] = 0.0
-            np.maximum.at(F, owners, Fp)
+            np.maximum.at(F, owners, proba([q for _, q in slow], None))
         return F
 
     def _consistent_topics(self, given: np.ndarray, T: np.ndarray, fire: np.ndarray) -> list[list[str]]:
@@ -353,14 +356,25 @@ class EmergencyClassifier:
         return out
 
     def _fire_proba(self, texts: list[str]) -> np.ndarray:
-        """Fire probabilities of passages (for the evidence), with the experts when present."""
-        if not texts:
-            return np.zeros(0)
-        p = self.fire.predict_proba(texts)[:, self._fire_col()]
+        """Fire probabilities of passages (for the evidence), with the experts when present;
+        each passage is segmented once for all the models."""
+        out = np.zeros(len(texts))
+        pairs = frame_tokens(texts, self.fire._segmenter(), self.fire._feature_kw(), None)
+        idx = [i for i, p in enumerate(pairs) if p is not None]
+        if not idx:
+            return out
+        sub = [pairs[i] for i in idx]
+        cache: dict = {}
+
+        def proba(model, col):
+            return model._proba_from_decision(decision_tokens(model.pipeline_, sub, cache))[:, col]
+
+        p = proba(self.fire, self._fire_col())
         if self.register is not None:
-            r = self.register.predict_proba(texts)[:, self._true_col(self.register)]
-            p = r * self.fire_intake.predict_proba(texts)[:, self._true_col(self.fire_intake)] + (1 - r) * p
-        return p
+            r = proba(self.register, self._true_col(self.register))
+            p = r * proba(self.fire_intake, self._true_col(self.fire_intake)) + (1 - r) * p
+        out[idx] = p
+        return out
 
     def predict(self, texts) -> list[list[str]]:
         """Topic ids per text (the ``topics`` column of :meth:`predict_frame`)."""
