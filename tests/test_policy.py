@@ -263,6 +263,7 @@ def test_parse_policy_takes_linear_time_on_pathological_runs(n):
     assert not slow, f"parse_policy is more than 5x slower on these runs than on normal text: {slow}"
 
 
+@pytest.mark.slow  # a time ratio: run with -m slow on a quiet machine (benchmarks/robustness.py times it too)
 @pytest.mark.parametrize("unit", ["一、目标\n", "（一）目标\n", "1.目标\n", "①加强", "一、目标\n二、任务\n", "第一条 内容\n"])
 def test_parse_policy_time_grows_linearly_in_headings(unit):
     # 4x the headings takes about 4x the time (repeated numbering took quadratic time:
