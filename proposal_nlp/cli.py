@@ -176,6 +176,9 @@ def run(
                                                "no such column (detected from its values if omitted)."),
     result_col: Optional[str] = typer.Option(None, "--result-col", help="Column holding the handling result "
                                              "(办理结果 / 答复类型); 'none' for no such column (detected if omitted)."),
+    satisfaction_col: Optional[str] = typer.Option(None, "--satisfaction-col", help="Column holding the deputy's or "
+                                                   "member's satisfaction (满意 / 基本满意 / 不满意); 'none' for no such "
+                                                   "column (detected from its values if omitted)."),
     header_row: Optional[int] = typer.Option(None, "--header-row", min=1, help=_HEADER_ROW_HELP),
     bad_lines: str = typer.Option("error", "--bad-lines", callback=_bad_lines, help=_BAD_LINES_HELP),
     encoding: Optional[str] = typer.Option(None, "--encoding", help="Text encoding of a CSV (default: detect UTF-8 / GB18030)."),
@@ -221,7 +224,7 @@ def run(
             result = process_file(input, out=output, force=force, stream=True, encoding=encoding, sheet=_sheet(sheet),
                                   header_row=header_row, bad_lines=bad_lines, text_col=text_col, id_col=id_col,
                                   title_col=title_col, kind_col=kind_col, handling_col=handling_col,
-                                  result_col=result_col, policy=policy, steps=step_tuple, classifier=model, jobs=jobs,
+                                  result_col=result_col, satisfaction_col=satisfaction_col, policy=policy, steps=step_tuple, classifier=model, jobs=jobs,
                                   chunk_size=chunk_size, progress=mode)
         if report is not None:
             from .report import render_report
