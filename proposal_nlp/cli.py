@@ -401,12 +401,17 @@ def segment(
 def audit(
     summary: Path = typer.Argument(..., help="A handling summary (办理情况总结) as a UTF-8 text file."),
     against: Optional[Path] = typer.Option(None, "--against",
-                                           help="A result written by `proposal-nlp run`: compare its counts with the stated ones."),
+                                           help="A result written by `proposal-nlp run`: line its counts up with the stated ones."),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write the figures (and comparison) to this CSV."),
     force: bool = typer.Option(False, "--force", "-f", help="Overwrite an existing output."),
 ):
-    """Read the counts a handling summary states, check that they add up, compare them with a batch."""
-    from .audit import audit_summary, compare_figures, figures_from_table
+    """Read the counts a handling summary states, check that they add up, line them up with a batch's.
+
+    Prints the figures (or, with --against, stated beside computed with the rows behind each),
+    the checks (a failing one names its numbers) and the notes on what could not be read.
+    """
+    from .audit import compare_figures, figures_from_result
+    from .handling_report import parse_report
     from .outputs import check_output_path
     from .results import write_table_csv
 
@@ -418,25 +423,35 @@ def audit(
         try:
             text = summary.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise ProposalNLPError(f"{summary} is not UTF-8; save it as UTF-8 text first", code="PN181") from exc
-        figures, checks = audit_summary(text)
+            raise ProposalNLPError(f"{summary} is not UTF-8; save it as UTF-8 text first (in Notepad: Save as, "
+                                   "Encoding UTF-8)", code="PN181") from exc
+        report = parse_report(text, asks=False)
+        figures, checks = report.figures, report.checks
         table = figures.drop(columns=["evidence"])
         if against is not None:
             result = _read_result(against)
-            table = compare_figures(figures, figures_from_table(result.proposals, kind_col="kind",
-                                                                handling_col="handling"))
+            table = compare_figures(figures, figures_from_result(result))
+            table["rows"] = [",".join(map(str, r)) if isinstance(r, tuple) else "" for r in table["rows"]]
         if output is not None:
             if not force:
                 _refuse_overwrite(output)
             write_table_csv(table, output, force=force)  # escaped like a result: no live formulas
     except ProposalNLPError as exc:
         _fail(exc)
-    typer.echo(terminal_text(table.to_string(index=False)))
+    shown = table.drop(columns=[c for c in ("rows", "evidence") if c in table.columns])
+    typer.echo(terminal_text(shown.to_string(index=False)))
     if not checks.empty:
         typer.echo("")
-        typer.echo(terminal_text(checks.to_string(index=False)))
+        typer.echo(terminal_text(checks[["check", "expected", "found", "ok", "detail"]].to_string(index=False)))
+    for note in report.notes.itertuples(index=False):
+        _note(f"note: {note.note}" + (f" ({note.text!r} at {note.start})" if note.text else ""))
     bad = int((~checks["ok"]).sum()) if not checks.empty else 0
-    _note(f"{len(figures)} figures, {len(checks)} checks, {bad} failed")
+    if against is not None:
+        differ = int((table["status"] == "differ").sum())
+        _note(f"{len(figures)} figures, {len(checks)} checks, {bad} failed; {differ} stated figure(s) differ "
+              "from the batch")
+    else:
+        _note(f"{len(figures)} figures, {len(checks)} checks, {bad} failed")
 
 
 def main(argv=None) -> None:

@@ -57,6 +57,7 @@ _LINE_MARKERS = (
     ("circ", re.compile(r"[\u2460-\u2473]\s*")),
 )
 _PLAIN_HEADING = re.compile(r"\s*[【\[]?\s*(?P<name>[\u4e00-\u9fff、和及与]{2,14}?)\s*[】\]]?\s*:?\s*$")
+_BRACKET_HEADING = re.compile(r"【\s*(?P<name>[^】\n]{2,20}?)\s*】")
 _NOT_HEADING = re.compile(r"关于|报告|总结|[局委办厅]$|函$|附件|\d{4}年")
 _END_MATTER = re.compile(r"\s*(?:附件|附表|附\s*[:：]|抄送|联系人)")
 _HEADING_MAX = 40
@@ -64,6 +65,7 @@ _PROSE_ITEM = re.compile(rf"(?:(?<=^)|(?<=[。;:,!?\n\s]))(?P<m>(?P<n>{_O}{{1,2}
 _NUMBER_RE = re.compile(r"第\s*(?P<n>[A-Za-z]?\d{1,6})\s*号")
 _CITE_KIND = re.compile(r"提案|建议|议案")
 _SENTENCE = re.compile(r"[。!?]")
+FIELDS = ("session", "kind", "proposers", "title")
 _PLAN_LEAD = re.compile(r"(?:^|\n)\s*(?:下一步|今后|明年|来年)[,:，：]?")
 
 
@@ -155,6 +157,12 @@ def _headings(text: str, t: str, stop: int) -> list[dict]:
             out.append({"name": text[s:e], "style": style, "marker": text[start:pos + lead + mark_end].strip(),
                         "start": start, "heading_end": pos + lead + mark_end + (cut.end() if cut else len(rest))})
             continue
+        m = _BRACKET_HEADING.match(body)
+        if m:  # 【基本情况】, its text on the same line or below
+            s, e = pos + lead + m.start("name"), pos + lead + m.end("name")
+            out.append({"name": text[s:e], "style": "bracket", "marker": "【】", "start": pos + lead,
+                        "heading_end": pos + lead + m.end()})
+            continue
         m = _PLAIN_HEADING.match(body)
         if m and _label(m.group("name")) != "other" and not _NOT_HEADING.search(m.group("name")):
             s, e = pos + lead + m.start("name"), pos + lead + m.end("name")
@@ -243,6 +251,7 @@ def _plans(text: str, t: str, sections: pd.DataFrame) -> tuple[pd.DataFrame, lis
 
 def _cited(text: str, t: str, *, asks: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
     rows: dict[str, dict] = {}
+    tries: dict[str, int] = {}
     ask_rows: list[dict] = []
     prev_end = 0
     for m in _NUMBER_RE.finditer(t):
@@ -254,17 +263,20 @@ def _cited(text: str, t: str, *, asks: bool = True) -> tuple[pd.DataFrame, pd.Da
         nxt = _SENTENCE.search(t, m.end())
         ctx_e = min(nxt.end() if nxt else len(t), m.end() + 300)
         prev_end = m.end()
-        info = parse_proposal(text[ctx_s:ctx_e])
         number = m.group("n")
+        row = rows.get(number)
+        tries[number] = tries.get(number, 0) + 1
+        if row is not None and (tries[number] > 3 or all(row[k] is not None for k in FIELDS)):
+            continue  # cited again: nothing more to learn
+        info = parse_proposal(text[ctx_s:ctx_e])
 
         def value(f):
             return f.value if f is not None else None
 
-        row = rows.get(number)
         if row is None:
             row = rows[number] = {"number": number, "session": None, "kind": None, "proposers": None, "title": None,
                                   "start": m.start("n"), "end": m.end("n"), "n_asks": 0}
-        for key in ("session", "kind", "proposers", "title"):
+        for key in FIELDS:
             if row[key] is None:
                 row[key] = value(getattr(info, key))
         if asks and row["n_asks"] == 0:

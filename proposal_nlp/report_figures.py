@@ -64,24 +64,27 @@ _KIND_RE = re.compile(
     rf"|(?P<cppcc>{_LEVEL}(?:政协委员|政协|委员|党派团体|民主党派|集体|界别)(?:提出)?的?提案|提案)")
 _KIND_OF_GROUP = {"motion": "议案", "npc": "人大代表建议", "cppcc": "政协提案"}
 _CONNECTOR = re.compile(r"和|及|与|暨|以及|、|/")
-_HANDLING_RE = re.compile(r"(?P<lead>主办|牵头办理|独办|单办|单独办理)"
-                          r"|(?P<co>会办|协办|分办|参办|配合办理|协助办理|联办|会同办理|配合单位|作为配合)")
+_HANDLING_RE = re.compile(r"(?P<lead>主办|牵头办理|独办|单办|单独办理|独立办理)"
+                          r"|(?P<co>会办|协办|分办|参办|配合办理|协助办理|联办|会同办理|配合单位|作为配合|参与办理)")
 _OUTCOME_RE = re.compile(
     r"(?P<c>因?(?:客观)?(?:[\u4e00-\u9fff、]{0,6}等)?条件(?:所)?限制,?(?:或其他原因)?(?:暂时?|目前)?(?:不能|无法|难以)?解决"
-    r"|暂时?(?:不能|无法|难以)解决|(?<![A-Za-z])[Cc]类)"
-    r"|(?P<b>正在解决(?:或|和|、)?(?:已)?列入(?:计划|规划)(?:解决)?|正在解决|(?:已)?列入(?:年度)?(?:计划|规划)"
-    r"(?:逐步)?(?:解决|推进)?|(?<![A-Za-z])[Bb]类)"
+    r"|暂时?(?:不能|无法|难以)解决|(?<![A-Za-z])[Cc]类"
+    r"|暂(?:时|不)?不具备(?:实施|解决)?条件|目前(?:还)?不具备(?:实施|解决)?条件)"
+    r"|(?P<b>正在解决(?:或|和|、)?(?:已)?列入(?:计划|规划)(?:解决)?|正在解决|正在(?:推进|实施|落实)"
+    r"|(?:已)?列入[\u4e00-\u9fff]{0,4}?(?:计划|规划)(?:逐步)?(?:解决|推进)?|(?<![A-Za-z])[Bb]类)"
     r"|(?P<d>留作参考|作为(?:工作)?参考|供参考|(?<![A-Za-z])[Dd]类)"
-    r"|(?P<a>(?:已经?)?解决(?:或|和|、)?采纳|已?采纳|已经?解决|得到解决|(?<![A-Za-z])[Aa]类)")
+    r"|(?P<a>(?:已经?)?解决(?:或|和|、)?采纳|已?采纳|已经?解决|得到解决|基本解决|已经?落实|(?<![A-Za-z])[Aa]类)")
 _OUTCOME_OF_GROUP = {"a": "解决采纳", "b": "正在解决或列入计划", "c": "因条件限制暂不能解决", "d": "留作参考"}
 _SATISFACTION_RE = re.compile(
     r"(?P<both>满意(?:或|和|及|与|、)基本满意|满意率?\(含基本满意\))"
     r"|(?P<basic>基本满意|比较满意)|(?P<not>不满意)|(?P<yes>满意)")
 _SATISFACTION_OF_GROUP = {"both": SATISFIED_OR_BASIC, "basic": "基本满意", "not": "不满意", "yes": "满意"}
 _SUBSET_RE = re.compile(
-    r"(?:涉及|有关|属于|聚焦|针对)(?P<a>[\u4e00-\u9fff]{2,12}?)(?:方面|领域|类|事项|工作|问题)?(?:的|相关|内容|$)"
-    r"|(?P<b>[\u4e00-\u9fff]{2,10}?)(?:事项|类|方面|领域)"
-    r"|(?P<c>重点(?:督办)?)(?=(?:人大代表|代表|政协)?(?:建议|提案|议案))")
+    r"(?:涉及|有关|属于|聚焦|针对)(?P<a>[\u4e00-\u9fff]{2,16}?)(?:方面|领域|类|事项|工作|问题)?(?:的|相关|内容|$)"
+    r"|(?P<b>[\u4e00-\u9fff]{2,16}?)(?:事项|类|方面|领域)"
+    r"|(?P<c>重点(?:督办)?)(?=(?:人大代表|代表|政协)?(?:建议|提案|议案))"
+    r"|(?:与|同|和)(?P<e>[\u4e00-\u9fff]{2,16}?)(?:有关|相关)的?"
+    r"|(?:含|包括|其中)(?P<d>[\u4e00-\u9fff]{2,8}?)的?(?=(?:人大代表|代表|政协委员|委员|政协)?(?:建议|提案|议案))")
 _BARE_TOPIC = re.compile(r"\s*其中\s*(?P<x>[\u4e00-\u9fff]{2,6}?)(?:的|有|为|共)?\s*$")
 _LISTED_TOPIC = re.compile(r"\s*(?:其次是|再次是|然后是|最后是|还有|以及|其次|和|及)?\s*(?P<x>[\u4e00-\u9fff]{2,12}?)"
                            r"(?:方面|领域|类|事项)?的?(?:最多|较多|居多)?\s*(?:有|为|共|共有)?\s*$")
@@ -101,9 +104,10 @@ _LINK = re.compile(r"\s*(?:达到|高达|已达|达|为|是|有|共|计|约)?\s*
 _EACH = re.compile(r"各(?:有|为|是)?\s*$")
 _APIECE = re.compile(r"分别(?:为|是|有|占)?")
 _RESTRICTED = re.compile(r"且|需要|需|其中")  # a reference narrower than the words say (主办且需要书面答复的10件)
-_BOUND = set(",;:。!?()\n\t")       # ends a figure's words (normalised text; 、 lists end at the number before)
-_CLAUSE_BOUND = set(",;:。!?()\n\t")  # ends a clause
+_BOUND = set(",;:。!?()\n\t【】")     # ends a figure's words (normalised text; 、 lists end at the number before)
+_CLAUSE_BOUND = set(",;:。!?()\n\t【】")  # ends a clause
 _SENTENCE_END = set("。!?\n")
+_MAX_WORDS = 160  # the words of a figure are looked for this far back at most
 
 
 def _value_of_percent(m: re.Match) -> float | None:
@@ -171,7 +175,9 @@ def _clean_topic(name: str) -> str | None:
 
 def _subset_cue(w: str) -> tuple[str | None, int]:
     for m in _SUBSET_RE.finditer(w):
-        name = m.group("a") or m.group("b") or m.group("c")
+        name = m.group("a") or m.group("b") or m.group("c") or m.group("d") or m.group("e")
+        if m.group("d") and (_KIND_RE.search(name) or re.search(r"人大|政协|代表|委员|[市区县省]$", name)):
+            continue  # 其中人大代表建议: no topic
         # cut what comes before the topic: kinds, handlings, results and 中
         cut = 0
         for rx in (_KIND_RE, _HANDLING_RE, _OUTCOME_RE, _SATISFACTION_RE):
@@ -264,6 +270,7 @@ class _Reader:
         before ``floor``). A label before a colon or a bracket right before the number belongs to
         them (市政协提案：37件, A类（解决采纳）20件, 满意率（含基本满意）达100%), and a bare 有 /
         为 after a comma takes the clause before it (涉及养老服务的最多，有10件)."""
+        floor = max(floor, start - _MAX_WORDS)
         i = start
         while i > floor and self.t[i - 1] not in bounds:
             i -= 1
@@ -292,16 +299,18 @@ class _Reader:
         self.notes.append({"note": what, "start": start, "end": end, "text": self.text[start:end]})
 
     def opaque(self) -> None:
-        self.stack.append(_Frame({}, self.depth, opaque=True))
+        top = self.stack[-1]
+        if not (top.opaque and top.depth == self.depth):
+            self.stack.append(_Frame({}, self.depth, opaque=True))
 
     # --- frames
-    def parent_of(self, cues: dict) -> _Frame | None:
+    def parent_of(self, cues: dict, *, anaphora: bool = False) -> _Frame | None:
         for frame in reversed(self.stack):
             if frame.after_sibling and frame.depth == self.depth:
                 continue
             if frame.opaque:
-                if "kind" not in cues:
-                    return None  # a part of a number that could not be read
+                if "kind" not in cues and (anaphora or frame.depth < self.depth):
+                    return None  # a part (其中 …, or in brackets) of a number that could not be read
                 continue
             if _fits(frame, cues):
                 return frame
@@ -385,19 +394,33 @@ def _mentions(t: str) -> list[tuple]:
     return out
 
 
+def _parts(w: str) -> list[dict]:
+    parts = [p for p in re.split(r"和|及|与|、|以及", w) if p.strip()]
+    return [_cues(p).slots for p in parts] if len(parts) >= 2 else []
+
+
 def _apiece_cues(t: str, clause_start: int, at: int) -> list[dict] | None:
     """``人大代表建议和政协提案分别为29件、28件``: the cues of each part named before 分别, in
-    order (the parts share the words before the first one), or None."""
+    order (the parts share the words before the first one), or None. The parts may be named in
+    a clause before (建议和提案中，我局牵头办理的分别为10件和7件)."""
     w = t[clause_start:at]
     m = None
     for m in _APIECE.finditer(w):
         pass
     if m is None or w[m.end():].strip():
         return None
-    parts = [p for p in re.split(r"和|及|与|、|以及", w[:m.start()]) if p.strip()]
-    if len(parts) < 2:
-        return None
-    cues = [_cues(p).slots for p in parts]
+    cues = _parts(w[:m.start()])
+    if not cues or not all(cues):
+        own = _cues(w[:m.start()]).slots
+        lo = max(0, clause_start - _MAX_WORDS)
+        sentence = max([lo] + [t.rfind(c, lo, clause_start) + 1 for c in "。!?\n"])
+        for clause in reversed(re.split(r"[,;:]", t[sentence:clause_start])):
+            cues = _parts(clause.rstrip("中 "))
+            if cues and all(cues):
+                cues = [{**own, **c} for c in cues]
+                break
+        else:
+            return None
     varying = set(cues[-1])
     if not varying or any(not (varying & set(c)) for c in cues):
         return None
@@ -432,6 +455,7 @@ def read_figures(text: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     apiece_run = 0     # figures of a 分别 list still to come
     prev_dim = None    # the dimension of the last figure's list (subset: 涉及A的7件、B的5件)
     pos = prev_end = clause_from = 0
+    listing = False    # inside the lines of a list introduced by a colon
     mentions = [m for m in _mentions(t) if not any(a <= m[0] < b for a, b in table_spans)]
     for i, (m_start, m_end, measure, value, n_start, n_end) in enumerate(mentions):
         if m_start < pos:
@@ -445,9 +469,13 @@ def read_figures(text: str) -> tuple[pd.DataFrame, pd.DataFrame]:
             elif ch == ")":
                 r.close_bracket()
                 clause_from = j + 1
+            elif ch == "\n" and (listing or t[:j].rstrip(" ").endswith(":")) and t[j + 1:j + 2].strip():
+                listing = True  # the lines of a list introduced by a colon share its frame
+                _frame_of_clause(r, clause_from, j)
+                clause_from = j + 1
             elif ch in _SENTENCE_END:
                 r.end_sentence(j + 1)
-                clause_from, prev_dim = j + 1, None
+                clause_from, prev_dim, listing = j + 1, None, False
             elif ch in _CLAUSE_BOUND:
                 _frame_of_clause(r, clause_from, j)
                 clause_from = j + 1
@@ -459,7 +487,8 @@ def read_figures(text: str) -> tuple[pd.DataFrame, pd.DataFrame]:
             r.opaque()
             continue
         clause_start = r.window(n_start, 0, _CLAUSE_BOUND)
-        if measure == "count" and _OTHER_TIME_RE.search(t, clause_start, m_start):
+        if measure == "count" and _OTHER_TIME_RE.search(t, clause_start, m_start) and \
+                not _OUTCOME_RE.search(t, clause_start, m_start):  # 列入明年计划的4件 is a result
             r.note("a count of another year, a change or a plan: left out", m_start, m_end)
             r.opaque()
             continue
@@ -525,7 +554,7 @@ def read_figures(text: str) -> tuple[pd.DataFrame, pd.DataFrame]:
                 r.note("a count whose subject could not be read: left out", m_start, m_end)
                 r.opaque()
                 continue
-        parent = r.parent_of(cues.slots)
+        parent = r.parent_of(cues.slots, anaphora=cues.anaphora)
         if parent is None:
             r.note("a part of a number that could not be read: left out", m_start, m_end)
             r.opaque()
