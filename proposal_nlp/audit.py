@@ -48,7 +48,7 @@ def _column(proposals: pd.DataFrame, col, what: str, option: str):
     if col not in proposals.columns:
         raise InputError(
             f"column {col!r} ({what}) not in the proposals table (columns: {list(proposals.columns)}); "
-            f"name the right one with {option}= or pass {option}=None to leave it out")
+            f"name the right one with {option}= or pass {option}=None to leave it out", code="PN182")
     return proposals[col]
 
 
@@ -138,7 +138,8 @@ def figures_from_result(result) -> pd.DataFrame:
     proposals = result.proposals if hasattr(result, "proposals") else result
     if not isinstance(proposals, pd.DataFrame):
         raise InputError(f"figures_from_result needs a BatchResult or its proposals table, got "
-                         f"{type(result).__name__}; read a written result with proposal_nlp.results.read_result")
+                         f"{type(result).__name__}; read a written result with proposal_nlp.results.read_result",
+                         code="PN183")
     cols = {"kind_col": "kind", "handling_col": "handling", "fire_col": "fire_relevant", "result_col": "result",
             "satisfaction_col": "satisfaction", "row_col": "row"}
     return figures_from_table(proposals, **{k: (v if v in proposals.columns else None) for k, v in cols.items()})
@@ -210,7 +211,7 @@ def compare_figures(stated: pd.DataFrame, computed: pd.DataFrame) -> pd.DataFram
 # ------------------------------------------------------------------ the 基本情况 paragraph
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class BasicSituation:
     """The 基本情况 paragraph of a batch and its figures.
 
@@ -257,7 +258,9 @@ def basic_situation(source) -> BasicSituation:
     """
     proposals = source.proposals if hasattr(source, "proposals") else source
     if not isinstance(proposals, pd.DataFrame):
-        raise InputError(f"basic_situation needs a BatchResult or its proposals table, got {type(source).__name__}")
+        raise InputError(f"basic_situation needs a BatchResult or its proposals table, got {type(source).__name__}; "
+                         "run proposal_nlp.process_table first, or read a written result with read_result",
+                         code="PN183")
     summary = build_summary(proposals, None)
     parts = basic_parts(summary)
     computed = figures_from_result(proposals)

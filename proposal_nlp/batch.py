@@ -70,8 +70,8 @@ def demo_dir() -> Path:
 
 
 def process_table(df: pd.DataFrame, *, text_col=None, id_col=None, title_col=None, kind_col=None, handling_col=None,
-                  result_col=None, satisfaction_col=None, policy=None, steps=STEPS, classifier="default", extractor=None, parser=None,
-                  matcher=None, top_k: int = TOP_K, chunk_size: int = DEFAULT_CHUNK_SIZE, jobs: int = 1,
+                  result_col=None, satisfaction_col=None, policy=None, steps=STEPS, classifier="default",
+                  extractor=None, parser=None, matcher=None, top_k: int = TOP_K, chunk_size: int = DEFAULT_CHUNK_SIZE, jobs: int = 1,
                   progress=False, keep_text: bool = True) -> BatchResult:
     """Classify, extract asks from and match every row of a table of proposals or messages.
 
@@ -195,7 +195,8 @@ ROLE_SAMPLE_ROWS = 1000
 
 def process_file(path, *, out=None, force: bool = False, stream: bool = False, encoding=None, sheet=None,
                  header_row: int | None = None, bad_lines: str = "error", text_col=None, id_col=None, title_col=None,
-                 kind_col=None, handling_col=None, result_col=None, satisfaction_col=None, policy=None, steps=STEPS, classifier="default",
+                 kind_col=None, handling_col=None, result_col=None, satisfaction_col=None, policy=None, steps=STEPS,
+                 classifier="default",
                  extractor=None, parser=None, matcher=None, top_k: int = TOP_K, chunk_size: int = DEFAULT_CHUNK_SIZE,
                  jobs: int = 1, progress=False, keep_text: bool = True) -> BatchResult:
     """Process a table file chunk by chunk (CSV/TSV read in chunks) and optionally write the result.

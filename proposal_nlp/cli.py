@@ -224,7 +224,8 @@ def run(
             result = process_file(input, out=output, force=force, stream=True, encoding=encoding, sheet=_sheet(sheet),
                                   header_row=header_row, bad_lines=bad_lines, text_col=text_col, id_col=id_col,
                                   title_col=title_col, kind_col=kind_col, handling_col=handling_col,
-                                  result_col=result_col, satisfaction_col=satisfaction_col, policy=policy, steps=step_tuple, classifier=model, jobs=jobs,
+                                  result_col=result_col, satisfaction_col=satisfaction_col,
+                                  policy=policy, steps=step_tuple, classifier=model, jobs=jobs,
                                   chunk_size=chunk_size, progress=mode)
         if report is not None:
             from .report import render_report
@@ -439,7 +440,8 @@ def audit(
     except ProposalNLPError as exc:
         _fail(exc)
     shown = table.drop(columns=[c for c in ("rows", "evidence") if c in table.columns])
-    typer.echo(terminal_text(shown.to_string(index=False)))
+    if len(shown):
+        typer.echo(terminal_text(shown.to_string(index=False)))
     if not checks.empty:
         typer.echo("")
         typer.echo(terminal_text(checks[["check", "expected", "found", "ok", "detail"]].to_string(index=False)))

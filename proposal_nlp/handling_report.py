@@ -61,6 +61,8 @@ _BRACKET_HEADING = re.compile(r"【\s*(?P<name>[^】\n]{2,20}?)\s*】")
 _NOT_HEADING = re.compile(r"关于|报告|总结|[局委办厅]$|函$|附件|\d{4}年")
 _END_MATTER = re.compile(r"\s*(?:附件|附表|附\s*[:：]|抄送|联系人)")
 _HEADING_MAX = 40
+_DATE_LINE = re.compile(r"\s*(?:\d{4}|[〇零一二三四五六七八九]{4})\s*年\s*[\d一二三四五六七八九十]{1,3}\s*月"
+                        r"(?:\s*[\d一二三四五六七八九十]{1,3}\s*日)?\s*")
 _PROSE_ITEM = re.compile(rf"(?:(?<=^)|(?<=[。;:,!?\n\s]))(?P<m>(?P<n>{_O}{{1,2}})是|首先|其次|再次|最后|第(?P<d>{_O}{{1,2}})[,、])")
 _NUMBER_RE = re.compile(r"第\s*(?P<n>[A-Za-z]?\d{1,6})\s*号")
 _CITE_KIND = re.compile(r"提案|建议|议案")
@@ -69,10 +71,11 @@ FIELDS = ("session", "kind", "proposers", "title")
 _PLAN_LEAD = re.compile(r"(?:^|\n)\s*(?:下一步|今后|明年|来年)[,:，：]?")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class HandlingReport:
     """What a handling summary states (see :func:`parse_report`); tables joined by offsets and
-    proposal numbers."""
+    proposal numbers. Two reports are equal only when they are the same object (compare their
+    tables with ``DataFrame.equals``)."""
 
     text: str
     sections: pd.DataFrame
@@ -123,10 +126,18 @@ def _lines(t: str):
 
 
 def _end_of_text(t: str) -> int:
-    """Where the end matter (附件, 抄送 …) starts, or the length of the text."""
+    """Where the end matter (the signature: bureau and date; 附件, 抄送 …) starts, or the length
+    of the text."""
+    prev = None  # the last non-empty line: (pos, line)
     for pos, line in _lines(t):
         if pos and _END_MATTER.match(line):
             return pos
+        if pos and _DATE_LINE.fullmatch(line):
+            if prev is not None and len(prev[1].strip()) <= 25 and not re.search(r"[。;,:!?]", prev[1]):
+                return prev[0]
+            return pos
+        if line.strip():
+            prev = (pos, line)
     return len(t)
 
 
@@ -215,7 +226,8 @@ def _plans(text: str, t: str, sections: pd.DataFrame) -> tuple[pd.DataFrame, lis
         for m in _PLAN_LEAD.finditer(t, 0, _end_of_text(t)):
             pass
         if m is None:
-            notes.append({"note": "no next-year plans (下一步 …) found", "start": 0, "end": 0, "text": ""})
+            if t.strip():
+                notes.append({"note": "no next-year plans (下一步 …) found", "start": 0, "end": 0, "text": ""})
             return pd.DataFrame(columns=PLAN_COLUMNS), notes
         body_start = m.start() + (1 if t[m.start()] == "\n" else 0)
         nxt = t.find("\n", m.end())

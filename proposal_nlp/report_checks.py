@@ -56,7 +56,7 @@ def check_figures(figures: pd.DataFrame) -> pd.DataFrame:
                        "detail": detail, "figures": tuple(int(r) for r in rows)})
 
     for key, rows in by_key.items():
-        values = sorted({int(figures.at[r, "count"]) for r in rows})
+        values = list(dict.fromkeys(int(figures.at[r, "count"]) for r in sorted(rows, key=lambda r: figures.at[r, "start"])))
         if len(values) > 1:
             label = figure_label(*key)
             add(f"{label} 前后一致", "repeat", values[0], values[1], False,
