@@ -99,7 +99,8 @@ _SHARE = re.compile(r"占")
 _ANAPHORA = re.compile(r"\s*(?:其中|这些|上述|以上|前述|在这些|在上述|此外)")
 # a count with no subject but 共 / 合计: the total (今年共承办57件, 以上共计60件, 合计：61件)
 _BARE_TOTAL = re.compile(r"\s*(?:我局|我委|我办|本局|本单位|今年|全年|本年度|年内|以上|上述|两类|各类)*\s*"
-                         r"(?:共计|合计|总计|累计|一共|共)(?:承办|办理|受理|收到|承接|交办)?了?(?:各类)?(?:为|有|达)?\s*$")
+                         r"(?:(?:共计|合计|总计|累计|一共|共)(?:承办|办理|受理|收到|承接|交办)?了?(?:各类)?(?:为|有|达)?"
+                         r"|[在对]?(?:全部|所有|上述|以上)(?:的)?)\s*$")
 _LINK = re.compile(r"\s*(?:达到|高达|已达|达|为|是|有|共|计|约)?\s*")  # words between a label and its number
 _EACH = re.compile(r"各(?:有|为|是)?\s*$")
 _APIECE = re.compile(r"分别(?:为|是|有|占)?")
@@ -328,7 +329,8 @@ class _Reader:
         frame.after_sibling = (bool(siblings) and not frame.virtual
                                and not any(len(f.slots) > len(frame.slots) for f in closed))
         self.stack = self.stack[:i + 1] + [frame]
-        if parent is self.root and not frame.virtual and not frame.opaque:
+        if parent is self.root and not frame.virtual and not frame.opaque and set(frame.slots) <= {"kind"}:
+            # the summary's whole (共承办建议提案57件, or 县政协提案15件 in a report on one kind)
             if self.anchor is None and not self.anchor_broken:
                 self.anchor = frame
             elif self.anchor is not None and frame is not self.anchor and frame.slots != self.anchor.slots:
@@ -407,11 +409,12 @@ def _apiece_cues(t: str, clause_start: int, at: int) -> list[dict] | None:
     m = None
     for m in _APIECE.finditer(w):
         pass
-    if m is None or w[m.end():].strip():
+    if m is None or re.search(r"\d|件", w[m.end():]):
         return None
-    cues = _parts(w[:m.start()])
+    after = _cues(w[m.end():]).slots  # 我局分别主办12件和8件: 主办 is shared
+    cues = _parts(w[:m.start()]) if not after else []
     if not cues or not all(cues):
-        own = _cues(w[:m.start()]).slots
+        own = {**_cues(w[:m.start()]).slots, **after}
         lo = max(0, clause_start - _MAX_WORDS)
         sentence = max([lo] + [t.rfind(c, lo, clause_start) + 1 for c in "。!?\n"])
         for clause in reversed(re.split(r"[,;:]", t[sentence:clause_start])):
@@ -421,11 +424,21 @@ def _apiece_cues(t: str, clause_start: int, at: int) -> list[dict] | None:
                 break
         else:
             return None
-    varying = set(cues[-1])
+    varying = set(cues[-1]) - set(after)
     if not varying or any(not (varying & set(c)) for c in cues):
         return None
     shared = {k: v for k, v in cues[0].items() if k not in varying}
     return [{**shared, **{k: v for k, v in c.items() if k in varying}} for c in cues]
+
+
+def _parallel_parts(memory: list[dict], own: dict, t: str, end: int, mentions: list, i: int) -> list[dict] | None:
+    """``…分别主办12件和8件，会办6件和4件``: a clause after a 分别 list, two numbers joined by 和,
+    is distributed over the same parts."""
+    if not memory or not own or set(own) & set(memory[0]) or i + 1 >= len(mentions):
+        return None
+    if not re.fullmatch(r"\s*(?:和|及|与|、)\s*", t[end:mentions[i + 1][0]]):
+        return None
+    return [{**own, **part} for part in memory]
 
 
 _TRAIL_KIND = re.compile(rf"\s*的?(?:主办|会办|协办|分办|参办)?件?的?{_LEVEL}(?:人大代表|代表|政协委员|委员|人大|政协)?"
@@ -456,6 +469,7 @@ def read_figures(text: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     prev_dim = None    # the dimension of the last figure's list (subset: 涉及A的7件、B的5件)
     pos = prev_end = clause_from = 0
     listing = False    # inside the lines of a list introduced by a colon
+    memory: list[dict] = []  # the parts of the sentence's last 分别 list
     mentions = [m for m in _mentions(t) if not any(a <= m[0] < b for a, b in table_spans)]
     for i, (m_start, m_end, measure, value, n_start, n_end) in enumerate(mentions):
         if m_start < pos:
@@ -475,7 +489,7 @@ def read_figures(text: str) -> tuple[pd.DataFrame, pd.DataFrame]:
                 clause_from = j + 1
             elif ch in _SENTENCE_END:
                 r.end_sentence(j + 1)
-                clause_from, prev_dim, listing = j + 1, None, False
+                clause_from, prev_dim, listing, memory = j + 1, None, False, []
             elif ch in _CLAUSE_BOUND:
                 _frame_of_clause(r, clause_from, j)
                 clause_from = j + 1
@@ -514,6 +528,11 @@ def read_figures(text: str) -> tuple[pd.DataFrame, pd.DataFrame]:
         else:
             apiece_run = 0
             parts = _apiece_cues(t, clause_start, n_start)
+            if parts:
+                varying = [k for k in parts[0] if len({p.get(k) for p in parts}) > 1]
+                memory = [{k: p[k] for k in varying} for p in parts]
+            else:
+                parts = _parallel_parts(memory, cues.slots, t, m_end, mentions, i)
             if parts:
                 cues.slots, cues.ends, w_start = parts[0], {}, clause_start
                 cues.anaphora = t[clause_start:n_start].lstrip().startswith("其中")
@@ -654,14 +673,17 @@ def _tables(text: str, t: str) -> tuple[list[dict], list[tuple[int, int]]]:
             spans.append((start, start + len(line)))
             for (cell, s, e), col in zip(cells[1:], columns[1:]):
                 m = re.fullmatch(rf"({_NUM})\s*件?", cell)
-                value = cn_number(m.group(1)) if m else None
-                if value is None:
+                p = re.fullmatch(r"(?:占)?(\d+(?:\.\d+)?)\s*%", cell)
+                value = cn_number(m.group(1)) if m else float(p.group(1)) if p else None
+                if value is None or (p and value > 100):
                     continue
                 slots = {**{k2: v for k2, v in col.items() if k2 != "kind"}, **row_cues}
+                number = m or p
                 rows.append({"kind": slots.get("kind", TOTAL), "subset": slots.get("subset", ALL),
                              "handling": slots.get("handling", ALL), "result": slots.get("result", ALL),
-                             "measure": "count", "count": value, "percent": None, "start": s,
-                             "end": s + len(m.group(1)), "evidence": text[start:start + len(line)].strip()})
+                             "measure": "count" if m else "percent", "count": value if m else None,
+                             "percent": None if m else value, "start": s + number.start(1), "end": s + number.end(1),
+                             "evidence": text[start:start + len(line)].strip()})
     return rows, spans
 
 

@@ -69,6 +69,27 @@ CASES = [
     # 各: one number for two kinds
     ("共承办建议提案20件，人大代表建议和政协提案各10件。",
      {(T, A, A, A, "count", 20), (NPC, A, A, A, "count", 10), (CPPCC, A, A, A, "count", 10)}),
+    # 分别 before the verb, and a parallel clause distributed over the same parts
+    ("人大代表建议和政协提案中，我局分别主办12件和8件，会办6件和4件。",
+     {(NPC, A, "主办", A, "count", 12), (CPPCC, A, "主办", A, "count", 8), (NPC, A, "会办", A, "count", 6),
+      (CPPCC, A, "会办", A, "count", 4)}),
+    # a reference to the whole, results with shares in Chinese numerals
+    ("共承办建议提案50件。在全部50件中，解决采纳30件，占百分之六十；列入计划15件，占百分之三十；留作参考5件，占百分之十。",
+     {(T, A, A, A, "count", 50), (T, A, A, "解决采纳", "count", 30), (T, A, A, "解决采纳", "percent", 60.0),
+      (T, A, A, "正在解决或列入计划", "count", 15), (T, A, A, "正在解决或列入计划", "percent", 30.0),
+      (T, A, A, "留作参考", "count", 5), (T, A, A, "留作参考", "percent", 10.0)}),
+    # a colon-led list keeps its frame; a topic with 与…有关; results worded freely
+    ("与燃气安全有关的建议提案共10件。主办的20件中：\nA类（解决采纳） 12件，占60%\nB类（正在解决） 6件\n"
+     "C类（留作参考） 2件。办理结果：已采纳并落实的15件，列入明年计划的4件，暂不具备条件的2件，作为工作参考的1件。",
+     {(T, "燃气安全", A, A, "count", 10), (T, A, "主办", A, "count", 20), (T, A, "主办", "解决采纳", "count", 12),
+      (T, A, "主办", "解决采纳", "percent", 60.0), (T, A, "主办", "正在解决或列入计划", "count", 6),
+      (T, A, "主办", "留作参考", "count", 2), (T, A, A, "解决采纳", "count", 15),
+      (T, A, A, "正在解决或列入计划", "count", 4), (T, A, A, "因条件限制暂不能解决", "count", 2),
+      (T, A, A, "留作参考", "count", 1)}),
+    # a tab-separated table: counts and shares in cells, labels and headers saying what they count
+    ("办理结果统计：\n结果\t件数\t占比\n解决采纳\t25\t50%\n留作参考\t25\t50%\n合计\t50\t100%",
+     {(T, A, A, "解决采纳", "count", 25), (T, A, A, "解决采纳", "percent", 50.0), (T, A, A, "留作参考", "count", 25),
+      (T, A, A, "留作参考", "percent", 50.0), (T, A, A, A, "count", 50), (T, A, A, A, "percent", 100.0)}),
     # a count stated again in another section: once
     ("一、基本情况\n今年共承办建议提案57件。\n二、主要做法\n对承办的57件建议提案，我局逐件研究。",
      {(T, A, A, A, "count", 57)}),
