@@ -331,7 +331,7 @@ def parse_report(text: str, *, asks: bool = True) -> HandlingReport:
     t = normalize(text)
     sections = _sections(text, t)
     figures, fig_notes = read_figures(text)
-    checks = check_figures(figures)
+    checks = check_figures(figures, fig_notes)
     cited, cited_asks = _cited(text, t, asks=asks)
     plans, plan_notes = _plans(text, t, sections)
     notes = [*fig_notes.to_dict("records"), *plan_notes]

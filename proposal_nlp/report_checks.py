@@ -27,7 +27,22 @@ def _fmt(v) -> str:
     return f"{v:g}" if isinstance(v, float) else str(v)
 
 
-def check_figures(figures: pd.DataFrame) -> pd.DataFrame:
+_UNREAD = ("could not be read", "a range", "same figure")
+
+
+def _unread_between(notes, rows, whole, figures) -> int:
+    """How many numbers of the summary were left out (notes) among the parts ``rows``, or
+    between their whole and them (a list's first numbers)."""
+    if notes is None or not len(notes) or len(rows) < 2:
+        return 0
+    starts = [int(figures.at[r, "start"]) for r in rows]
+    lo = max(min(starts + [int(figures.at[whole, "start"])]), min(starts) - 120)
+    hi = max(int(figures.at[r, "end"]) for r in rows)
+    unread = notes[notes["note"].map(lambda n: any(w in str(n) for w in _UNREAD))]
+    return int(((unread["start"] > lo) & (unread["start"] < hi)).sum())
+
+
+def check_figures(figures: pd.DataFrame, notes: pd.DataFrame | None = None) -> pd.DataFrame:
     """The checks of a figures table (:data:`CHECK_COLUMNS`): one row per sum, subset, rate and
     repeated statement that can be checked, with ``expected`` (the whole, or the stated rate),
     ``found`` (the sum of the parts, the part, or the computed rate), ``ok`` and ``detail``
@@ -40,6 +55,9 @@ def check_figures(figures: pd.DataFrame) -> pd.DataFrame:
     * ``rate``: a stated rate agrees with the counts it describes (to its stated precision; 满意率
       may count 基本满意 too); a share (占…%) with its count and whole.
     * ``repeat``: a count stated twice states the same number.
+
+    ``notes`` (those of :func:`~proposal_nlp.report_figures.read_figures`): when numbers among the
+    parts of a sum could not be read, the parts are only checked not to exceed their whole.
     """
     checks: list[dict] = []
     counts = figures[figures["measure"] == "count"] if len(figures) else figures
@@ -80,7 +98,12 @@ def check_figures(figures: pd.DataFrame) -> pd.DataFrame:
             names = " + ".join(figure_label(*(v if s == slot else slots[s] for s in SLOTS)) for v, _, _ in parts)
             shown = " + ".join(f"{v} {n}" for v, n, _ in parts)
             rows = [w_row] + [row for _, _, row in parts]
-            if len(parts) >= 2:
+            unread = _unread_between(notes, [row for _, _, row in parts], w_row, figures)
+            if len(parts) >= 2 and unread:
+                add(f"{names} ≤ {label}", "sum", whole, found, found <= whole,
+                    f"{shown} = {found} {'≤' if found <= whole else '>'} {label} {whole} "
+                    f"({unread} number(s) among them not read)", rows)
+            elif len(parts) >= 2:
                 add(f"{label} = {names}", "sum", whole, found, found == whole,
                     f"{label} {whole} {'=' if found == whole else '≠'} {shown} = {found}", rows)
             else:

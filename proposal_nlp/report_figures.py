@@ -70,10 +70,12 @@ _OUTCOME_RE = re.compile(
     r"(?P<c>因?(?:客观)?(?:[\u4e00-\u9fff、]{0,6}等)?条件(?:所)?限制,?(?:或其他原因)?(?:暂时?|目前)?(?:不能|无法|难以)?解决"
     r"|暂时?(?:不能|无法|难以)解决|(?<![A-Za-z])[Cc]类"
     r"|暂(?:时|不)?不具备(?:实施|解决)?条件|目前(?:还)?不具备(?:实施|解决)?条件)"
-    r"|(?P<b>正在解决(?:或|和|、)?(?:已)?列入(?:计划|规划)(?:解决)?|正在解决|正在(?:推进|实施|落实)"
-    r"|(?:已)?列入[\u4e00-\u9fff]{0,4}?(?:计划|规划)(?:逐步)?(?:解决|推进)?|(?<![A-Za-z])[Bb]类)"
+    r"|(?P<b>正在解决(?:或|和|、)?(?:已)?列入(?:计划|规划)(?:解决)?|正在(?:逐步|积极|加快|抓紧|稳步)?(?:解决|推进|实施|落实)"
+    r"|(?:已)?(?:列入|纳入)[\u4e00-\u9fff]{0,6}?(?:计划|规划)(?:逐步)?(?:解决|推进)?|计划(?:逐步)?解决|逐步解决"
+    r"|(?<![A-Za-z])[Bb]类)"
     r"|(?P<d>留作参考|作为(?:工作)?参考|供参考|(?<![A-Za-z])[Dd]类)"
-    r"|(?P<a>(?:已经?)?解决(?:或|和|、)?采纳|已?采纳|已经?解决|得到解决|基本解决|已经?落实|(?<![A-Za-z])[Aa]类)")
+    r"|(?P<a>(?:已经?)?解决(?:或|和|、)?采纳|(?<![未予不没分])(?:已|基本)?采纳|已经?解决|得到解决|基本解决|已经?落实"
+    r"|(?<![A-Za-z])[Aa]类)")
 _OUTCOME_OF_GROUP = {"a": "解决采纳", "b": "正在解决或列入计划", "c": "因条件限制暂不能解决", "d": "留作参考"}
 _SATISFACTION_RE = re.compile(
     r"(?P<both>满意(?:或|和|及|与|、)基本满意|满意率?\(含基本满意\))"
@@ -396,15 +398,28 @@ def _mentions(t: str) -> list[tuple]:
     return out
 
 
+def _distributed(parts: list[dict]) -> list[dict]:
+    """The parts of a 分别 list: the slot whose values differ between them varies, every other
+    slot named in any part is shared (主办和会办的人大代表建议 -> 建议·主办, 建议·会办)."""
+    if len(parts) < 2:
+        return []
+    varying = {k for k in set().union(*parts) if len({p.get(k) for p in parts if k in p}) > 1
+               and all(k in p for p in parts)}
+    if not varying:
+        return []
+    shared = {k: v for p in parts for k, v in p.items() if k not in varying}
+    return [{**shared, **{k: p[k] for k in varying}} for p in parts]
+
+
 def _parts(w: str) -> list[dict]:
-    parts = [p for p in re.split(r"和|及|与|、|以及", w) if p.strip()]
-    return [_cues(p).slots for p in parts] if len(parts) >= 2 else []
+    return _distributed([_cues(p).slots for p in re.split(r"和|及|与|、|以及", w) if p.strip()])
 
 
-def _apiece_cues(t: str, clause_start: int, at: int) -> list[dict] | None:
+def _apiece_cues(t: str, clause_start: int, at: int, memory: list[dict]) -> list[dict] | None:
     """``人大代表建议和政协提案分别为29件、28件``: the cues of each part named before 分别, in
-    order (the parts share the words before the first one), or None. The parts may be named in
-    a clause before (建议和提案中，我局牵头办理的分别为10件和7件)."""
+    order, or None. The parts may be those of the sentence's last 分别 list (``memory``:
+    主办和会办的建议分别为7件和5件，提案分别为5件和3件) or named in a clause before
+    (建议和提案中，我局牵头办理的分别为10件和7件)."""
     w = t[clause_start:at]
     m = None
     for m in _APIECE.finditer(w):
@@ -412,23 +427,19 @@ def _apiece_cues(t: str, clause_start: int, at: int) -> list[dict] | None:
     if m is None or re.search(r"\d|件", w[m.end():]):
         return None
     after = _cues(w[m.end():]).slots  # 我局分别主办12件和8件: 主办 is shared
-    cues = _parts(w[:m.start()]) if not after else []
-    if not cues or not all(cues):
-        own = {**_cues(w[:m.start()]).slots, **after}
-        lo = max(0, clause_start - _MAX_WORDS)
-        sentence = max([lo] + [t.rfind(c, lo, clause_start) + 1 for c in "。!?\n"])
-        for clause in reversed(re.split(r"[,;:]", t[sentence:clause_start])):
-            cues = _parts(clause.rstrip("中 "))
-            if cues and all(cues):
-                cues = [{**own, **c} for c in cues]
-                break
-        else:
-            return None
-    varying = set(cues[-1]) - set(after)
-    if not varying or any(not (varying & set(c)) for c in cues):
-        return None
-    shared = {k: v for k, v in cues[0].items() if k not in varying}
-    return [{**shared, **{k: v for k, v in c.items() if k in varying}} for c in cues]
+    parts = _parts(w[:m.start()])
+    if parts:
+        return [{**p, **after} for p in parts]
+    own = {**_cues(w[:m.start()]).slots, **after}
+    if memory and not set(own) & set(memory[0]):
+        return [{**own, **part} for part in memory]
+    lo = max(0, clause_start - _MAX_WORDS)
+    sentence = max([lo] + [t.rfind(c, lo, clause_start) + 1 for c in "。!?\n"])
+    for clause in reversed(re.split(r"[,;:]", t[sentence:clause_start])):
+        parts = _parts(clause.rstrip("中 "))
+        if parts and not set(own) & {k for k in parts[0] if len({p.get(k) for p in parts}) > 1}:
+            return [{**p, **own} for p in parts]
+    return None
 
 
 def _parallel_parts(memory: list[dict], own: dict, t: str, end: int, mentions: list, i: int) -> list[dict] | None:
@@ -527,14 +538,15 @@ def read_figures(text: str) -> tuple[pd.DataFrame, pd.DataFrame]:
             cues.slots = dict(apiece.pop(i))
         else:
             apiece_run = 0
-            parts = _apiece_cues(t, clause_start, n_start)
+            parts = _apiece_cues(t, clause_start, n_start, memory)
             if parts:
                 varying = [k for k in parts[0] if len({p.get(k) for p in parts}) > 1]
                 memory = [{k: p[k] for k in varying} for p in parts]
+                w_start = clause_start
             else:
                 parts = _parallel_parts(memory, cues.slots, t, m_end, mentions, i)
             if parts:
-                cues.slots, cues.ends, w_start = parts[0], {}, clause_start
+                cues.slots, cues.ends = parts[0], {}
                 cues.anaphora = t[clause_start:n_start].lstrip().startswith("其中")
                 apiece_run = len(parts)
                 k = i + 1
@@ -598,6 +610,7 @@ def read_figures(text: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     for row in tables:
         r.rows.append(row)
     _rekey_levels(r.rows)
+    _drop_clashes(r, t)
     figures = _dedupe(pd.DataFrame(r.rows, columns=FIGURE_COLUMNS))
     notes = pd.DataFrame(r.notes, columns=NOTE_COLUMNS)
     return figures, notes
@@ -735,6 +748,28 @@ def _rekey_levels(rows: list[dict]) -> None:
             for r in rows:
                 if (r["kind"], r["subset"], r["handling"]) == key and r["result"] in members and r["start"] >= start:
                     r["kind"], r["subset"], r["handling"] = kind, subset, handling
+
+
+def _drop_clashes(r: _Reader, t: str) -> None:
+    """Two different numbers read as the same figure in one sentence (解决的10件，基本采纳的5件)
+    are a misreading, not the summary's inconsistency: both are left out, with a note."""
+    ends = [i for i, ch in enumerate(t) if ch in _SENTENCE_END]
+
+    def sentence(pos):
+        return sum(1 for e in ends if e < pos)
+
+    groups: dict[tuple, list[dict]] = {}
+    for row in r.rows:
+        if row["measure"] == "count":
+            groups.setdefault((sentence(row["start"]), *(row[s] for s in SLOTS)), []).append(row)
+    drop = []
+    for rows in groups.values():
+        if len({row["count"] for row in rows}) > 1:
+            drop += rows
+            for row in rows:
+                r.note("numbers read as the same figure in one sentence: left out", row["start"], row["end"])
+    if drop:
+        r.rows = [row for row in r.rows if not any(row is d for d in drop)]
 
 
 def _dedupe(figures: pd.DataFrame) -> pd.DataFrame:

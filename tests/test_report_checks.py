@@ -79,3 +79,11 @@ def test_satisfied_or_basic_adds_up():
     checks = check_figures(read_figures("承办提案10件，满意或基本满意的9件，其中满意7件、基本满意3件。")[0])
     failing = checks[~checks["ok"]]
     assert list(failing["detail"]) == ["满意或基本满意 9 ≠ 满意 7 + 基本满意 3 = 10"]
+
+
+def test_a_sum_with_numbers_not_read_among_its_parts_is_checked_as_at_most():
+    figures, notes = read_figures("共承办建议提案30件。解决采纳20件，另有一些5件，留作参考3件。")
+    checks = check_figures(figures, notes)
+    assert list(checks["ok"]) == [True]
+    assert checks["detail"][0] == "解决采纳 20 + 留作参考 3 = 23 ≤ 全部 30 (1 number(s) among them not read)"
+    assert list(check_figures(figures)["ok"]) == [False]  # without the notes: 23 ≠ 30

@@ -90,6 +90,17 @@ CASES = [
     ("办理结果统计：\n结果\t件数\t占比\n解决采纳\t25\t50%\n留作参考\t25\t50%\n合计\t50\t100%",
      {(T, A, A, "解决采纳", "count", 25), (T, A, A, "解决采纳", "percent", 50.0), (T, A, A, "留作参考", "count", 25),
       (T, A, A, "留作参考", "percent", 50.0), (T, A, A, A, "count", 50), (T, A, A, A, "percent", 100.0)}),
+    # the handling of both kinds in one sentence, 分别 over a list and a parallel clause
+    ("共承办建议提案20件。主办和会办的人大代表建议分别为7件和5件，政协提案分别为5件和3件。",
+     {(T, A, A, A, "count", 20), (NPC, A, "主办", A, "count", 7), (NPC, A, "会办", A, "count", 5),
+      (CPPCC, A, "主办", A, "count", 5), (CPPCC, A, "会办", A, "count", 3)}),
+    ("共承办建议提案20件。人大代表建议、政协提案中主办件分别为7件、5件，会办件分别为5件、3件。",
+     {(T, A, A, A, "count", 20), (NPC, A, "主办", A, "count", 7), (CPPCC, A, "主办", A, "count", 5),
+      (NPC, A, "会办", A, "count", 5), (CPPCC, A, "会办", A, "count", 3)}),
+    ("共承办建议提案20件。主办件12件（建议7件、提案5件），会办件8件（建议5件、提案3件）。",
+     {(T, A, A, A, "count", 20), (T, A, "主办", A, "count", 12), (NPC, A, "主办", A, "count", 7),
+      (CPPCC, A, "主办", A, "count", 5), (T, A, "会办", A, "count", 8), (NPC, A, "会办", A, "count", 5),
+      (CPPCC, A, "会办", A, "count", 3)}),
     # a count stated again in another section: once
     ("一、基本情况\n今年共承办建议提案57件。\n二、主要做法\n对承办的57件建议提案，我局逐件研究。",
      {(T, A, A, A, "count", 57)}),
@@ -136,6 +147,25 @@ def test_what_cannot_be_read_is_a_note(text, note):
     figures, notes = read_figures(text)
     assert figures.empty
     assert notes["note"].str.contains(note).all() and len(notes)
+
+
+def test_two_numbers_read_as_one_figure_in_a_sentence_are_left_out():
+    figures, notes = read_figures("共承办建议提案30件，所提问题已经解决的10件，基本采纳的5件，留作参考的15件。")
+    assert _set(figures) == {(T, A, A, A, "count", 30), (T, A, A, "留作参考", "count", 15)}
+    clash = notes[notes["note"] == "numbers read as the same figure in one sentence: left out"]
+    assert list(clash["text"]) == ["10", "5"]
+
+
+@pytest.mark.parametrize("words, result", [
+    ("正在逐步解决的", "正在解决或列入计划"), ("纳入明年工作计划的", "正在解决或列入计划"), ("计划逐步解决的", "正在解决或列入计划"),
+    ("已列入计划正在推进的", "正在解决或列入计划"), ("因受财力等条件限制暂时难以解决的", "因条件限制暂不能解决"),
+    ("暂不具备实施条件的", "因条件限制暂不能解决"), ("作为工作参考的", "留作参考"), ("已采纳并落实的", "解决采纳"),
+    ("所提问题已经解决或采纳的", "解决采纳"), ("未采纳的", None), ("部分采纳的", None), ("不予采纳的", None),
+])
+def test_results_worded_freely(words, result):
+    figures, _ = read_figures(f"共承办建议提案9件。{words}3件。")
+    got = figures[figures["count"] == 3]["result"].tolist()
+    assert got == ([result] if result else [])
 
 
 def test_one_sentence_with_several_kinds_and_subsets():
