@@ -10,7 +10,7 @@ Protocol (``corpora/reports/README.md``):
   matching is one to one; precision = matched / read, recall = matched / gold, over all figures
   of a split (micro);
 * checks_correct: every summary marked ``wrong_sum`` has at least one failing check and no other
-  summary has any (share of the 18 summaries; 1.0 when all are right);
+  summary has any (share of the 18 summaries; 1.0 when all are right; also per split);
 * also reported: cited proposals (number and session, the session without body and level:
   市政协十三届三次会议 -> 十三届三次会议) exact per summary, the top-level section names exact,
   the number of plans exact;
@@ -208,6 +208,8 @@ def main(argv=None) -> dict:
             figures["test_figure_precision"] = round(scores["test"]["precision"], 4)
             figures["test_figure_recall"] = round(scores["test"]["recall"], 4)
         figures["checks_correct"] = round(sum(d["checks_right"] for d in docs) / len(docs), 4)
+        for split, s in scores.items():
+            figures[f"{split}_checks_correct"] = round(sum(d["checks_right"] for d in s["docs"]) / len(s["docs"]), 4)
         for split, s in scores.items():
             prefix = "" if split == "dev" else "test_"
             n = len(s["docs"])
