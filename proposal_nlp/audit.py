@@ -92,39 +92,43 @@ def figures_from_table(proposals: pd.DataFrame, *, kind_col: str | None = "类�
     has_fire = fire is not None and fire.notna().any()
     rows: list[dict] = []
 
-    def add(where, kind_v=TOTAL, subset=ALL, hand_v=ALL, result_v=ALL, measure="count", percent=None):
-        picked = [ids[i] for i in range(n) if where(i)]
+    def add(mask, kind_v=TOTAL, subset=ALL, hand_v=ALL, result_v=ALL, measure="count", percent=None):
+        picked = [ids[i] for i in range(n) if mask[i]]
         rows.append({"kind": kind_v, "subset": subset, "handling": hand_v, "result": result_v, "measure": measure,
                      "count": len(picked) if measure == "count" else None, "percent": percent, "start": None,
                      "end": None, "evidence": None, "rows": tuple(picked)})
+
+    def both(a, b):
+        return [x and y for x, y in zip(a, b)]
 
     handlings = [h for h in ("主办", "会办") if h in hand]
     results = [v for v in OUTCOMES if v in res]
     levels = [v for v in SATISFACTION if v in sat]
     present = [k for k in ("人大代表建议", "政协提案", "议案") if k in kind]
     present += sorted({k for k in kind if k and k not in present})
-    add(lambda i: True)
+    everyone = [True] * n
+    add(everyone)
     for k in [TOTAL, *present]:
-        in_k = (lambda i: True) if k == TOTAL else (lambda i, k=k: kind[i] == k)
+        in_k = everyone if k == TOTAL else [x == k for x in kind]
         if k != TOTAL:
             add(in_k, k)
-        subsets = [(ALL, lambda i: True)] + ([(FIRE_SUBSET, lambda i: is_fire[i])] if has_fire else [])
+        subsets = [(ALL, everyone)] + ([(FIRE_SUBSET, is_fire)] if has_fire else [])
         for subset, in_s in subsets:
+            in_ks = both(in_k, in_s)
             if subset != ALL:
-                add(lambda i: in_k(i) and in_s(i), k, subset)
+                add(in_ks, k, subset)
             for h in handlings:
-                add(lambda i, h=h: in_k(i) and in_s(i) and hand[i] == h, k, subset, h)
+                add(both(in_ks, [x == h for x in hand]), k, subset, h)
         for v in results:
-            add(lambda i, v=v: in_k(i) and res[i] == v, k, result_v=v)
+            add(both(in_k, [x == v for x in res]), k, result_v=v)
         for v in levels:
-            add(lambda i, v=v: in_k(i) and sat[i] == v, k, result_v=v)
-        rated = sum(1 for i in range(n) if in_k(i) and sat[i] in SATISFACTION)
-        if rated:
-            pleased = sum(1 for i in range(n) if in_k(i) and sat[i] == "满意")
-            basic = sum(1 for i in range(n) if in_k(i) and sat[i] == "基本满意")
-            rated_rows = lambda i: in_k(i) and sat[i] in SATISFACTION  # noqa: E731
-            add(rated_rows, k, result_v="满意", measure="percent", percent=_share(pleased, rated))
-            add(rated_rows, k, result_v=SATISFIED_OR_BASIC, measure="percent", percent=_share(pleased + basic, rated))
+            add(both(in_k, [x == v for x in sat]), k, result_v=v)
+        rated = both(in_k, [x in SATISFACTION for x in sat])
+        if any(rated):
+            pleased = sum(both(rated, [x == "满意" for x in sat]))
+            basic = sum(both(rated, [x == "基本满意" for x in sat]))
+            add(rated, k, result_v="满意", measure="percent", percent=_share(pleased, sum(rated)))
+            add(rated, k, result_v=SATISFIED_OR_BASIC, measure="percent", percent=_share(pleased + basic, sum(rated)))
     frame = pd.DataFrame(rows, columns=COMPUTED_COLUMNS)
     frame["count"] = pd.array(frame["count"], dtype="Int64")
     frame["percent"] = pd.array(frame["percent"], dtype="Float64")

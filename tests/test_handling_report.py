@@ -11,7 +11,7 @@ from hypothesis import given, settings, strategies as st
 from proposal_nlp import data_dir
 from proposal_nlp.handling_report import (CITED_ASK_COLUMNS, CITED_COLUMNS, PLAN_COLUMNS, SECTION_COLUMNS,
                                           HandlingReport, parse_report)
-from proposal_nlp.report_figures import FIGURE_COLUMNS, NOTE_COLUMNS
+from proposal_nlp.report_figures import NOTE_COLUMNS
 from shared_data import SEED_TEXT, needs_seed
 
 # a district bureau's summary, written for these tests
