@@ -129,7 +129,7 @@ class Fuzz:
     def not_text(self, value) -> None:
         pn = self.pn
         for fn in (pn.normalize, self.segmenters[0].tokenize, self.segmenters[1].cut, pn.extract_suggestions,
-                   pn.parse_proposal, pn.parse_policy, pn.audit_summary):
+                   pn.parse_proposal, pn.parse_policy, pn.audit_summary, pn.parse_report):
             try:
                 fn(value)
             except TypeError:
@@ -213,6 +213,7 @@ class Fuzz:
             ("parse_proposal", 1200, lambda: self.text(), fc.check_parse_proposal),
             ("parse_policy", 1200, lambda: self.text(), fc.check_parse_policy),
             ("audit_summary", 1000, lambda: self.text(), fc.check_audit),
+            ("parse_report", 1000, lambda: self.text(), fc.check_report),
             ("non-str input", 200, lambda: rng.choice(NOT_TEXT), self.not_text),
             ("default predict_frame", 400, lambda: self.texts(long_share=0.003),
              lambda ts: fc.check_predict(self.model, ts)),
@@ -619,6 +620,7 @@ def part_pathological(args) -> dict:
     fns = {"normalize": pn.normalize, "tokenize (rjieba)": seg.tokenize, "tokenize (jieba)": segj.tokenize,
            "predict_frame": lambda t: clf.predict_frame([t]), "extract_suggestions": pn.extract_suggestions,
            "parse_proposal": pn.parse_proposal, "parse_policy": pn.parse_policy, "audit_summary": pn.audit_summary,
+           "parse_report": pn.parse_report,
            "ClauseMatcher.match": lambda t: matcher.match([t])}
     for fn in fns.values():
         fn("预热：建议加强消防检查。")

@@ -49,10 +49,16 @@ _EXPORTS = {
     "read_table": "proposal_nlp.io",
     "write_result": "proposal_nlp.io",
     "render_report": "proposal_nlp.report",
-    # audit
+    # handling summaries
+    "parse_report": "proposal_nlp.handling_report",
+    "HandlingReport": "proposal_nlp.handling_report",
+    "read_figures": "proposal_nlp.report_figures",
+    "check_figures": "proposal_nlp.report_checks",
     "audit_summary": "proposal_nlp.audit",
     "figures_from_table": "proposal_nlp.audit",
+    "figures_from_result": "proposal_nlp.audit",
     "compare_figures": "proposal_nlp.audit",
+    "basic_situation": "proposal_nlp.audit",
     # errors
     "ProposalNLPError": "proposal_nlp.errors",
     "InputError": "proposal_nlp.errors",

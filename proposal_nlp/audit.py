@@ -1,172 +1,290 @@
-"""Read the figures a handling summary (办理情况总结) states and check that they add up.
+"""A handling summary's figures against a batch: stated, computed, lined up, and written.
 
-A bureau's summary reports how many 建议 and 提案 it handled, split into 主办 and 会办, and
-how many of them were 消防事项. ``audit_summary`` finds those figures with their offsets and
-checks the sums; ``figures_from_table`` computes the same figures from a table of proposals
-(for example the ``proposals`` table of a batch), and ``compare_figures`` lines the two up.
+``audit_summary`` reads the figures a handling summary (办理情况总结) states and checks them
+(the reading itself is :func:`proposal_nlp.handling_report.parse_report`).
+``figures_from_table`` computes the same figures from a table of proposals (for example the
+``proposals`` table of a batch), each with the rows behind it; ``compare_figures`` lines stated
+and computed figures up; ``basic_situation`` writes the 基本情况 paragraph of a batch and its
+figures table, in the structure ``parse_report`` reads, every number traceable to its rows.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import pandas as pd
 
 from .errors import InputError, check_text
-from .normalize import KIND_SPELLINGS, SENTENCE_ENDS, char_class, normalize, normalize_kind
-from .numbering import NUMERAL_CHARS, cn_number
+from .handling_report import parse_report
+from .normalize import is_missing, normalize_handling, normalize_kind
+from .numbering import cn_number  # noqa: F401  (kept importable from here: audit.cn_number)
+from .report_figures import ALL, FIGURE_COLUMNS, OUTCOMES, SATISFACTION, SATISFIED_OR_BASIC, TOTAL
+from .roles import normalize_result, normalize_satisfaction
+from .summary import Figure, basic_parts, build_summary
 
-KINDS = KIND_SPELLINGS  # the spellings a summary uses for each kind (one table for the package)
-FIGURE_COLUMNS = ["kind", "subset", "handling", "count", "start", "end", "evidence"]
+__all__ = ["audit_summary", "figures_from_table", "figures_from_result", "compare_figures", "basic_situation",
+           "BasicSituation", "COMPUTED_COLUMNS", "COMPARE_COLUMNS", "FIRE_SUBSET"]
 
-_NUM = rf"(\d+|[{NUMERAL_CHARS}]+)"
-
-
-_KIND_WORDS = "|".join(sorted(KINDS, key=len, reverse=True))
-_TOTAL_RE = re.compile(
-    r"共(?:承办|办理|受理|收到|承接)?了?(?:各类)?(?:市?人大代表建议和政协(?:委员)?提案|建议、?提案|建议和提案|建议提案|议案、?建议和提案)"
-    + _NUM + "件")
-_SPLIT = r"[(（]\s*主办\s*" + _NUM + r"\s*件\s*[,，、;；]\s*会办\s*" + _NUM + r"\s*件\s*[)）]"
-_KIND_RE = re.compile(r"(" + _KIND_WORDS + r")\s*" + _NUM + r"\s*件\s*(?:" + _SPLIT + r")?")
-_FIRE_RE = re.compile(r"(?:其中)?\s*消防(?:事项|类|方面|相关)?(?:的|建议|提案)?\s*" + _NUM + r"\s*件\s*(?:" + _SPLIT + r")?")
-_SENTENCE_BREAK = re.compile(char_class(SENTENCE_ENDS))
-
-
-@dataclass(frozen=True)
-class Check:
-    """One consistency check of stated figures: ``found`` must equal ``expected``
-    (a sum), or with ``at_most`` must not exceed it (a subset)."""
-
-    check: str
-    expected: int
-    found: int
-    at_most: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return self.found <= self.expected if self.at_most else self.found == self.expected
-
-
-def _fig(rows, kind, subset, handling, value, m, group):
-    count = cn_number(value)
-    if count is None:  # a run of numeral characters that is no number (二二件)
-        return
-    rows.append({"kind": kind, "subset": subset, "handling": handling,
-                 "count": count, "start": m.start(group), "end": m.end(group),
-                 "evidence": m.group(0)})
+#: the subset name of fire items (消防事项), as summaries name it and figures carry it
+FIRE_SUBSET = "消防"
+COMPUTED_COLUMNS = FIGURE_COLUMNS + ["rows"]
+KEYS = ["kind", "subset", "handling", "result", "measure"]
+COMPARE_COLUMNS = KEYS + ["stated", "computed", "agree", "status", "evidence", "rows"]
 
 
 def audit_summary(text: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Find the counts a handling summary states and check their sums.
-
-    Returns ``(figures, checks)``. ``figures`` has one row per stated number
-    (kind: ``total`` / 人大代表建议 / 政协提案 / 议案; subset: ``all`` / ``消防事项``;
-    handling: ``all`` / 主办 / 会办; count; start / end offsets of the number in ``text``;
-    evidence: the phrase it was read from). ``checks`` has one row per sum that can be
-    checked (check, expected, found, ok): total = sum of kinds, kind = 主办 + 会办,
-    消防事项 = 主办 + 会办, 消防事项 ≤ its kind.
+    """``(figures, checks)`` of a handling summary: the counts and rates it states, with their
+    offsets, and whether they add up. The figures and checks of :func:`parse_report`
+    (see :func:`proposal_nlp.report_figures.read_figures` for the columns); use
+    ``parse_report`` for the sections, cited proposals, plans and notes too.
     """
     check_text(text)
-    norm = normalize(text)
+    report = parse_report(text, asks=False)
+    return report.figures, report.checks
+
+
+def _column(proposals: pd.DataFrame, col, what: str, option: str):
+    if col is None:
+        return None
+    if col not in proposals.columns:
+        raise InputError(
+            f"column {col!r} ({what}) not in the proposals table (columns: {list(proposals.columns)}); "
+            f"name the right one with {option}= or pass {option}=None to leave it out", code="PN182")
+    return proposals[col]
+
+
+def _share(part: int, whole: int) -> float:
+    return round(100.0 * part / whole, 1)
+
+
+def figures_from_table(proposals: pd.DataFrame, *, kind_col: str | None = "类型",
+                       handling_col: str | None = "办理方式", fire_col: str | None = "fire_relevant",
+                       result_col: str | None = None, satisfaction_col: str | None = None,
+                       row_col: str | None = None) -> pd.DataFrame:
+    """The figures of a proposals table (one row per proposal), in the structure of
+    :func:`audit_summary`'s figures, each with ``rows``: the ids of the rows it counts.
+
+    ``kind_col`` holds 人大代表建议 / 政协提案 / 议案 (or 建议 / 提案 …), ``handling_col`` 主办 /
+    会办 (协办 … read as 会办), ``fire_col`` a boolean fire flag (the subset 消防),
+    ``result_col`` the handling result (解决采纳 … A类 …), ``satisfaction_col`` 满意 / 基本满意 /
+    不满意; ``None`` leaves a column out. ``row_col`` names the row ids (default: ``row`` when
+    the table has it, else 1, 2, …). Counts come by kind, 主办 / 会办, the fire subset, result and
+    satisfaction level; the rates of 满意 and 满意或基本满意 among the rows that have a level.
+    """
+    kinds = _column(proposals, kind_col, "the kind", "kind_col")
+    handling = _column(proposals, handling_col, "主办 / 会办", "handling_col")
+    fire = _column(proposals, fire_col, "the fire flag", "fire_col")
+    result = _column(proposals, result_col, "the handling result", "result_col")
+    satisfaction = _column(proposals, satisfaction_col, "the satisfaction level", "satisfaction_col")
+    if row_col is None and "row" in proposals.columns:
+        row_col = "row"
+    ids = (_column(proposals, row_col, "the row ids", "row_col").tolist() if row_col is not None
+           else list(range(1, len(proposals) + 1)))
+    n = len(proposals)
+
+    def cells(col, norm):
+        return [norm("" if is_missing(v) else str(v)) for v in col.tolist()] if col is not None else [""] * n
+
+    kind = cells(kinds, normalize_kind)
+    hand = cells(handling, normalize_handling)
+    res = cells(result, normalize_result)
+    sat = cells(satisfaction, normalize_satisfaction)
+    is_fire = [False if is_missing(v) else bool(v) for v in fire.tolist()] if fire is not None else [False] * n
+    has_fire = fire is not None and fire.notna().any()
     rows: list[dict] = []
-    taken: list[tuple[int, int]] = []
-    for m in _TOTAL_RE.finditer(norm):
-        _fig(rows, "total", "all", "all", m.group(1), m, 1)
-        taken.append(m.span())
-    # kinds and their fire subsets, reading each sentence left to right
-    pos = 0
-    for sent_end in [m.end() for m in _SENTENCE_BREAK.finditer(norm)] + [len(norm)]:
-        sent = (pos, sent_end)
-        pos = sent_end
-        events = []
-        for m in _KIND_RE.finditer(norm, *sent):
-            if not any(a <= m.start() < b for a, b in taken):  # "建议提案57件" is the total
-                events.append((m.start(), "kind", m))
-        for m in _FIRE_RE.finditer(norm, *sent):
-            events.append((m.start(), "fire", m))
-        events.sort(key=lambda e: e[0])
-        current = None
-        for _, what, m in events:
-            if what == "kind":
-                # "10件代表建议" style phrases ("主办且需要书面答复的10件代表建议中") are not totals
-                if norm[m.end():m.end() + 1] == "中" or m.group(1) in ("建议",) and m.group(3) is None:
-                    continue
-                current = KINDS[m.group(1)]
-                _fig(rows, current, "all", "all", m.group(2), m, 2)
-                if m.group(3) is not None:
-                    _fig(rows, current, "all", "主办", m.group(3), m, 3)
-                    _fig(rows, current, "all", "会办", m.group(4), m, 4)
-            elif current is not None:
-                _fig(rows, current, "消防事项", "all", m.group(1), m, 1)
-                if m.group(2) is not None:
-                    _fig(rows, current, "消防事项", "主办", m.group(2), m, 2)
-                    _fig(rows, current, "消防事项", "会办", m.group(3), m, 3)
-    figures = pd.DataFrame(rows, columns=FIGURE_COLUMNS)
-    figures = figures.drop_duplicates(subset=["kind", "subset", "handling", "start"]).reset_index(drop=True)
-    return figures, _checks(figures)
 
+    def add(mask, kind_v=TOTAL, subset=ALL, hand_v=ALL, result_v=ALL, measure="count", percent=None):
+        picked = [ids[i] for i in range(n) if mask[i]]
+        rows.append({"kind": kind_v, "subset": subset, "handling": hand_v, "result": result_v, "measure": measure,
+                     "count": len(picked) if measure == "count" else None, "percent": percent, "start": None,
+                     "end": None, "evidence": None, "rows": tuple(picked)})
 
-def _lookup(figures: pd.DataFrame, kind, subset, handling):
-    sel = figures[(figures["kind"] == kind) & (figures["subset"] == subset) & (figures["handling"] == handling)]
-    return None if sel.empty else int(sel["count"].iloc[0])
+    def both(a, b):
+        return [x and y for x, y in zip(a, b)]
 
-
-def _checks(figures: pd.DataFrame) -> pd.DataFrame:
-    checks: list[Check] = []
-    kinds = [k for k in dict.fromkeys(figures["kind"]) if k != "total"]
-    total = _lookup(figures, "total", "all", "all")
-    kind_counts = [_lookup(figures, k, "all", "all") for k in kinds]
-    if total is not None and kinds and None not in kind_counts:
-        checks.append(Check("total = " + " + ".join(kinds), total, sum(kind_counts)))
-    for k in kinds:
-        for subset in ("all", "消防事项"):
-            whole = _lookup(figures, k, subset, "all")
-            lead, co = _lookup(figures, k, subset, "主办"), _lookup(figures, k, subset, "会办")
-            if whole is not None and lead is not None and co is not None:
-                checks.append(Check(f"{k} {subset}: 主办 + 会办", whole, lead + co))
-        for handling in ("all", "主办", "会办"):
-            fire, whole = _lookup(figures, k, "消防事项", handling), _lookup(figures, k, "all", handling)
-            if fire is not None and whole is not None:
-                checks.append(Check(f"{k} 消防事项 ≤ {handling}", whole, fire, at_most=True))
-    frame = pd.DataFrame([{"check": c.check, "expected": c.expected, "found": c.found, "ok": c.ok}
-                          for c in checks], columns=["check", "expected", "found", "ok"])
+    handlings = [h for h in ("主办", "会办") if h in hand]
+    results = [v for v in OUTCOMES if v in res]
+    levels = [v for v in SATISFACTION if v in sat]
+    present = [k for k in ("人大代表建议", "政协提案", "议案") if k in kind]
+    present += sorted({k for k in kind if k and k not in present})
+    everyone = [True] * n
+    add(everyone)
+    for k in [TOTAL, *present]:
+        in_k = everyone if k == TOTAL else [x == k for x in kind]
+        if k != TOTAL:
+            add(in_k, k)
+        subsets = [(ALL, everyone)] + ([(FIRE_SUBSET, is_fire)] if has_fire else [])
+        for subset, in_s in subsets:
+            in_ks = both(in_k, in_s)
+            if subset != ALL:
+                add(in_ks, k, subset)
+            for h in handlings:
+                add(both(in_ks, [x == h for x in hand]), k, subset, h)
+        for v in results:
+            add(both(in_k, [x == v for x in res]), k, result_v=v)
+        for v in levels:
+            add(both(in_k, [x == v for x in sat]), k, result_v=v)
+        rated = both(in_k, [x in SATISFACTION for x in sat])
+        if any(rated):
+            pleased = sum(both(rated, [x == "满意" for x in sat]))
+            basic = sum(both(rated, [x == "基本满意" for x in sat]))
+            add(rated, k, result_v="满意", measure="percent", percent=_share(pleased, sum(rated)))
+            add(rated, k, result_v=SATISFIED_OR_BASIC, measure="percent", percent=_share(pleased + basic, sum(rated)))
+    frame = pd.DataFrame(rows, columns=COMPUTED_COLUMNS)
+    frame["count"] = pd.array(frame["count"], dtype="Int64")
+    frame["percent"] = pd.array(frame["percent"], dtype="Float64")
     return frame
 
 
-def figures_from_table(proposals: pd.DataFrame, *, kind_col: str = "类型", handling_col: str = "办理方式",
-                       fire_col: str = "fire_relevant") -> pd.DataFrame:
-    """Compute the summary's figures from a proposals table (one row per proposal).
+def figures_from_result(result) -> pd.DataFrame:
+    """:func:`figures_from_table` of a batch result (a ``BatchResult`` or its ``proposals``
+    table), with the batch's column names: ``kind``, ``handling``, ``fire_relevant``,
+    ``result``, ``satisfaction``, ``row`` (those it has)."""
+    proposals = result.proposals if hasattr(result, "proposals") else result
+    if not isinstance(proposals, pd.DataFrame):
+        raise InputError(f"figures_from_result needs a BatchResult or its proposals table, got "
+                         f"{type(result).__name__}; read a written result with proposal_nlp.results.read_result",
+                         code="PN183")
+    cols = {"kind_col": "kind", "handling_col": "handling", "fire_col": "fire_relevant", "result_col": "result",
+            "satisfaction_col": "satisfaction", "row_col": "row"}
+    return figures_from_table(proposals, **{k: (v if v in proposals.columns else None) for k, v in cols.items()})
 
-    ``kind_col`` holds 人大代表建议 / 政协提案 (or short forms such as 建议 / 提案),
-    ``handling_col`` holds 主办 / 会办, ``fire_col`` a boolean fire flag.
-    """
-    for col in (kind_col, handling_col, fire_col):
-        if col not in proposals.columns:
-            raise InputError(
-                f"column {col!r} not in the proposals table (columns: {list(proposals.columns)}); "
-                "name the right one with kind_col= / handling_col= / fire_col="
-            )
-    kinds = proposals[kind_col].astype(str).map(normalize_kind)
-    handling = proposals[handling_col].astype(str).str.strip()
-    fire = proposals[fire_col].fillna(False).astype(bool)
-    rows = [{"kind": "total", "subset": "all", "handling": "all", "count": len(proposals)}]
-    for k in dict.fromkeys(kinds):
-        in_kind = kinds == k
-        for subset, mask in (("all", in_kind), ("消防事项", in_kind & fire)):
-            rows.append({"kind": k, "subset": subset, "handling": "all", "count": int(mask.sum())})
-            for h in ("主办", "会办"):
-                rows.append({"kind": k, "subset": subset, "handling": h, "count": int((mask & (handling == h)).sum())})
-    frame = pd.DataFrame(rows)
-    for col in ("start", "end", "evidence"):
-        frame[col] = None
-    return frame[FIGURE_COLUMNS]
+
+def _value(frame: pd.DataFrame) -> pd.Series:
+    count = frame["count"].astype("Float64") if "count" in frame else pd.Series([pd.NA] * len(frame), dtype="Float64")
+    if "percent" not in frame:
+        return count
+    return count.where(frame["measure"] == "count", frame["percent"].astype("Float64"))
+
+
+def _keyed(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for col, default in (("result", ALL), ("measure", "count")):
+        if col not in out:
+            out[col] = default
+    out["value"] = _value(out)
+    return out
+
+
+def _close(stated, computed) -> bool:
+    text = f"{float(stated):g}"
+    places = len(text.partition(".")[2])
+    return abs(float(stated) - float(computed)) <= 0.5 * 10 ** -places + 0.05
 
 
 def compare_figures(stated: pd.DataFrame, computed: pd.DataFrame) -> pd.DataFrame:
-    """Line stated figures up with computed ones: kind, subset, handling, stated, computed, agree."""
-    keys = ["kind", "subset", "handling"]
-    left = stated.drop_duplicates(keys)[keys + ["count"]].rename(columns={"count": "stated"})
-    right = computed.drop_duplicates(keys)[keys + ["count"]].rename(columns={"count": "computed"})
-    out = left.merge(right, on=keys, how="outer")
-    out["agree"] = out["stated"] == out["computed"]
-    return out.reset_index(drop=True)
+    """Line stated figures up with computed ones, one row per figure of either
+    (:data:`COMPARE_COLUMNS`): the figure's slots, ``stated`` and ``computed`` values,
+    ``agree`` (both there and equal; a rate to its stated precision, and a stated 满意率 also
+    when it counts 基本满意 in), ``status`` (``agree`` / ``differ`` / ``not stated`` /
+    ``not computed``), the stated ``evidence`` and the computed ``rows``."""
+    left = _keyed(stated).drop_duplicates(KEYS).assign(_order=lambda d: range(len(d)))
+    right = _keyed(computed).drop_duplicates(KEYS).assign(_rorder=lambda d: range(len(d)))
+    if "rows" not in right:
+        right["rows"] = None
+    if "evidence" not in left:
+        left["evidence"] = None
+    out = left[KEYS + ["value", "evidence", "_order"]].rename(columns={"value": "stated"}).merge(
+        right[KEYS + ["value", "rows", "_rorder"]].rename(columns={"value": "computed"}), on=KEYS, how="outer")
+    # the stated figures in the summary's order, then the ones only computed, in their order
+    out = out.sort_values(["_order", "_rorder"], na_position="last", kind="stable").reset_index(drop=True)
+    both = {tuple(r[k] for k in KEYS): r["value"] for _, r in right.iterrows()}
+    agree, status = [], []
+    for _, r in out.iterrows():
+        s, c = r["stated"], r["computed"]
+        if is_missing(s):
+            agree.append(False)
+            status.append("not stated")
+            continue
+        if is_missing(c):
+            agree.append(False)
+            status.append("not computed")
+            continue
+        ok = float(s) == float(c) if r["measure"] == "count" else _close(s, c)
+        if not ok and r["measure"] == "percent" and r["result"] == "满意":
+            alt = both.get((r["kind"], r["subset"], r["handling"], SATISFIED_OR_BASIC, "percent"))
+            ok = alt is not None and not is_missing(alt) and _close(s, alt)
+        agree.append(bool(ok))
+        status.append("agree" if ok else "differ")
+    out["agree"] = agree
+    out["status"] = status
+    for col in ("stated", "computed"):
+        out[col] = out[col].astype("Float64")
+    return out[COMPARE_COLUMNS].reset_index(drop=True)
+
+
+# ------------------------------------------------------------------ the 基本情况 paragraph
+
+
+@dataclass(frozen=True, eq=False)
+class BasicSituation:
+    """The 基本情况 paragraph of a batch and its figures.
+
+    ``table`` has the columns of :func:`audit_summary`'s figures plus ``rows``: one row per
+    number of the paragraph, ``start`` / ``end`` its offsets in ``paragraph`` and ``rows`` the
+    ids of the batch rows it counts. ``parse_report(paragraph).figures`` reads the same figures
+    back. ``summary`` is the batch's summary table the paragraph was written from.
+    """
+
+    paragraph: str
+    table: pd.DataFrame
+    summary: pd.DataFrame
+
+    def __str__(self) -> str:
+        return self.paragraph
+
+
+def _figure_key(f: Figure) -> tuple:
+    kind = TOTAL if f.kind in ("all", "") else f.kind
+    handling = ALL if f.handling in ("all", "") else f.handling
+    subset, result, measure = ALL, ALL, "count"
+    if f.metric == "fire":
+        subset = FIRE_SUBSET
+    elif f.metric.startswith(("result:", "satisfaction:")):
+        result = f.metric.partition(":")[2]
+    elif f.metric == "satisfaction_rate":
+        result, measure = SATISFIED_OR_BASIC, "percent"
+    return kind, subset, handling, result, measure
+
+
+def basic_situation(source) -> BasicSituation:
+    """The 基本情况 paragraph of a batch, written as a bureau's summary states it, and its table.
+
+    ``source`` is a ``BatchResult`` or a proposals table with the batch's columns (``kind``,
+    ``handling``, ``fire_relevant`` and, when the intake had them, ``result`` and
+    ``satisfaction``; ``row`` for the row ids). The paragraph states the total, each kind with
+    主办 / 会办 and its 消防事项, the handling results and the satisfaction levels with the
+    satisfaction rate; the table holds each of its numbers with its offsets in the paragraph
+    and the rows behind it.
+
+    >>> situation = basic_situation(result)                      # doctest: +SKIP
+    >>> situation.paragraph   # 本批共受理建议提案57件。包括人大代表建议29件（主办11件，会办18件）…
+    >>> situation.table       # kind, subset, handling, result, measure, count, percent, start, end, evidence, rows
+    """
+    proposals = source.proposals if hasattr(source, "proposals") else source
+    if not isinstance(proposals, pd.DataFrame):
+        raise InputError(f"basic_situation needs a BatchResult or its proposals table, got {type(source).__name__}; "
+                         "run proposal_nlp.process_table first, or read a written result with read_result",
+                         code="PN183")
+    summary = build_summary(proposals, None)
+    parts = basic_parts(summary)
+    computed = figures_from_result(proposals)
+    by_key = {tuple(r[k] for k in KEYS): r for _, r in computed.iterrows()}
+    paragraph = "".join(map(str, parts))
+    rows = []
+    pos = 0
+    for part in parts:
+        text = str(part)
+        if isinstance(part, Figure):
+            key = _figure_key(part)
+            number = text.rstrip("件条%")
+            row = by_key.get(key)
+            if row is not None:
+                ev = max(paragraph.rfind(c, 0, pos) for c in "，。；（、：") + 1
+                rows.append({**{k: v for k, v in zip(KEYS, key)}, "count": row["count"], "percent": row["percent"],
+                             "start": pos, "end": pos + len(number), "evidence": paragraph[ev:pos + len(text)],
+                             "rows": row["rows"]})
+        pos += len(text)
+    table = pd.DataFrame(rows, columns=COMPUTED_COLUMNS)
+    table["count"] = pd.array(table["count"], dtype="Int64")
+    table["percent"] = pd.array(table["percent"], dtype="Float64")
+    return BasicSituation(paragraph, table, summary)

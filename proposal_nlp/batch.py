@@ -70,8 +70,8 @@ def demo_dir() -> Path:
 
 
 def process_table(df: pd.DataFrame, *, text_col=None, id_col=None, title_col=None, kind_col=None, handling_col=None,
-                  result_col=None, policy=None, steps=STEPS, classifier="default", extractor=None, parser=None,
-                  matcher=None, top_k: int = TOP_K, chunk_size: int = DEFAULT_CHUNK_SIZE, jobs: int = 1,
+                  result_col=None, satisfaction_col=None, policy=None, steps=STEPS, classifier="default",
+                  extractor=None, parser=None, matcher=None, top_k: int = TOP_K, chunk_size: int = DEFAULT_CHUNK_SIZE, jobs: int = 1,
                   progress=False, keep_text: bool = True) -> BatchResult:
     """Classify, extract asks from and match every row of a table of proposals or messages.
 
@@ -79,12 +79,12 @@ def process_table(df: pd.DataFrame, *, text_col=None, id_col=None, title_col=Non
     ----------
     df : DataFrame
         One proposal or message per row. Column roles (text, title, id, 类型, 办理方式, 办理结果,
-        提案人, 届次) are detected from common Chinese and English headers; the kind and handling
-        roles only from a column whose values look like kinds (建议 / 提案 / 议案) or handlings
-        (主办 / 会办), see :func:`proposal_nlp.roles.detect_roles`. A table read by
+        满意度, 提案人, 届次) are detected from common Chinese and English headers; the kind and handling
+        roles only from a column whose values look like kinds (建议 / 提案 / 议案), handlings
+        (主办 / 会办) or satisfaction levels (满意 / 基本满意 / 不满意), see :func:`proposal_nlp.roles.detect_roles`. A table read by
         :func:`proposal_nlp.read_table` with ``bad_lines="keep"`` brings the lines it left out
         (``df.attrs["bad_lines"]``) into ``errors``.
-    text_col, id_col, title_col, kind_col, handling_col, result_col : str, optional
+    text_col, id_col, title_col, kind_col, handling_col, result_col, satisfaction_col : str, optional
         Name the columns explicitly; ``"none"`` switches a role off (not the text).
     policy : path, list of clauses or DataFrame, optional
         The measures asks are matched to (``clause_id``, ``text``, optional ``group``). Without
@@ -119,7 +119,7 @@ def process_table(df: pd.DataFrame, *, text_col=None, id_col=None, title_col=Non
                         "read files with proposal_nlp.read_table or use process_file")
     progress_mode(progress)
     roles, notes = detect_roles(df, text_col=text_col, id_col=id_col, title_col=title_col, kind_col=kind_col,
-                                handling_col=handling_col, result_col=result_col)
+                                handling_col=handling_col, result_col=result_col, satisfaction_col=satisfaction_col)
     cfg = make_config(steps, classifier, policy, top_k, extractor, parser, matcher)
     jobs = resolve_jobs(jobs)
     chunk_size = max(1, int(chunk_size))
@@ -195,7 +195,8 @@ ROLE_SAMPLE_ROWS = 1000
 
 def process_file(path, *, out=None, force: bool = False, stream: bool = False, encoding=None, sheet=None,
                  header_row: int | None = None, bad_lines: str = "error", text_col=None, id_col=None, title_col=None,
-                 kind_col=None, handling_col=None, result_col=None, policy=None, steps=STEPS, classifier="default",
+                 kind_col=None, handling_col=None, result_col=None, satisfaction_col=None, policy=None, steps=STEPS,
+                 classifier="default",
                  extractor=None, parser=None, matcher=None, top_k: int = TOP_K, chunk_size: int = DEFAULT_CHUNK_SIZE,
                  jobs: int = 1, progress=False, keep_text: bool = True) -> BatchResult:
     """Process a table file chunk by chunk (CSV/TSV read in chunks) and optionally write the result.
@@ -239,7 +240,8 @@ def process_file(path, *, out=None, force: bool = False, stream: bool = False, e
     cfg = make_config(steps, classifier, policy, top_k, extractor, parser, matcher)
     jobs = resolve_jobs(jobs)
     chunk_size = max(1, int(chunk_size))
-    names = [n for n in (text_col, id_col, title_col, kind_col, handling_col, result_col) if isinstance(n, str)]
+    names = [n for n in (text_col, id_col, title_col, kind_col, handling_col, result_col, satisfaction_col)
+             if isinstance(n, str)]
     # a CSV is read in chunks as it is processed (its encoding found once, not at every pass);
     # any other file is read once, whole
     chunked = streams_in_chunks(path)
@@ -249,7 +251,7 @@ def process_file(path, *, out=None, force: bool = False, stream: bool = False, e
     table = None if chunked else read_table(path, bad_lines=bad_lines, **read)
     head = next(iter_table_chunks(path, chunk_size=ROLE_SAMPLE_ROWS, table=table, bad_lines="keep", **read))
     roles, notes = detect_roles(head, text_col=text_col, id_col=id_col, title_col=title_col, kind_col=kind_col,
-                                handling_col=handling_col, result_col=result_col)
+                                handling_col=handling_col, result_col=result_col, satisfaction_col=satisfaction_col)
     found_row = head.attrs.get("header_row", 1)
     if found_row != 1 and header_row is None:
         notes.insert(0, f"the column names were found in row {found_row} of {path.name}; the rows above it are "
@@ -285,8 +287,9 @@ def process_file(path, *, out=None, force: bool = False, stream: bool = False, e
                    keep_text=keep_text)
 
 
-_LEAN_PROPOSALS = ["row", "id", "duplicate_id", "title", "kind", "handling", "result", "topics", "topic_names",
-                   "fire_relevant", "fire_score", "fire_evidence", "n_asks", "n_covered", "n_partial", "n_uncovered", "status"]
+_LEAN_PROPOSALS = ["row", "id", "duplicate_id", "title", "kind", "handling", "result", "satisfaction", "topics",
+                   "topic_names", "fire_relevant", "fire_score", "fire_evidence", "n_asks", "n_covered", "n_partial",
+                   "n_uncovered", "status"]
 
 
 # what a streamed run keeps of each ask: enough for the summary, the measures and the report

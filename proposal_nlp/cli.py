@@ -176,6 +176,9 @@ def run(
                                                "no such column (detected from its values if omitted)."),
     result_col: Optional[str] = typer.Option(None, "--result-col", help="Column holding the handling result "
                                              "(办理结果 / 答复类型); 'none' for no such column (detected if omitted)."),
+    satisfaction_col: Optional[str] = typer.Option(None, "--satisfaction-col", help="Column holding the deputy's or "
+                                                   "member's satisfaction (满意 / 基本满意 / 不满意); 'none' for no such "
+                                                   "column (detected from its values if omitted)."),
     header_row: Optional[int] = typer.Option(None, "--header-row", min=1, help=_HEADER_ROW_HELP),
     bad_lines: str = typer.Option("error", "--bad-lines", callback=_bad_lines, help=_BAD_LINES_HELP),
     encoding: Optional[str] = typer.Option(None, "--encoding", help="Text encoding of a CSV (default: detect UTF-8 / GB18030)."),
@@ -221,7 +224,8 @@ def run(
             result = process_file(input, out=output, force=force, stream=True, encoding=encoding, sheet=_sheet(sheet),
                                   header_row=header_row, bad_lines=bad_lines, text_col=text_col, id_col=id_col,
                                   title_col=title_col, kind_col=kind_col, handling_col=handling_col,
-                                  result_col=result_col, policy=policy, steps=step_tuple, classifier=model, jobs=jobs,
+                                  result_col=result_col, satisfaction_col=satisfaction_col,
+                                  policy=policy, steps=step_tuple, classifier=model, jobs=jobs,
                                   chunk_size=chunk_size, progress=mode)
         if report is not None:
             from .report import render_report
@@ -398,12 +402,17 @@ def segment(
 def audit(
     summary: Path = typer.Argument(..., help="A handling summary (办理情况总结) as a UTF-8 text file."),
     against: Optional[Path] = typer.Option(None, "--against",
-                                           help="A result written by `proposal-nlp run`: compare its counts with the stated ones."),
+                                           help="A result written by `proposal-nlp run`: line its counts up with the stated ones."),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write the figures (and comparison) to this CSV."),
     force: bool = typer.Option(False, "--force", "-f", help="Overwrite an existing output."),
 ):
-    """Read the counts a handling summary states, check that they add up, compare them with a batch."""
-    from .audit import audit_summary, compare_figures, figures_from_table
+    """Read the counts a handling summary states, check that they add up, line them up with a batch's.
+
+    Prints the figures (or, with --against, stated beside computed with the rows behind each),
+    the checks (a failing one names its numbers) and the notes on what could not be read.
+    """
+    from .audit import compare_figures, figures_from_result
+    from .handling_report import parse_report
     from .outputs import check_output_path
     from .results import write_table_csv
 
@@ -415,25 +424,36 @@ def audit(
         try:
             text = summary.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise ProposalNLPError(f"{summary} is not UTF-8; save it as UTF-8 text first", code="PN181") from exc
-        figures, checks = audit_summary(text)
+            raise ProposalNLPError(f"{summary} is not UTF-8; save it as UTF-8 text first (in Notepad: Save as, "
+                                   "Encoding UTF-8)", code="PN181") from exc
+        report = parse_report(text, asks=False)
+        figures, checks = report.figures, report.checks
         table = figures.drop(columns=["evidence"])
         if against is not None:
             result = _read_result(against)
-            table = compare_figures(figures, figures_from_table(result.proposals, kind_col="kind",
-                                                                handling_col="handling"))
+            table = compare_figures(figures, figures_from_result(result))
+            table["rows"] = [",".join(map(str, r)) if isinstance(r, tuple) else "" for r in table["rows"]]
         if output is not None:
             if not force:
                 _refuse_overwrite(output)
             write_table_csv(table, output, force=force)  # escaped like a result: no live formulas
     except ProposalNLPError as exc:
         _fail(exc)
-    typer.echo(terminal_text(table.to_string(index=False)))
+    shown = table.drop(columns=[c for c in ("rows", "evidence") if c in table.columns])
+    if len(shown):
+        typer.echo(terminal_text(shown.to_string(index=False)))
     if not checks.empty:
         typer.echo("")
-        typer.echo(terminal_text(checks.to_string(index=False)))
+        typer.echo(terminal_text(checks[["check", "expected", "found", "ok", "detail"]].to_string(index=False)))
+    for note in report.notes.itertuples(index=False):
+        _note(f"note: {note.note}" + (f" ({note.text!r} at {note.start})" if note.text else ""))
     bad = int((~checks["ok"]).sum()) if not checks.empty else 0
-    _note(f"{len(figures)} figures, {len(checks)} checks, {bad} failed")
+    if against is not None:
+        differ = int((table["status"] == "differ").sum())
+        _note(f"{len(figures)} figures, {len(checks)} checks, {bad} failed; {differ} stated figure(s) differ "
+              "from the batch")
+    else:
+        _note(f"{len(figures)} figures, {len(checks)} checks, {bad} failed")
 
 
 def main(argv=None) -> None:

@@ -58,7 +58,7 @@ def _partition(part: pd.DataFrame, cfg, roles: dict, offsets: list[int], chunk_s
 
 
 def process_dask(ddf, *, text_col=None, id_col=None, title_col=None, kind_col=None, handling_col=None,
-                 result_col=None, policy=None, steps=STEPS,
+                 result_col=None, satisfaction_col=None, policy=None, steps=STEPS,
                  classifier="default", extractor=None, parser=None, matcher=None, top_k: int = TOP_K,
                  chunk_size: int = DEFAULT_CHUNK_SIZE, keep_text: bool = True) -> BatchResult:
     """Process a Dask DataFrame partition by partition; same tables as ``process_table``.
@@ -80,7 +80,7 @@ def process_dask(ddf, *, text_col=None, id_col=None, title_col=None, kind_col=No
         warnings.simplefilter("ignore", UserWarning)
         sample = ddf.head(1000, npartitions=1, compute=True)
     roles, notes = detect_roles(sample, text_col=text_col, id_col=id_col, title_col=title_col, kind_col=kind_col,
-                                handling_col=handling_col, result_col=result_col)
+                                handling_col=handling_col, result_col=result_col, satisfaction_col=satisfaction_col)
     cfg = make_config(steps, classifier, policy, top_k, extractor, parser, matcher)
     preflight(cfg, jobs=2)  # the models are loaded here once to check them; the workers load their own
     lengths = ddf.map_partitions(len).compute()

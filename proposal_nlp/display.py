@@ -103,13 +103,17 @@ def summary_value_name(v) -> str:
 
 
 def metric_name(metric) -> str:
-    """The Chinese name of a summary metric (``topic:fire_safety`` is 主题：消防安全)."""
+    """The Chinese name of a summary metric (``topic:fire_safety`` is 主题：消防安全,
+    ``result:解决采纳`` is 办理结果：解决采纳)."""
     metric = _text(metric)
     names = _names("metrics")
     if metric in names:
         return names[metric]
     if metric.startswith("topic:"):
         return names.get("topic:", "{topic}").format(topic=topic_label(metric[len("topic:"):]))
+    for prefix in ("result:", "satisfaction:"):  # the value after the prefix is already Chinese
+        if metric.startswith(prefix):
+            return names.get(prefix, "{value}").format(value=metric[len(prefix):])
     return metric
 
 

@@ -27,7 +27,7 @@ from .normalize import is_missing, normalize_handling, normalize_kind, replace_u
 from .policy import encodable_frame, load_clauses, parse_policy
 from .progress import Progress
 from .resources import topic_label
-from .roles import normalize_result
+from .roles import normalize_result, normalize_satisfaction
 from .results import (ERROR_COLUMNS, MATCH_COLUMNS, MEASURE_COLUMNS, PROPOSAL_COLUMNS, SUGGESTION_COLUMNS,
                       UNCOVERED_COLUMNS, BatchResult, object_column)
 from .summary import build_summary
@@ -296,7 +296,8 @@ def run_chunk(engine: Engine, chunk: pd.DataFrame) -> dict:
     ids = chunk["id"].tolist()
     texts = chunk["text"].tolist()
     titles = chunk["title"].tolist()
-    out = {c: chunk[c].tolist() for c in ("row", "id", "title", "kind", "handling", "result", "proposer", "session")}
+    out = {c: chunk[c].tolist() for c in ("row", "id", "title", "kind", "handling", "result", "satisfaction",
+                                          "proposer", "session")}
     out["text_chars"] = [len(t) for t in texts]
     status = ["ok"] * n
 
@@ -522,6 +523,7 @@ def prepare_rows(df: pd.DataFrame, roles: dict, start_row: int, errors: list) ->
         "kind": col("kind", lambda v: normalize_kind(cell_str(v))),
         "handling": col("handling", lambda v: normalize_handling(cell_str(v))),
         "result": col("result", lambda v: normalize_result(cell_str(v))),
+        "satisfaction": col("satisfaction", lambda v: normalize_satisfaction(cell_str(v))),
         "proposer": col("proposer"), "session": col("session"),
     })
     for k, where in sorted(replaced.items()):
@@ -594,7 +596,8 @@ def assemble(parts: list[dict], cfg: EngineConfig, meta: dict, *, id_counts: dic
         proposals["fire_relevant"] = pd.array(proposals["fire_relevant"], dtype="boolean")
         # the passage behind the fire flag ("" when there is none: the cell reads back the same)
         proposals["fire_evidence"] = ["" if is_missing(v) else str(v) for v in proposals["fire_evidence"]]
-    for c in ("id", "title", "kind", "handling", "result", "proposer", "session", "topic_names", "parsed_number",
+    for c in ("id", "title", "kind", "handling", "result", "satisfaction", "proposer", "session", "topic_names",
+              "parsed_number",
               "parsed_session", "parsed_kind", "parsed_proposers", "parsed_title", "status", "text"):
         if c in proposals.columns:
             proposals[c] = object_column(proposals[c])

@@ -77,6 +77,8 @@ CODES: dict[str, str] = {
     "PN170": "process_dask needs the optional package Dask",
     "PN180": "the handling summary file to audit is not found",
     "PN181": "the handling summary file is not UTF-8",
+    "PN182": "a column named for the figures of a proposals table is not in the table",
+    "PN183": "the figures of a batch asked of something that is neither a BatchResult nor a proposals table",
     # ---- resources and files
     "PN200": "a resource is missing or broken",
     "PN201": "a model file is not found",

@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 
 
 PROPOSAL_COLUMNS = [
-    "row", "id", "duplicate_id", "title", "kind", "handling", "result", "proposer", "session",
+    "row", "id", "duplicate_id", "title", "kind", "handling", "result", "satisfaction", "proposer", "session",
     "topics", "topic_names", "fire_relevant", "fire_score", "fire_evidence",
     "n_asks", "n_covered", "n_partial", "n_uncovered",
     "parsed_number", "parsed_session", "parsed_kind", "parsed_proposers", "parsed_title",

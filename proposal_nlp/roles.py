@@ -32,6 +32,8 @@ ROLE_HEADERS: dict[str, tuple[str, ...]] = {
     "kind": ("类型", "类别", "建议提案类型", "来源", "kind", "type", "category"),
     "handling": ("办理方式", "主办会办", "承办方式", "承办类型", "handling", "role"),
     "result": ("办理结果", "答复类型", "答复类别", "办理结果类别", "办理类别", "答复结果", "result", "outcome"),
+    "satisfaction": ("满意度", "满意程度", "代表满意度", "委员满意度", "代表委员满意度", "满意度测评", "测评结果",
+                     "反馈意见", "征询意见", "satisfaction"),
     "proposer": ("提案人", "领衔人", "代表", "委员", "提出人", "建议人", "留言用户",
                  "proposer", "proposers", "author"),
     "session": ("届次", "会议", "届别", "session"),
@@ -68,6 +70,9 @@ _RESULT_WORDS = (("参考", "留作参考"), ("条件限制", "因条件限制�
                  ("暂时不能", "因条件限制暂不能解决"), ("以后解决", "因条件限制暂不能解决"),
                  ("正在解决", "正在解决或列入计划"), ("列入计划", "正在解决或列入计划"),
                  ("解决", "解决采纳"), ("采纳", "解决采纳"))
+#: the levels of a deputy's or member's satisfaction with the handling, as in handling reports
+SATISFACTION_LEVELS = ("满意", "基本满意", "不满意")
+_SATISFACTION_WORDS = (("不满意", "不满意"), ("基本满意", "基本满意"), ("比较满意", "基本满意"), ("满意", "满意"))
 _RESULT_LETTER = re.compile(r"^([A-Da-d])\s*类?(?![A-Za-z])")
 _NUMBER = re.compile(r"^[+-]?\d+(?:[.,:/\-]\d+)*%?$")
 
@@ -92,6 +97,16 @@ def normalize_result(value) -> str:
     return v
 
 
+def normalize_satisfaction(value) -> str:
+    """One of :data:`SATISFACTION_LEVELS` from common spellings (满意, 基本满意, 比较满意, 不满意,
+    非常满意); other values (blank, 未反馈) are kept stripped."""
+    v = str(value or "").strip()
+    for word, level in _SATISFACTION_WORDS:
+        if word in v:
+            return level
+    return v
+
+
 def is_off(name) -> bool:
     """Whether a column option switches its role off (``"none"`` or ``False``)."""
     return name is False or (isinstance(name, str) and name.strip().lower() == OFF)
@@ -101,9 +116,9 @@ def is_off(name) -> bool:
 
 
 def detect_columns(columns, *, text_col=None, id_col=None, title_col=None, kind_col=None, handling_col=None,
-                   result_col=None, sample: pd.DataFrame | None = None) -> dict[str, str | None]:
-    """Map roles (``text``, ``title``, ``id``, ``kind``, ``handling``, ``result``, ``proposer``,
-    ``session``) to column names of a table, from its headers alone.
+                   result_col=None, satisfaction_col=None, sample: pd.DataFrame | None = None) -> dict[str, str | None]:
+    """Map roles (``text``, ``title``, ``id``, ``kind``, ``handling``, ``result``, ``satisfaction``,
+    ``proposer``, ``session``) to column names of a table, from its headers alone.
 
     Named columns win and must exist (PN110); ``"none"`` (or ``False``) switches a role off (not
     the text role: PN136). Other roles are detected from common Chinese and English headers. A
@@ -113,7 +128,7 @@ def detect_columns(columns, *, text_col=None, id_col=None, title_col=None, kind_
     """
     columns = [str(c) for c in columns]
     explicit = {"text": text_col, "id": id_col, "title": title_col, "kind": kind_col, "handling": handling_col,
-                "result": result_col}
+                "result": result_col, "satisfaction": satisfaction_col}
     roles: dict[str, str | None] = {}
     for role, name in explicit.items():
         if name is None:
@@ -176,7 +191,9 @@ def detect_roles(table: pd.DataFrame, **names) -> tuple[dict[str, str | None], l
     roles = detect_columns(table.columns, sample=table, **names)
     notes: list[str] = []
     checks = {"kind": (KINDS, normalize_kind, "kinds (建议 / 提案 / 议案)"),
-              "handling": (HANDLINGS, normalize_handling, "handlings (主办 / 会办)")}
+              "handling": (HANDLINGS, normalize_handling, "handlings (主办 / 会办)"),
+              "satisfaction": (frozenset(SATISFACTION_LEVELS), normalize_satisfaction,
+                               "satisfaction levels (满意 / 基本满意 / 不满意)")}
     for role, (known, norm, what) in checks.items():
         given = names.get(f"{role}_col")
         if given is not None:
@@ -295,5 +312,6 @@ def find_header_row(rows, *, names=()) -> int:
     return best
 
 
-__all__ = ["ROLE_HEADERS", "HEADER_WORDS", "RESULT_CLASSES", "ROLE_SHARE", "detect_columns", "detect_roles",
-           "find_header_row", "normalize_result", "numeric_share", "text_guess", "is_off", "candidates"]
+__all__ = ["ROLE_HEADERS", "HEADER_WORDS", "RESULT_CLASSES", "SATISFACTION_LEVELS", "ROLE_SHARE", "detect_columns",
+           "detect_roles", "find_header_row", "normalize_result", "normalize_satisfaction", "numeric_share", "text_guess",
+           "is_off", "candidates"]

@@ -7,6 +7,7 @@ import pandas as pd
 
 from .normalize import is_missing
 from .resources import topic_label
+from .roles import RESULT_CLASSES, SATISFACTION_LEVELS
 
 SUMMARY_COLUMNS = ["metric", "kind", "handling", "value", "label"]
 KIND_ORDER = ("人大代表建议", "政协提案", "议案")
@@ -22,7 +23,9 @@ def build_summary(proposals: pd.DataFrame, suggestions: pd.DataFrame | None = No
     """Tidy summary counts: ``metric, kind, handling, value, label``.
 
     Metrics: ``proposals`` and ``fire`` (by kind and 主办 / 会办 where the table says so),
-    ``topic:<id>``, ``asks``, ``asks_covered`` / ``asks_partial`` / ``asks_uncovered`` (when
+    ``result:<class>`` (解决采纳, 正在解决或列入计划, 因条件限制暂不能解决, 留作参考) and
+    ``satisfaction:<level>`` (满意, 基本满意, 不满意) by kind, when the table has a ``result`` /
+    ``satisfaction`` column with such values, ``topic:<id>``, ``asks``, ``asks_covered`` / ``asks_partial`` / ``asks_uncovered`` (when
     asks were matched against measures) or ``asks_unchecked`` (when they were not: no policy),
     ``proposals_with_asks``, ``duplicate_ids``, ``rows_with_errors``.
     """
@@ -56,6 +59,17 @@ def build_summary(proposals: pd.DataFrame, suggestions: pd.DataFrame | None = No
                 if (handling == h).any():
                     rows.append(_row("fire", name, h, (in_k & fire & (handling == h)).sum(),
                                      f"{name}中消防事项（{h}）"))
+    for col, values, label in (("result", RESULT_CLASSES, "办理结果"), ("satisfaction", SATISFACTION_LEVELS, "满意度")):
+        if col not in proposals:
+            continue
+        cells = proposals[col].fillna("").astype(str).reset_index(drop=True)
+        if not cells.isin(values).any():
+            continue
+        for k in ["all", *present]:
+            in_k = pd.Series([True] * n) if k == "all" else kinds == k
+            name = "" if k == "all" else (k or "未注明类型")
+            for v in values:
+                rows.append(_row(f"{col}:{v}", name or "all", "all", (in_k & (cells == v)).sum(), f"{name}{label}：{v}"))
     if not present:
         for h in HANDLING_ORDER:
             if (handling == h).any():
@@ -121,7 +135,44 @@ def _split(summary, metric, kind) -> list:
     return parts + ["）"] if parts else []
 
 
-def summary_parts(summary) -> list:
+def _results_parts(summary) -> list:
+    """从办理结果看，解决采纳45件，正在解决或列入计划8件…。 and the satisfaction sentence, from the
+    ``result:`` and ``satisfaction:`` rows of all kinds (nothing when the batch has none)."""
+    out: list = []
+    total = _get(summary, "proposals") or 0
+    results = [(v, _get(summary, f"result:{v}")) for v in RESULT_CLASSES]
+    stated = [(v, c) for v, c in results if c]
+    if stated:
+        known = sum(c for _, c in stated)
+        out.append("从办理结果看，" if known == total else f"已明确办理结果的{known}件中，")
+        for i, (v, _) in enumerate(stated):
+            out += (["，"] if i else []) + [v, _fig(summary, f"result:{v}")]
+        out.append("。")
+    levels = [(v, _get(summary, f"satisfaction:{v}")) for v in SATISFACTION_LEVELS]
+    rated = sum(c or 0 for _, c in levels)
+    if rated:
+        out.append("代表委员对办理工作表示" if rated == total else f"已反馈满意度的{rated}件中，")
+        for i, (v, c) in enumerate((v, c) for v, c in levels if c):
+            out += (["、"] if i else []) + [v, _fig(summary, f"satisfaction:{v}")]
+        pleased = sum(c or 0 for v, c in levels if v != "不满意")
+        rate = round(100.0 * pleased / rated, 1)
+        out += ["，满意和基本满意率", Figure(f"{rate:g}%", "satisfaction_rate"), "。"]
+    return out
+
+
+def basic_parts(summary) -> list:
+    """The counts of the 基本情况 paragraph (totals, kinds, 主办 / 会办, 消防事项, handling results,
+    satisfaction) as texts and :class:`Figure` s, without the asks and error lines of
+    :func:`summary_parts`."""
+    if hasattr(summary, "summary"):
+        summary = summary.summary
+    if summary is None or len(summary) == 0:
+        return ["本批没有可统计的建议提案。"]
+    parts = summary_parts(summary, _basic=True)
+    return parts
+
+
+def summary_parts(summary, *, _basic: bool = False) -> list:
     """The paragraph of :func:`summary_paragraph` as texts and :class:`Figure` s (each count with
     its summary row: the report links it to that row)."""
     if hasattr(summary, "summary"):
@@ -149,6 +200,9 @@ def summary_parts(summary) -> list:
         out.append("。")
     elif has_fire:
         out += ["其中消防事项", _fig(summary, "fire"), "。"]
+    out += _results_parts(summary)
+    if _basic:
+        return out
     if _get(summary, "asks") is not None:
         out += ["共提取具体建议", _fig(summary, "asks", unit="条")]
         cov, part = _get(summary, "asks_covered"), _get(summary, "asks_partial")
@@ -177,4 +231,4 @@ def summary_paragraph(summary) -> str:
     return "".join(map(str, summary_parts(summary)))
 
 
-__all__ = ["build_summary", "summary_paragraph", "summary_parts", "Figure"]
+__all__ = ["build_summary", "summary_paragraph", "summary_parts", "basic_parts", "Figure"]

@@ -214,6 +214,7 @@ def check_parse_policy(text: str) -> None:
 
 def check_audit(text: str) -> None:
     from proposal_nlp import audit_summary
+    from proposal_nlp.report_checks import CHECK_COLUMNS
 
     out = twice(audit_summary, text)
     if out is None:
@@ -221,8 +222,28 @@ def check_audit(text: str) -> None:
     figures, checks = out
     for rec in figures.itertuples(index=False):
         assert 0 <= rec.start < rec.end <= len(text), "figure offsets outside the text"
-        assert isinstance(rec.count, int) and rec.count >= 0, "a count that is no whole number"
-    assert list(checks.columns) == ["check", "expected", "found", "ok"]
+        if rec.measure == "count":
+            assert int(rec.count) == rec.count and rec.count >= 0, "a count that is no whole number"
+        else:
+            assert 0 <= rec.percent <= 100, "a percentage outside 0-100"
+    assert list(checks.columns) == CHECK_COLUMNS
+
+
+def check_report(text: str) -> None:
+    """parse_report: every table's offsets inside the text, plans and asks slicing back."""
+    from proposal_nlp import parse_report
+
+    tables = ("sections", "figures", "checks", "cited", "cited_asks", "plans", "notes")
+    report = twice(lambda t: tuple(getattr(parse_report(t), name) for name in tables), text)
+    if report is None:
+        return
+    report = parse_report(text)
+    for table in (report.sections, report.figures, report.plans, report.cited, report.cited_asks, report.notes):
+        for rec in table.itertuples(index=False):
+            assert 0 <= rec.start <= rec.end <= len(text), "offsets outside the text"
+    for table in (report.plans, report.cited_asks):
+        for rec in table.itertuples(index=False):
+            assert text[rec.start:rec.end] == rec.text, "a plan or ask that does not slice back"
 
 
 def check_predict(clf, texts: list[str]) -> None:

@@ -1,9 +1,13 @@
 """Small texts, labels, a stand-in embedder and a policy written for the tests, shared by
-several test files (classify, features, emergency, dense; match, mapping)."""
+several test files (classify, features, emergency, dense; match, mapping), and the seed handling
+summary read from ../shared (audit, handling_report)."""
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 # ------------------------------------------------------------------ classifier training texts
 FIRE = [
@@ -66,3 +70,10 @@ class HashEmbedder:
 POLICY = ("锚定“一个目标”：建设韧性安全城市。"
           "紧抓“三个坚持”：坚持以规划为底图；坚持以电动自行车集中充电设施建设为抓手；坚持以消防通道畅通为底线。"
           "解决“两大问题”：解决汛期地下空间内涝积水的问题；解决危险化学品运输监管薄弱的问题。")
+
+
+# ------------------------------------------------------------------ the seed handling summary
+# read from ../shared beside the checkout (never copied into the repo); tests that need it skip
+SEED = Path(__file__).resolve().parents[1] / ".." / "shared" / "seeds" / "000_58b9e089a002dfe6.txt"
+SEED_TEXT = SEED.read_text(encoding="utf-8") if SEED.is_file() else ""
+needs_seed = pytest.mark.skipif(not SEED_TEXT, reason="shared seed not present (fresh machine)")

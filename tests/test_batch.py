@@ -278,6 +278,21 @@ def test_kind_handling_and_result_columns_named_or_switched_off():
     assert res.summary_text().startswith("本批共受理4件")
 
 
+def test_results_and_satisfaction_reach_the_summary_and_its_paragraph():
+    df = proposals_frame(4)
+    df["办理结果"] = ["A类", "解决采纳", "列入计划", "留作参考"]
+    df["满意度"] = ["满意", "非常满意", "基本满意", "不满意"]
+    res = run(df)
+    assert res.meta["satisfaction_col"] == "满意度"
+    assert res.proposals["satisfaction"].tolist() == ["满意", "满意", "基本满意", "不满意"]
+    s = res.summary.set_index(["metric", "kind", "handling"])["value"]
+    assert s["result:解决采纳", "all", "all"] == 2 and s["satisfaction:满意", "政协提案", "all"] == 1
+    text = res.summary_text()
+    assert "从办理结果看，解决采纳2件，正在解决或列入计划1件，留作参考1件。" in text
+    assert "代表委员对办理工作表示满意2件、基本满意1件、不满意1件，满意和基本满意率75%。" in text
+    assert "satisfaction" not in run(proposals_frame(4)).meta.get("notes", "")
+
+
 def _titled(path, df):
     """``df`` below a title row and a 填报单位 row, as office sheets have it."""
     if path.suffix == ".xlsx":

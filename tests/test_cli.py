@@ -242,9 +242,11 @@ def test_audit_reads_and_checks_a_summary(tmp_path):
     out = tmp_path / "figures.csv"
     res = CliRunner().invoke(app, ["audit", str(path), "-o", str(out)])
     assert res.exit_code == 0, res.output
-    assert "人大代表建议 all: 主办 + 会办" in res.output
+    assert "人大代表建议 = 人大代表建议·主办 + 人大代表建议·会办" in res.output
+    assert "人大代表建议 3 = 主办 1 + 会办 2 = 3" in res.output
     figures = pd.read_csv(out, encoding="utf-8-sig")
     assert set(figures["count"]) == {5, 3, 1, 2}
+    assert {"kind", "subset", "handling", "result", "measure", "percent"} <= set(figures.columns)
     # refuses to overwrite without --force
     res = CliRunner().invoke(app, ["audit", str(path), "-o", str(out)])
     assert res.exit_code == 1 and "--force" in res.output
@@ -255,7 +257,8 @@ def test_audit_flags_a_sum_that_does_not_hold(tmp_path):
     path.write_text(AUDIT_TEXT.replace("会办2件", "会办4件"), encoding="utf-8")
     res = CliRunner().invoke(app, ["audit", str(path)])
     assert res.exit_code == 0
-    assert "False" in res.output
+    assert "False" in res.output and "人大代表建议 3 ≠ 主办 1 + 会办 4 = 5" in res.output
+    assert "1 failed" in res.output
 
 
 def test_audit_missing_file(tmp_path):
@@ -271,7 +274,33 @@ def test_audit_against_a_result(tmp_path, standins, files):
     path.write_text(AUDIT_TEXT, encoding="utf-8")
     res = CliRunner().invoke(app, ["audit", str(path), "--against", str(out)])
     assert res.exit_code == 0, res.output
-    assert "stated" in res.output and "computed" in res.output
+    assert "stated" in res.output and "computed" in res.output and "status" in res.output
+    assert "stated figure(s) differ from the batch" in res.output
+    table = tmp_path / "audit.csv"
+    res = CliRunner().invoke(app, ["audit", str(path), "--against", str(out), "-o", str(table)])
+    assert res.exit_code == 0, res.output
+    lined_up = pd.read_csv(table, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    total = lined_up[(lined_up.kind == "total") & (lined_up.handling == "all") & (lined_up.measure == "count")
+                     & (lined_up.subset == "all") & (lined_up.result == "all")].iloc[0]
+    assert float(total.computed) == 6 and float(total.stated) == 5 and total.status == "differ"
+    assert total.rows == "1,2,3,4,5,6"  # the batch rows behind the computed figure
+
+
+def test_audit_notes_what_it_could_not_read(tmp_path):
+    path = tmp_path / "summary.txt"
+    path.write_text("今年共收到建议提案十余件。", encoding="utf-8")
+    res = CliRunner().invoke(app, ["audit", str(path)])
+    assert res.exit_code == 0 and "note: a range, not a number: left out ('十余件' at 9)" in res.output
+
+
+def test_run_reads_a_satisfaction_column(standins, tmp_path):
+    df = bs.proposals_frame(4)
+    df["测评"] = ["满意", "基本满意", "满意", "不满意"]
+    inp = tmp_path / "intake.csv"
+    df.to_csv(inp, index=False, encoding="utf-8-sig")
+    res = CliRunner().invoke(app, ["run", str(inp), "-o", f"{tmp_path / 'out'}/", "--satisfaction-col", "测评"])
+    assert res.exit_code == 0, res.output
+    assert "满意2件、基本满意1件、不满意1件" in res.output
 
 
 @pytest.mark.parametrize("raw, shown", [

@@ -35,6 +35,7 @@ def test_coverage_verdicts(value, shown):
     (summary_value_name, "all", "全部"), (summary_value_name, "政协提案", "政协提案"),
     (metric_name, "proposals", "建议提案件数"), (metric_name, "topic:fire_safety", "主题：消防安全"),
     (metric_name, "topic:none", "无应急管理主题"), (metric_name, "asks_unchecked", "未对照措施条数"),
+    (metric_name, "result:解决采纳", "办理结果：解决采纳"), (metric_name, "satisfaction:基本满意", "满意度：基本满意"),
     (stage_name, "@odd", "@odd"),  # unknown values are shown as they are
 ])
 def test_display_values(fn, value, shown):

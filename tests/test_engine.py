@@ -128,7 +128,7 @@ def test_make_config_loads_the_policy_only_for_the_match_step():
 
 
 # ---------------------------------------------------------------------------- prepare_rows
-PREPARED = ["row", "id", "title", "text", "kind", "handling", "result", "proposer", "session"]
+PREPARED = ["row", "id", "title", "text", "kind", "handling", "result", "satisfaction", "proposer", "session"]
 
 
 def test_prepare_rows_table():

@@ -5,7 +5,7 @@ more. The invariants: no exception but a documented ``ProposalNLPError`` (``Type
 ``InputTypeError`` for a value that is no text); offsets inside the text that slice back to the
 span; one output row per input row, in order; the same output twice; the same tokens from both
 segmenter backends; the same batch tables with one worker process and with two. Handling reports
-have no reading side beyond ``audit_summary`` yet (there is no ``parse_report``).
+are read by ``parse_report`` (``audit_summary`` is its figures and checks).
 Lone surrogates (which UTF-8 cannot encode) are replaced one for one where texts enter, so they
 run through the matcher and a batch like any other character.
 """
@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 import fuzz_cases as fc
 from batch_standins import FRAMEWORK, run
 from proposal_nlp import (ClauseMatcher, Segmenter, TextClassifier, audit_summary, extract_suggestions,
-                          load_classifier, normalize, parse_policy, parse_proposal, process_table, read_table,
-                          render_report)
+                          load_classifier, normalize, parse_policy, parse_proposal, parse_report, process_table,
+                          read_table, render_report)
 from proposal_nlp.errors import ProposalNLPError
 from proposal_nlp.results import live_formula_cells, read_result, write_result
 from shared_data import POLICY, SMALL, X, Y
@@ -121,6 +121,7 @@ def test_parse_proposal_policy_and_audit(examples):
         fc.check_parse_proposal(text)
         fc.check_parse_policy(text)
         fc.check_audit(text)
+        fc.check_report(text)
     run_one()
 
 
@@ -132,13 +133,14 @@ def test_long_texts(examples):
         fc.check_parse_proposal(text)
         fc.check_parse_policy(text)
         fc.check_audit(text)
+        fc.check_report(text)
     run_one()
 
 
 @budget(15, 300)
 def test_a_value_that_is_no_text_is_a_type_error(examples, segmenters):
     functions = [normalize, segmenters[0].tokenize, segmenters[1].cut, extract_suggestions, parse_proposal,
-                 parse_policy, audit_summary]
+                 parse_policy, audit_summary, parse_report]
 
     @fuzz(examples, NOT_TEXT)
     def run_one(value):

@@ -37,6 +37,17 @@ def test_parse_proposal_offsets(text):
       "title": "关于完善社区微型消防站建设的提案"}),
     ("今天开会讨论了防汛工作。", {"number": None, "session": None, "kind": None, "proposers": None,
                                  "title": None}),
+    # national sessions in both word orders, a proposer before a colon, several proposers
+    ("办公厅对十届全国人大四次会议第7240号建议的答复\n周桂英等代表：\n你们提出的建议收悉",
+     {"number": "7240", "session": "十届全国人大四次会议", "kind": "建议", "proposers": "周桂英等代表"}),
+    ("对全国政协十届三次会议第2741号提案的答复\n邓乃扬、韩汝琦委员：\n你们提出的提案收悉",
+     {"number": "2741", "session": "全国政协十届三次会议", "proposers": "邓乃扬、韩汝琦委员"}),
+    ("王超斌委员：\n您提出的提案收悉。", {"proposers": "王超斌委员"}),
+    # a title word before the names is no part of them, nor of the place of the session
+    ("区人大代表周明远等8名代表在区十七届人大四次会议上提出的第23号建议",
+     {"number": "23", "session": "区十七届人大四次会议", "proposers": "周明远等8名代表"}),
+    ("市政协委员陈立明等5人在市政协十三届三次会议上提出第0137号提案",
+     {"number": "0137", "session": "市政协十三届三次会议", "proposers": "陈立明等5人"}),
 ])
 def test_parse_proposal(text, expected):
     info = parse_proposal(text)

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from proposal_nlp.errors import InputError
-from proposal_nlp.roles import (RESULT_CLASSES, ROLE_SHARE, detect_columns, detect_roles, find_header_row,
-                                normalize_result, numeric_share, text_guess)
+from proposal_nlp.roles import (RESULT_CLASSES, ROLE_SHARE, SATISFACTION_LEVELS, detect_columns, detect_roles,
+                                find_header_row, normalize_result, normalize_satisfaction, numeric_share, text_guess)
 
 CATEGORIES = ["农林水利", "医卫体育", "城乡建设", "教育科技", "农林水利"]
 
@@ -54,6 +54,22 @@ def test_a_handling_column_must_hold_lead_or_co_handling():
     assert roles["handling"] is None and "'办理方式'" in notes[0] and "--handling-col" in notes[0]
     roles, notes = detect_roles(_table(办理方式=["主办", "协办", "会办", "独办", "主办"]))
     assert roles["handling"] == "办理方式" and notes == []
+
+
+def test_a_satisfaction_column_must_hold_satisfaction_levels():
+    roles, notes = detect_roles(_table(满意度=["满意", "基本满意", "满意", "不满意", ""]))
+    assert roles["satisfaction"] == "满意度" and notes == []
+    roles, notes = detect_roles(_table(反馈意见=["希望尽快落实", "已收到答复", "满意", "无", "建议加快"]))
+    assert roles["satisfaction"] is None and "--satisfaction-col" in notes[0]
+    assert detect_columns(["内容", "测评"], satisfaction_col="测评")["satisfaction"] == "测评"
+
+
+@pytest.mark.parametrize("value, level", [("满意", "满意"), ("非常满意", "满意"), ("基本满意", "基本满意"),
+                                          ("比较满意", "基本满意"), (" 不满意 ", "不满意"), ("未反馈", "未反馈"),
+                                          ("", ""), (None, "")])
+def test_satisfaction_in_its_three_levels(value, level):
+    assert normalize_satisfaction(value) == level
+    assert level in SATISFACTION_LEVELS or level == str(value or "").strip()
 
 
 def test_a_named_column_wins_and_says_when_its_values_look_odd():

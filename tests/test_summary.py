@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from proposal_nlp.summary import Figure, build_summary, summary_paragraph, summary_parts
+from proposal_nlp.summary import Figure, basic_parts, build_summary, summary_paragraph, summary_parts
 
 
 def test_summary_paragraph_of_the_seed_figures():
@@ -63,3 +63,33 @@ def test_asks_not_checked_are_not_called_covered_or_uncovered():
     suggestions = pd.DataFrame({"row": [1, 1], "coverage": [None, None]})
     text = summary_paragraph(build_summary(proposals, suggestions, matched=False))
     assert text == "本批共受理1件。共提取具体建议2条，本次未对照措施。"
+
+
+def test_results_and_satisfaction_in_the_summary_and_paragraph():
+    proposals = pd.DataFrame({"kind": ["人大代表建议", "人大代表建议", "政协提案"], "handling": ["主办", "会办", "主办"],
+                              "result": ["解决采纳", "留作参考", "解决采纳"], "satisfaction": ["满意", "基本满意", ""]})
+    summary = build_summary(proposals)
+    s = summary.set_index(["metric", "kind", "handling"])["value"]
+    assert s["result:解决采纳", "all", "all"] == 2 and s["result:解决采纳", "政协提案", "all"] == 1
+    assert s["result:因条件限制暂不能解决", "all", "all"] == 0 and s["satisfaction:满意", "人大代表建议", "all"] == 1
+    text = summary_paragraph(summary)
+    assert "从办理结果看，解决采纳2件，留作参考1件。" in text
+    assert "已反馈满意度的2件中，满意1件、基本满意1件，满意和基本满意率100%。" in text
+    figures = [p for p in summary_parts(summary) if isinstance(p, Figure)]
+    assert [f.metric for f in figures][-3:] == ["satisfaction:满意", "satisfaction:基本满意", "satisfaction_rate"]
+
+
+def test_results_known_for_some_rows_are_said_so():
+    proposals = pd.DataFrame({"kind": ["政协提案"] * 3, "result": ["解决采纳", "已函复", ""]})
+    assert "已明确办理结果的1件中，解决采纳1件。" in summary_paragraph(build_summary(proposals))
+
+
+def test_basic_parts_leave_out_asks_and_errors():
+    proposals = pd.DataFrame({"row": [1, 2], "kind": ["政协提案", "人大代表建议"], "n_asks": [1, 0],
+                              "duplicate_id": [True, True]})
+    suggestions = pd.DataFrame({"row": [1], "coverage": ["covered"]})
+    summary = build_summary(proposals, suggestions)
+    assert "具体建议" in summary_paragraph(summary)
+    basic = "".join(map(str, basic_parts(summary)))
+    assert basic == "本批共受理建议提案2件。包括人大代表建议1件；政协提案1件。"
+    assert basic_parts(None) == ["本批没有可统计的建议提案。"]
