@@ -11,7 +11,8 @@ before a colon (``市政协提案：37件``), the words after it (``42件建议�
 said there from the figure it belongs to: the number before a bracket (``29件（主办11件…``),
 the whole ``其中`` refers to, the context of a list (``对主办件答复满意51件、基本满意2件``: both
 of the 主办件), the set a reference names (``主办的38件建议中，…``) or the frame a clause opens
-(``人大代表建议中，…``). A table (tab-separated, a header row of 主办 / 会办 / 合计 …) is read
+(``人大代表建议中，…``, ``主办件答复后，…``); a bare total after two parallel lists is the whole of
+both (``主办建议10件、提案7件，协办建议14件、提案9件，合计40件``). A table (tab-separated, a header row of 主办 / 会办 / 合计 …) is read
 cell by cell. A list of levels or results whose numbers add up to a whole stated just before
 (17 of the 24 are 主办件: ``17件主办件…满意的14件、基本满意的2件、不满意的1件``) is read as
 that whole's.
@@ -233,6 +234,10 @@ class _Frame:
     span: tuple = (0, 0)   # where its number is (figures)
     after_sibling: bool = False  # stated after a part of the same whole (会办 after 主办): a figure
     #                              that follows refers to the whole (主办9件，会办19件，其中消防事项9件)
+    listed: bool = False   # a list's context (主办建议10件、提案7件: 主办)
+    after_list: bool = False  # a list's context after another's of the same whole (协办建议… after 主办建议…):
+    #                           a bare total that follows (合计40件) is of the whole
+    totalled: bool = False    # a bare total was stated in this list's context (主办…，合计17件)
 
 
 def _fits(frame: _Frame, cues: dict) -> bool:
@@ -288,7 +293,8 @@ class _Reader:
             j = i - 1
             while j > floor and self.t[j - 1] not in bounds:
                 j -= 1
-            if i - 1 - j <= 24 and not _COUNT_RE.search(self.t, j, i):
+            cut = j == floor and j > 0 and self.t[j - 1] not in bounds  # the last number's clause (…24件，共30件)
+            if i - 1 - j <= 24 and not cut and not _COUNT_RE.search(self.t, j, i):
                 return j
         return i
 
@@ -307,9 +313,9 @@ class _Reader:
             self.stack.append(_Frame({}, self.depth, opaque=True))
 
     # --- frames
-    def parent_of(self, cues: dict, *, anaphora: bool = False) -> _Frame | None:
+    def parent_of(self, cues: dict, *, anaphora: bool = False, whole: bool = False) -> _Frame | None:
         for frame in reversed(self.stack):
-            if frame.after_sibling and frame.depth == self.depth:
+            if (frame.after_sibling or (whole and frame.after_list)) and frame.depth == self.depth:
                 continue
             if frame.opaque:
                 if "kind" not in cues and (anaphora or frame.depth < self.depth):
@@ -330,6 +336,9 @@ class _Reader:
         # 消防6件；会办18件，其中…) keeps this one open; a context is never a part of a list
         frame.after_sibling = (bool(siblings) and not frame.virtual
                                and not any(len(f.slots) > len(frame.slots) for f in closed))
+        # 主办建议10件、提案7件，协办建议14件、提案9件，合计40件: the 合计 is of both lists, unless
+        # the first list had its own (主办…，合计17件；协办…，合计23件)
+        frame.after_list = frame.listed and any(f.listed for f in siblings) and not any(f.totalled for f in siblings)
         self.stack = self.stack[:i + 1] + [frame]
         if parent is self.root and not frame.virtual and not frame.opaque and set(frame.slots) <= {"kind"}:
             # the summary's whole (共承办建议提案57件, or 县政协提案15件 in a report on one kind)
@@ -578,23 +587,26 @@ def read_figures(text: str) -> tuple[pd.DataFrame, pd.DataFrame]:
             for kind in dict.fromkeys(cues.kinds):
                 r.emit({**_merge(parent, cues.slots), "kind": kind}, "count", value, n_start, n_end, w_start, ev_end)
             continue
+        bare_total = False
         if not cues.slots:
             if _BARE_TOTAL.fullmatch(words):
-                cues.slots = {"kind": TOTAL}
+                cues.slots, bare_total = {"kind": TOTAL}, True
             else:
                 r.note("a count whose subject could not be read: left out", m_start, m_end)
                 r.opaque()
                 continue
-        parent = r.parent_of(cues.slots, anaphora=cues.anaphora)
+        parent = r.parent_of(cues.slots, anaphora=cues.anaphora, whole=bare_total)
         if parent is None:
             r.note("a part of a number that could not be read: left out", m_start, m_end)
             r.opaque()
             continue
         context = cues.context()
         if context and not reference:  # 对主办件答复满意51件、基本满意2件: the list's context
-            frame = _Frame(_merge(parent, context), r.depth, virtual=True)
+            frame = _Frame(_merge(parent, context), r.depth, virtual=True, listed=True)
             r.push(parent, frame)
             parent = frame
+        elif bare_total and parent.listed:
+            parent.totalled = True
         slots = _merge(parent, cues.slots)
         key = tuple(slots.get(s, TOTAL if s == "kind" else ALL) for s in SLOTS)
         frame = _Frame(slots, r.depth, span=(n_start, n_end))
@@ -618,13 +630,13 @@ def read_figures(text: str) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def _frame_of_clause(r: _Reader, start: int, end: int) -> None:
     """A clause without a number that names what the next numbers count (人大代表建议中， /
-    涉及消防的建议提案方面：/ 对主办件的答复，) opens a frame for them."""
+    涉及消防的建议提案方面：/ 对主办件的答复，/ 主办件答复后，/ 会办件办结以后，) opens a frame for them."""
     words = r.t[start:end]
     if not words.strip() or _COUNT_RE.search(words) or re.search(r"\d", words):
         return
     cues = _cues(words)
     slots = {k: v for k, v in cues.slots.items() if k in ("kind", "subset", "handling")}
-    if not slots or not re.search(r"(?:中|方面的?|来看|看|里|其中|答复|而言)\s*$", words):
+    if not slots or not re.search(r"(?:中|方面的?|来看|看|里|其中|答复|而言|(?:答复|办结|办理)(?:完毕|结束)?(?:以后|之后|后))\s*$", words):
         return
     parent = r.parent_of(slots)
     if parent is not None:

@@ -87,3 +87,23 @@ def test_a_sum_with_numbers_not_read_among_its_parts_is_checked_as_at_most():
     assert list(checks["ok"]) == [True]
     assert checks["detail"][0] == "解决采纳 20 + 留作参考 3 = 23 ≤ 全部 30 (1 number(s) among them not read)"
     assert list(check_figures(figures)["ok"]) == [False]  # without the notes: 23 ≠ 30
+
+
+BOTH_KINDS = ("今年我局共承办县人大代表建议十五件、县政协提案十件，其中主办建议七件、提案四件，协办建议八件、提案六件，"
+              "合计二十五件。主办件全部答复后，经电话征询，代表委员满意九件、基本满意二件，满意率达到百分之八十一点八。")
+
+
+def test_the_handling_of_both_kinds_in_one_sentence_passes_its_checks():
+    # the 合计 after both lists is the whole, not the 协办 list's; the satisfaction is of the 主办件
+    figures, _ = read_figures(BOTH_KINDS)
+    checks = check_figures(figures)
+    assert checks["ok"].all()
+    assert set(checks["check"]) == {"人大代表建议 = 人大代表建议·主办 + 人大代表建议·会办",
+                                    "政协提案 = 政协提案·主办 + 政协提案·会办", "全部 = 人大代表建议 + 政协提案",
+                                    "主办·满意 81.8%"}
+
+
+def test_a_wrong_total_after_both_lists_is_flagged_against_the_kinds():
+    checks = check_figures(read_figures(BOTH_KINDS.replace("合计二十五件", "合计二十六件"))[0])
+    failing = checks[~checks["ok"]]
+    assert list(failing["detail"]) == ["全部 26 ≠ 人大代表建议 15 + 政协提案 10 = 25"]

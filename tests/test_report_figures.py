@@ -101,6 +101,34 @@ CASES = [
      {(T, A, A, A, "count", 20), (T, A, "主办", A, "count", 12), (NPC, A, "主办", A, "count", 7),
       (CPPCC, A, "主办", A, "count", 5), (T, A, "会办", A, "count", 8), (NPC, A, "会办", A, "count", 5),
       (CPPCC, A, "会办", A, "count", 3)}),
+    # the handling of both kinds in one sentence, list after list: a bare total after both lists is their whole
+    ("本年度共承办市人大代表建议十八件、市政协提案十二件，其中主办建议六件、提案五件，配合办理建议十二件、提案七件，合计三十件。",
+     {(NPC, A, A, A, "count", 18), (CPPCC, A, A, A, "count", 12), (NPC, A, "主办", A, "count", 6),
+      (CPPCC, A, "主办", A, "count", 5), (NPC, A, "会办", A, "count", 12), (CPPCC, A, "会办", A, "count", 7),
+      (T, A, A, A, "count", 30)}),
+    # … unless each list has a total of its own
+    ("承办建议18件、提案12件，其中主办建议6件、提案5件，合计11件；协办建议12件、提案7件，合计19件。",
+     {(NPC, A, A, A, "count", 18), (CPPCC, A, A, A, "count", 12), (NPC, A, "主办", A, "count", 6),
+      (CPPCC, A, "主办", A, "count", 5), (T, A, "主办", A, "count", 11), (NPC, A, "会办", A, "count", 12),
+      (CPPCC, A, "会办", A, "count", 7), (T, A, "会办", A, "count", 19)}),
+    # one list only: its total is the list's (主办)
+    ("承办建议18件、提案12件，其中主办建议6件、提案5件，合计11件。",
+     {(NPC, A, A, A, "count", 18), (CPPCC, A, A, A, "count", 12), (NPC, A, "主办", A, "count", 6),
+      (CPPCC, A, "主办", A, "count", 5), (T, A, "主办", A, "count", 11)}),
+    # the same with 分别, and 共计 / a bare 共 after a comma
+    ("承办建议18件、提案12件，主办的建议、提案分别为6件、5件，分办的分别为12件、7件，共计30件。",
+     {(NPC, A, A, A, "count", 18), (CPPCC, A, A, A, "count", 12), (NPC, A, "主办", A, "count", 6),
+      (CPPCC, A, "主办", A, "count", 5), (NPC, A, "会办", A, "count", 12), (CPPCC, A, "会办", A, "count", 7),
+      (T, A, A, A, "count", 30)}),
+    ("今年承办区人大代表建议9件，区政协提案6件，共15件，其中主办4件，参办11件。",
+     {(NPC, A, A, A, "count", 9), (CPPCC, A, A, A, "count", 6), (T, A, A, A, "count", 15),
+      (T, A, "主办", A, "count", 4), (T, A, "会办", A, "count", 11)}),
+    # a clause naming the 主办件 (…办结后，/ …答复以后，) frames the satisfaction stated after it
+    ("共承办建议提案25件，其中主办11件。主办件办结后，经逐件回访，代表委员表示满意的10件，满意率百分之九十点九。",
+     {(T, A, A, A, "count", 25), (T, A, "主办", A, "count", 11), (T, A, "主办", "满意", "count", 10),
+      (T, A, "主办", "满意", "percent", 90.9)}),
+    ("共承办建议提案25件，其中会办14件。会办件答复以后，满意率为100%。",
+     {(T, A, A, A, "count", 25), (T, A, "会办", A, "count", 14), (T, A, "会办", "满意", "percent", 100.0)}),
     # a count stated again in another section: once
     ("一、基本情况\n今年共承办建议提案57件。\n二、主要做法\n对承办的57件建议提案，我局逐件研究。",
      {(T, A, A, A, "count", 57)}),
