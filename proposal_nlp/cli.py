@@ -441,10 +441,11 @@ def audit(
         _fail(exc)
     shown = table.drop(columns=[c for c in ("rows", "evidence") if c in table.columns])
     if len(shown):
-        typer.echo(terminal_text(shown.to_string(index=False)))
+        typer.echo(terminal_text(_audit_display(shown).to_string(index=False)))
     if not checks.empty:
         typer.echo("")
-        typer.echo(terminal_text(checks[["check", "expected", "found", "ok", "detail"]].to_string(index=False)))
+        typer.echo(terminal_text(_audit_display(checks[["check", "expected", "found", "ok", "detail"]])
+                                 .to_string(index=False)))
     for note in report.notes.itertuples(index=False):
         _note(f"note: {note.note}" + (f" ({note.text!r} at {note.start})" if note.text else ""))
     bad = int((~checks["ok"]).sum()) if not checks.empty else 0
@@ -454,6 +455,23 @@ def audit(
               "from the batch")
     else:
         _note(f"{len(figures)} figures, {len(checks)} checks, {bad} failed")
+
+
+_AUDIT_HEADERS = {"kind": "类型", "subset": "范围", "handling": "办理方式", "result": "办理结果", "measure": "计量",
+                  "value": "数值", "stated": "总结所写", "computed": "批次计算", "agree": "一致", "status": "核对",
+                  "start": "位置", "end": "止", "check": "核对项", "expected": "应为", "found": "所写", "ok": "通过",
+                  "detail": "说明", "count": "件数", "percent": "比例(%)"}
+_AUDIT_VALUES = {"all": "全部", "total": "合计", "count": "件数", "percent": "比例", "agree": "一致", "differ": "不一致",
+                 "not stated": "总结未写", "not computed": "批次未算", True: "是", False: "否"}
+
+
+def _audit_display(df):
+    """The audit tables as a clerk reads them: Chinese headers and values (the CSV keeps the ids)."""
+    out = df.copy()
+    for c in out.columns:
+        if out[c].dtype == object or str(out[c].dtype) in ("str", "string", "bool", "boolean"):
+            out[c] = [_AUDIT_VALUES.get(v, v) if isinstance(v, (str, bool)) else v for v in out[c]]
+    return out.rename(columns=_AUDIT_HEADERS)
 
 
 def main(argv=None) -> None:

@@ -257,7 +257,7 @@ def test_audit_flags_a_sum_that_does_not_hold(tmp_path):
     path.write_text(AUDIT_TEXT.replace("会办2件", "会办4件"), encoding="utf-8")
     res = CliRunner().invoke(app, ["audit", str(path)])
     assert res.exit_code == 0
-    assert "False" in res.output and "人大代表建议 3 ≠ 主办 1 + 会办 4 = 5" in res.output
+    assert "否" in res.output and "人大代表建议 3 ≠ 主办 1 + 会办 4 = 5" in res.output  # 通过: 否
     assert "1 failed" in res.output
 
 
@@ -274,7 +274,7 @@ def test_audit_against_a_result(tmp_path, standins, files):
     path.write_text(AUDIT_TEXT, encoding="utf-8")
     res = CliRunner().invoke(app, ["audit", str(path), "--against", str(out)])
     assert res.exit_code == 0, res.output
-    assert "stated" in res.output and "computed" in res.output and "status" in res.output
+    assert "总结所写" in res.output and "批次计算" in res.output and "不一致" in res.output  # Chinese for the clerk
     assert "stated figure(s) differ from the batch" in res.output
     table = tmp_path / "audit.csv"
     res = CliRunner().invoke(app, ["audit", str(path), "--against", str(out), "-o", str(table)])
