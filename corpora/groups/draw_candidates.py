@@ -12,8 +12,9 @@ import numpy as np, pandas as pd
 from pathlib import Path
 from sklearn.feature_extraction.text import TfidfVectorizer
 from scipy.sparse.csgraph import connected_components
-sys.path.insert(0, "/work/main")
-D = Path("/work/shared/data/teddy2020_c")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent.parent))
+ROOT = Path(__file__).resolve().parent.parent.parent
+D = ROOT.parent / "shared" / "data" / "teddy2020_c"
 rng = random.Random(20261206)
 def read(n): return pd.read_csv(D/n, dtype=str, keep_default_na=False)
 parts = []
@@ -51,7 +52,7 @@ pool = pool.assign(key=pool.source+":"+pool.row_id)
 pool.to_pickle("/tmp/groups/msg_pool.pkl")
 print("message pool", len(pool))
 # proposals
-recs=[json.loads(l) for l in open("/work/shared/data/jszx_cppcc_proposals/jszx_cppcc_proposals_2019_2022.jsonl",encoding="utf-8")]
+recs=[json.loads(l) for l in open(ROOT.parent / "shared" / "data" / "jszx_cppcc_proposals" / "jszx_cppcc_proposals_2019_2022.jsonl",encoding="utf-8")]
 RES={"789ba86407344967998789872429f490","07ca0a82646e47d6b9e4d0457e95273d","b63563624c334a35b058c68dc6aace65"}
 P=pd.DataFrame([{"row_id":r["pkid"],"title":r["title"].strip(),"text":r["title"].strip()+"\n"+r["content"].strip(),"proposer":r.get("proposer") or r.get("author") or "","category":r.get("category")} for r in recs if str(r.get("year"))=="2019" and r["pkid"] not in RES])
 vp=TfidfVectorizer(analyzer="char",ngram_range=(2,3),sublinear_tf=True,min_df=2).fit(P.text)

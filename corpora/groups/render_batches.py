@@ -2,6 +2,7 @@
 they name and by candidate block, in two halves; proposals by category and block, with their
 asks; the second-reading batches (42 consecutive messages, 30 consecutive proposals)."""
 import re, json, random
+from pathlib import Path
 import pandas as pd
 pool = pd.read_pickle("/tmp/groups/msg_pool.pkl")
 place = re.compile(r"[\u4e00-\u9fa5A-Za-z0-9]{2,8}(?:小区|花园|公寓|广场|大厦|街道|社区|村|学校|中学|小学|公司|市场|路)")
@@ -20,7 +21,7 @@ write("/tmp/groups/messages_2.txt", pool.iloc[half:], "m")
 write("/tmp/groups/reread_messages.txt", pool.iloc[100:142], "m")
 pool.to_pickle("/tmp/groups/msg_pool2.pkl")
 P = pd.read_pickle("/tmp/groups/prop_all.pkl")
-recs = {json.loads(l)["pkid"]: json.loads(l) for l in open("/work/shared/data/jszx_cppcc_proposals/jszx_cppcc_proposals_2019_2022.jsonl", encoding="utf-8")}
+recs = {json.loads(l)["pkid"]: json.loads(l) for l in open(Path(__file__).resolve().parents[3] / "shared" / "data" / "jszx_cppcc_proposals" / "jszx_cppcc_proposals_2019_2022.jsonl", encoding="utf-8")}
 sz = P.block.value_counts()
 inblk = P[P.block.map(sz) >= 2]
 cats = inblk.category.value_counts().index.tolist()
