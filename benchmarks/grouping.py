@@ -119,16 +119,17 @@ def run_kind(frame, kind: str, thresholds=None) -> list:
 def tune(messages, proposals) -> None:
     """Print the dev figures over a grid of thresholds (dev rows only are scored)."""
     print("dev grid, messages (fine, coarse, district, unknown) -> B-cubed F1, pair P, pair R")
-    for fine, coarse, unknown in itertools.product((0.2, 0.25, 0.3, 0.35, 0.4), (0.35, 0.45, 0.55),
-                                                   (0.45, 0.55, 0.65)):
-        th = {"fine": fine, "coarse": coarse, "district": max(coarse, 0.5), "unknown": unknown}
+    for fine, coarse, district, unknown in itertools.product((0.15, 0.2, 0.25), (0.25, 0.35, 0.45), (0.3, 0.4, 0.5),
+                                                             (0.4, 0.5)):
+        th = {"fine": fine, "coarse": coarse, "district": district, "unknown": unknown}
         s = by_split(messages, run_kind(messages, "messages", th))["dev"]
-        print(f"  {fine:.2f} {coarse:.2f} {unknown:.2f}  {s['bcubed_f1']:.3f} {s['pair_p']:.3f} {s['pair_r']:.3f}")
-    print("dev grid, proposals (subject, asks, pair) -> B-cubed F1, pair P, pair R")
-    for subj, asks, pair in itertools.product((0.15, 0.25, 0.35), (0.3, 0.4, 0.5, 0.6), (0.3, 0.4, 0.5)):
-        th = {"subject": subj, "asks": asks, "pair": pair}
+        print(f"  {fine:.2f} {coarse:.2f} {district:.2f} {unknown:.2f}  {s['bcubed_f1']:.3f} {s['pair_p']:.3f} "
+              f"{s['pair_r']:.3f}")
+    print("dev grid, proposals (asks, pair) -> B-cubed F1, pair P, pair R")
+    for asks, pair in itertools.product((0.0, 0.1, 0.15, 0.2, 0.25), (0.16, 0.18, 0.2, 0.22, 0.25, 0.3)):
+        th = {"asks": asks, "pair": pair}
         s = by_split(proposals, run_kind(proposals, "proposals", th))["dev"]
-        print(f"  {subj:.2f} {asks:.2f} {pair:.2f}  {s['bcubed_f1']:.3f} {s['pair_p']:.3f} {s['pair_r']:.3f}")
+        print(f"  {asks:.2f} {pair:.2f}  {s['bcubed_f1']:.3f} {s['pair_p']:.3f} {s['pair_r']:.3f}")
 
 
 # ------------------------------------------------------------------------------------------- scale

@@ -46,14 +46,20 @@ __all__ = ["group_similar", "find_similar", "message_rows", "MessageRow", "KINDS
 
 KINDS = ("messages", "proposals")
 GROUP_COLUMNS = ["row", "id", "group", "group_size", "similarity_to_group", "place"]
-SIMILAR_COLUMNS = ["rank", "id", "row", "score", "subject_score", "asks_score", "shared_asks"]
+SIMILAR_COLUMNS = ["rank", "id", "row", "score", "asks_score", "shared_asks"]
 
 #: the bar a pair of messages (and the average of two groups) must clear, by what places they share
-MESSAGE_THRESHOLDS = {"fine": 0.30, "coarse": 0.45, "district": 0.50, "unknown": 0.55}
+MESSAGE_THRESHOLDS = {"fine": 0.20, "coarse": 0.35, "district": 0.40, "unknown": 0.40}
 #: proposals: subject and asks must both clear their bar; the pair score is their mean
-PROPOSAL_THRESHOLDS = {"subject": 0.25, "asks": 0.45, "pair": 0.40}
+PROPOSAL_THRESHOLDS = {"pair": 0.22, "asks": 0.20}
+#: weights of the channels of a proposal's vector (their dot products add up to the pair score)
+PROPOSAL_WEIGHTS = {"title_words": 0.2, "title_chars": 0.2, "text_words": 0.3, "ask_words": 0.3}
 TITLE_WEIGHT = 0.6  # share of the title in a message's vector when a title is given
-BODY_CHARS = 300  # characters of a message's text compared (the opening states the problem)
+BODY_CHARS = 300
+PLACE_CHARS = 150  # a text without a title: places are read in its opening only
+#: suffixes that make a place read from a text (not a title) count: estates, villages, schools ...
+STRONG_SUFFIXES = ("小区", "花园", "家园", "公寓", "大厦", "广场", "苑", "庭", "府", "城", "村", "社区", "学校", "小学",
+                   "中学", "幼儿园", "医院", "市场", "公司", "大道", "路", "街", "湖", "园")  # characters of a message's text compared (the opening states the problem)
 PROPOSAL_CHARS = 3000
 ASK_CHARS = 200
 SHARED_ASK = 0.45  # two asks are shared when their cosine reaches this
@@ -142,14 +148,22 @@ def message_rows(texts: list[str], titles: list[str] | None = None) -> list[Mess
     out = []
     for k, text in enumerate(texts):
         title = titles[k] if titles is not None else ""
-        ps = extract_places(title) if title else []
-        fine_in_title = any(p.level == "fine" for p in ps)
-        if not fine_in_title:
-            ps = ps + extract_places(text[:BODY_CHARS])
+        ps = [p for p in extract_places(title) if p.level != "fine" or _strong(p)] if title else []
+        if not any(p.level in ("fine", "coarse") for p in ps):  # the title names none: the opening's
+            has_district = any(p.level == "district" for p in ps)
+            ps = ps + [p for p in extract_places(text[:PLACE_CHARS])
+                       if (p.level == "fine" and _strong(p)) or p.level == "coarse"
+                       or (p.level == "district" and not has_district)]
         pset = place_set(ps) if ps else EMPTY
         shown = next((p.text for lvl in ("fine", "coarse", "district") for p in ps if p.level == lvl), "")
         out.append(MessageRow(_clean(title), _clean(text[:BODY_CHARS]), pset, shown))
     return out
+
+
+def _strong(p) -> bool:
+    """A fine place sure enough to set two messages apart: an estate, village, school, road ...
+    with a name of two characters or more."""
+    return p.text.endswith(STRONG_SUFFIXES) and len(p.key) >= 2
 
 
 def _message_matrix(rows: list[MessageRow]):
@@ -163,15 +177,14 @@ def _message_matrix(rows: list[MessageRow]):
 
 def place_level(a: PlaceSet, b: PlaceSet) -> str | None:
     """What two place sets share: ``fine``, ``coarse``, ``district``, ``unknown`` (one names none),
-    or None when they name different places (never grouped)."""
+    or None when they name different places (never grouped): two districts, or, at the finest
+    level both name, two places."""
+    if a.district and b.district and not overlap(a.district, b.district):
+        return None  # two cities or districts
     for level in ("fine", "coarse", "district"):
         x, y = getattr(a, level), getattr(b, level)
         if x and y:
-            if overlap(x, y):
-                return level
-            if level == "fine":
-                return None  # two different estates, roads, schools ...
-            return None if not (a.fine or b.fine) else "unknown"
+            return level if overlap(x, y) else None  # two estates, roads, schools, towns ...
     return "unknown"
 
 
@@ -261,46 +274,68 @@ class _Clusters:
         return np.fromiter((self.find(k) for k in range(len(self.parent))), dtype=np.int64, count=len(self.parent))
 
 
-def _cluster_messages(X, rows: list[MessageRow], thresholds: dict) -> tuple[np.ndarray, np.ndarray]:
-    """Greedy average linkage: pairs best first; two groups merge when the mean cosine of all
-    their members (from the groups' summed vectors) clears the bar of the places they share."""
+def _candidates(X, floor: float, extra=None):
+    """Candidate pairs (i < j, unique) and their cosine, those below ``floor`` dropped."""
     n = X.shape[0]
-    floor = min(thresholds.values())
-    i1, j1 = _neighbours(X, NEIGHBOURS, floor)
-    i2, j2 = _place_pairs(rows)
-    i, j = np.concatenate([i1, i2]), np.concatenate([j1, j2])
+    i, j = _neighbours(X, NEIGHBOURS, floor)
+    if extra is not None:
+        i, j = np.concatenate([i, extra[0]]), np.concatenate([j, extra[1]])
     if len(i):
         key = np.unique(i * n + j)
         i, j = key // n, key % n
     sims = _row_dots(X, i, j) if len(i) else np.zeros(0)
     keep = sims >= floor
-    i, j, sims = i[keep], j[keep], sims[keep]
-    order = np.lexsort((j, i, -sims))
-    cl = _Clusters(n)
-    places = {k: r.places for k, r in enumerate(rows)}
+    return i[keep], j[keep], sims[keep]
+
+
+def _agglomerate(X, i, j, sims, bar) -> np.ndarray:
+    """Greedy average linkage over candidate pairs, best pair first: two groups merge when the
+    mean cosine of all their members (from the groups' summed unit vectors) reaches
+    ``bar(root_a, root_b)``; ``bar`` returns None where the two may never merge. Returns each
+    row's root."""
+    cl = _Clusters(X.shape[0])
     sums: dict[int, object] = {}
-    for e in order:
+    for e in np.lexsort((j, i, -sims)):
         a, b = cl.find(int(i[e])), cl.find(int(j[e]))
         if a == b:
             continue
-        level = place_level(places[a], places[b])
-        if level is None or sims[e] < thresholds[level]:
+        need = bar(a, b)
+        if need is None or sims[e] < need:
             continue
+        sa = sums[a] if a in sums else X[a]
+        sb = sums[b] if b in sums else X[b]
         na, nb = len(cl.members[a]), len(cl.members[b])
-        if na * nb > 1:
-            sa = sums.get(a, X[a]) if na > 1 else X[int(cl.members[a][0])]
-            sb = sums.get(b, X[b]) if nb > 1 else X[int(cl.members[b][0])]
-            if float(sa.multiply(sb).sum()) / (na * nb) < thresholds[level]:
-                continue
-            merged_sum = sa + sb
-        else:
-            merged_sum = X[int(i[e])] + X[int(j[e])]
+        if na * nb > 1 and float(sa.multiply(sb).sum()) / (na * nb) < need:
+            continue
         sums.pop(a, None)
         sums.pop(b, None)
         root = cl.union(a, b)
-        sums[root] = merged_sum
-        places[root] = _merge_places(places[a], places[b])
-    labels = cl.labels()
+        sums[root] = sa + sb
+        if hasattr(bar, "merged"):
+            bar.merged(root, a, b)
+    return cl.labels()
+
+
+class _PlaceBar:
+    """The bar of two groups of messages: by the places they share; None for different places."""
+
+    def __init__(self, rows: list[MessageRow], thresholds: dict):
+        self.places = {k: r.places for k, r in enumerate(rows)}
+        self.thresholds = thresholds
+
+    def __call__(self, a: int, b: int):
+        level = place_level(self.places[a], self.places[b])
+        return None if level is None else self.thresholds[level]
+
+    def merged(self, root: int, a: int, b: int) -> None:
+        pa, pb = self.places.pop(a), self.places.pop(b)
+        self.places[root] = _merge_places(pa, pb)
+
+
+def _cluster_messages(X, rows: list[MessageRow], thresholds: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Messages: candidate pairs from neighbours and shared places, average linkage by place bar."""
+    i, j, sims = _candidates(X, min(thresholds.values()), _place_pairs(rows))
+    labels = _agglomerate(X, i, j, sims, _PlaceBar(rows, thresholds))
     return labels, _similarity_to_group(X, labels)
 
 
@@ -350,73 +385,66 @@ def _asks_of(texts: list[str], asks) -> list[list[str]]:
     return out
 
 
+_WORD = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+
+
+def _words(seg, text: str) -> str:
+    """Space-joined words of two characters or more holding a Chinese character."""
+    return " ".join(w for w in seg.cut(normalize(text)) if len(w) > 1 and _WORD.search(w))
+
+
+def _word_tfidf(docs: list[str]):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    if not any(d.strip() for d in docs):
+        from scipy import sparse
+
+        return sparse.csr_matrix((len(docs), 1), dtype=np.float32)
+    vec = TfidfVectorizer(token_pattern=r"(?u)[^ ]+", sublinear_tf=True, lowercase=False, dtype=np.float32)
+    return vec.fit_transform(docs).tocsr()
+
+
 class _ProposalFeatures:
-    """Subject vectors (title and text) and ask vectors of a set of proposals."""
+    """One vector per proposal whose dot products weigh the channels of :data:`PROPOSAL_WEIGHTS`
+    (title words, title characters, text words, ask words), and a vector per ask (for the asks
+    two proposals share). A vector channel (word vectors) would be one more weighted block."""
 
     def __init__(self, texts: list[str], titles: list[str] | None, asks: list[list[str]]):
-        subject = [_clean((titles[k] + "。" if titles else "") + t[:PROPOSAL_CHARS]) for k, t in enumerate(texts)]
-        self.S = _tfidf(subject)
-        own = [a if a else [t[:ASK_CHARS]] for a, t in zip(asks, texts)]
-        self.asks = [[x for x in a] for a in own]
-        flat = [_clean(x[:ASK_CHARS]) for a in own for x in a]
-        self.owner = np.repeat(np.arange(len(own)), [len(a) for a in own])
-        self.start = np.concatenate([[0], np.cumsum([len(a) for a in own])])
-        self.A = _tfidf(flat) if flat else None
+        from .segment import Segmenter
 
-    def ask_block(self, i: int):
-        return self.A[self.start[i]:self.start[i + 1]]
+        seg = Segmenter()
+        titles = titles if titles is not None else [""] * len(texts)
+        own = [a if a else [t[:ASK_CHARS]] for a, t in zip(asks, texts)]
+        self.asks = own
+        blocks = {
+            "title_words": _word_tfidf([_words(seg, t) for t in titles]),
+            "title_chars": _tfidf([_clean(t) for t in titles]),
+            "text_words": _word_tfidf([_words(seg, t[:PROPOSAL_CHARS]) for t in texts]),
+            "ask_words": _word_tfidf([_words(seg, " ".join(a)) for a in own]),
+        }
+        self.X = _combine([(np.sqrt(PROPOSAL_WEIGHTS[k]), M) for k, M in blocks.items()])
+        self.asks_X = blocks["ask_words"]
+        flat = [_clean(x[:ASK_CHARS]) for a in own for x in a]
+        self.start = np.concatenate([[0], np.cumsum([len(a) for a in own])]).astype(np.int64)
+        self.A = _tfidf(flat)
 
     def pair(self, i: int, j: int) -> tuple[float, float, np.ndarray]:
-        """(subject cosine, asks answering each other, ask-by-ask cosines) of proposals i and j."""
-        subj = float(self.S[i].multiply(self.S[j]).sum())
-        M = (self.ask_block(i) @ self.ask_block(j).T).toarray()
-        if M.size == 0:
-            return subj, 0.0, M
-        asks = 0.5 * (M.max(axis=1).mean() + M.max(axis=0).mean())
-        return subj, float(asks), M
-
-
-def _pair_scores(f: _ProposalFeatures, i: int, j: int, th: dict) -> float:
-    """The score of a pair of proposals (0 when the subject or the asks miss their bar). A vector
-    channel (word vectors of the asks) would be averaged in here."""
-    subj, asks, _ = f.pair(i, j)
-    if subj < th["subject"] or asks < th["asks"]:
-        return 0.0
-    return 0.5 * (subj + asks)
+        """(score, asks cosine, ask-by-ask cosines) of proposals i and j."""
+        score = float(self.X[i].multiply(self.X[j]).sum())
+        asks = float(self.asks_X[i].multiply(self.asks_X[j]).sum())
+        M = (self.A[self.start[i]:self.start[i + 1]] @ self.A[self.start[j]:self.start[j + 1]].T).toarray()
+        return score, asks, M
 
 
 def _cluster_proposals(f: _ProposalFeatures, thresholds: dict) -> tuple[np.ndarray, np.ndarray]:
-    n = f.S.shape[0]
-    i, j = _neighbours(f.S, NEIGHBOURS, thresholds["subject"])
-    cache: dict[tuple[int, int], float] = {}
-
-    def score(a: int, b: int) -> float:
-        k = (a, b) if a < b else (b, a)
-        if k not in cache:
-            cache[k] = _pair_scores(f, k[0], k[1], thresholds)
-        return cache[k]
-
-    scores = np.array([score(int(a), int(b)) for a, b in zip(i, j)])
-    keep = scores >= thresholds["pair"]
-    i, j, scores = i[keep], j[keep], scores[keep]
-    cl = _Clusters(n)
-    for e in np.lexsort((j, i, -scores)):
-        a, b = cl.find(int(i[e])), cl.find(int(j[e]))
-        if a == b:
-            continue
-        A, B = cl.members[a], cl.members[b]
-        if len(A) * len(B) > 1:
-            avg = sum(score(x, y) for x in A for y in B) / (len(A) * len(B))
-            if avg < thresholds["pair"]:
-                continue
-        cl.union(a, b)
-    labels = cl.labels()
-    sim = np.ones(n)
-    for root, members in cl.members.items():
-        if len(members) > 1:
-            for x in members:
-                sim[x] = sum(score(x, y) for y in members if y != x) / (len(members) - 1)
-    return labels, sim
+    """Proposals: a pair must share asks (``asks`` bar on the ask words alone) and reach the ``pair``
+    bar on all channels; groups merge on the average over all their members."""
+    i, j, sims = _candidates(f.X, thresholds["pair"])
+    asks = _row_dots(f.asks_X, i, j) if len(i) else np.zeros(0)
+    ok = asks >= thresholds["asks"]
+    i, j, sims = i[ok], j[ok], sims[ok]
+    labels = _agglomerate(f.X, i, j, sims, lambda a, b: thresholds["pair"])
+    return labels, _similarity_to_group(f.X, labels)
 
 
 # ---------------------------------------------------------------------------------------- public
@@ -574,15 +602,10 @@ def find_similar(text: str, corpus, *, ids=None, top_k: int = 5, title: str = ""
     q_asks = _asks_of([text], [asks] if asks is not None else None)
     c_asks = _asks_of(corpus, corpus_asks)
     f = _ProposalFeatures([text] + corpus, all_titles, q_asks + c_asks)
-    subj = np.asarray((f.S[1:] @ f.S[0].T).toarray()).ravel()
-    pre = np.argsort(-subj, kind="stable")[:max(top_k * 4, 20)]
-    scored = []
-    for c in pre:
-        s, a, M = f.pair(0, int(c) + 1)
-        scored.append((0.5 * (s + a), s, a, int(c), M))
-    scored.sort(key=lambda x: (-x[0], x[3]))
+    score = np.asarray((f.X[1:] @ f.X[0].T).toarray()).ravel()
     out = []
-    for rank, (score, s, a, c, M) in enumerate(scored[:top_k], 1):
-        out.append({"rank": rank, "id": ids[c], "row": c, "score": round(score, 4), "subject_score": round(s, 4),
-                    "asks_score": round(a, 4), "shared_asks": shared_asks(f.asks[0], f.asks[c + 1], M)})
+    for rank, c in enumerate(np.argsort(-score, kind="stable")[:top_k], 1):
+        s, a, M = f.pair(0, int(c) + 1)
+        out.append({"rank": rank, "id": ids[c], "row": int(c), "score": round(s, 4), "asks_score": round(a, 4),
+                    "shared_asks": shared_asks(f.asks[0], f.asks[c + 1], M)})
     return pd.DataFrame(out, columns=SIMILAR_COLUMNS)

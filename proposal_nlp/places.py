@@ -59,7 +59,9 @@ BREAK_WORDS = (
     "坐落", "居住", "住在", "我是", "本人", "我们", "业主", "市民", "村民", "居民", "强烈", "严重", "问题", "为何",
     "为什么", "何时", "什么", "怎么", "如何", "能否", "是否", "尽快", "加快", "解决", "处理", "查处", "整治", "已经",
     "一直", "长期", "至今", "目前", "现在", "附近", "周边", "旁边", "对面", "门口", "楼下", "里面", "内部", "的",
-    "在", "是", "了", "和", "与", "及", "或", "对", "向", "给", "把", "被", "从", "由", "于", "为", "请", "让", "将",
+    "修建", "新建", "增加", "建设", "迁移", "开通", "设立", "取消", "恢复", "拆除", "搬迁", "一带", "地段", "路段", "影响", "现有", "公里", "这", "相关", "部门", "本身",
+    "告知", "了解", "全国", "全省", "全市", "上路", "能否", "可以", "应该", "已",
+    "在", "是", "了", "和", "与", "及", "或", "对", "给", "把", "被", "从", "由", "于", "为", "请", "让", "将",
     "没", "不", "要", "到", "往", "有一家", "一家", "这家", "那家", "这么多", "那么多",
 )
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff"
@@ -72,6 +74,7 @@ _REAL_DISTRICT_RE = re.compile(
 _BREAK_RE = re.compile("|".join(sorted(BREAK_WORDS, key=len, reverse=True)))
 _RUN_RE = re.compile(f"{_NAME_CHAR}+")
 _PLACE_RE = re.compile(rf"({_NAME_CHAR}{{1,10}}?)((?:{_SUFFIX_ALT})+)(?![织长建成合员市管委办])")
+_LEADING_NUMBER = re.compile(r"^[0-9a-z]*[0-9][0-9a-z]*[号栋弄]?", re.I)
 MAX_CHARS = 2000  # places are read in the first characters of a text only (titles and openings name them)
 
 
@@ -102,6 +105,7 @@ EMPTY = PlaceSet(frozenset(), frozenset(), frozenset())
 
 def _key(name: str, suffix: str) -> str | None:
     """The comparison key of ``name + suffix`` (None when it names no particular place)."""
+    name = _LEADING_NUMBER.sub("", name)
     full = (name + suffix).lower()
     for tail in GENERIC_TAILS:
         if full.endswith(tail) and len(full) - len(tail) >= 2:
@@ -165,10 +169,17 @@ def place_set(places, *, limit: int = 4) -> PlaceSet:
     return PlaceSet(frozenset(by["fine"]), frozenset(by["coarse"]), frozenset(by["district"]))
 
 
+_PSEUDO = re.compile(r"([a-z])([0-9]*) ?[市区县州]")
+
+
 def same_place(a: str, b: str) -> bool:
-    """Whether two keys name one place: equal, one inside the other, or four characters in common."""
+    """Whether two keys name one place: equal, one inside the other, or four characters in common;
+    a pseudonymised city holds its districts (``a市`` and ``a3区``)."""
     if a == b:
         return True
+    pa, pb = _PSEUDO.fullmatch(a), _PSEUDO.fullmatch(b)
+    if pa and pb:
+        return pa.group(1) == pb.group(1) and (not pa.group(2) or not pb.group(2))
     short, long_ = (a, b) if len(a) <= len(b) else (b, a)
     if len(short) >= 2 and short in long_:
         return True
