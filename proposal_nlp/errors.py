@@ -151,6 +151,8 @@ CODES: dict[str, str] = {
     "PN601": "asks given for grouping differ in number from the texts",
     "PN602": "an unknown grouping threshold",
     "PN603": "top_k of find_similar below 1 or not a whole number",
+    "PN604": "times, writers or reactions for the heat differ in number from the texts",
+    "PN605": "the groups given to groups_table are not group_similar's table for these texts",
 }
 
 

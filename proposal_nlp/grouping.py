@@ -41,7 +41,7 @@ from .similarity import count_csr, idf as idf_of, tfidf_rows
 
 log = logging.getLogger(__name__)
 
-__all__ = ["group_similar", "find_similar", "message_rows", "MessageRow", "KINDS", "GROUP_COLUMNS",
+__all__ = ["group_similar", "find_similar", "common_asks", "shared_asks", "place_level", "message_rows", "MessageRow", "KINDS", "GROUP_COLUMNS",
            "SIMILAR_COLUMNS", "MESSAGE_THRESHOLDS", "PROPOSAL_THRESHOLDS"]
 
 KINDS = ("messages", "proposals")
@@ -574,6 +574,28 @@ def shared_asks(a: list[str], b: list[str], M: np.ndarray, *, threshold: float =
         used_b.add(y)
         out.append((a[x], b[y], round(float(M[x, y]), 4)))
     return out
+
+
+def common_asks(texts: list[str], *, asks=None, threshold: float = SHARED_ASK) -> list[str]:
+    """The asks of the first text that at least half of the others share (an ask of theirs at
+    ``threshold`` or above), most shared first: the measures a group of proposals asks for."""
+    if not texts:
+        return []
+    f_asks = _asks_of(texts, asks)
+    own = [a if a else [t[:ASK_CHARS]] for a, t in zip(f_asks, texts)]
+    flat = [_clean(x[:ASK_CHARS]) for a in own for x in a]
+    A = _tfidf(flat)
+    start = np.concatenate([[0], np.cumsum([len(a) for a in own])]).astype(np.int64)
+    best = max(range(len(own)), key=lambda k: (len(own[k]) > 0, -k))
+    mine = A[start[best]:start[best + 1]]
+    counts = np.zeros(mine.shape[0])
+    for k in range(len(own)):
+        if k != best:
+            M = (mine @ A[start[k]:start[k + 1]].T).toarray()
+            counts += (M.max(axis=1) >= threshold) if M.size else 0
+    others = len(own) - 1
+    keep = [x for x in np.argsort(-counts, kind="stable") if others == 0 or counts[x] >= others / 2]
+    return [own[best][x] for x in keep]
 
 
 def find_similar(text: str, corpus, *, ids=None, top_k: int = 5, title: str = "", titles=None,
