@@ -137,16 +137,18 @@ def extract_places(text: str, *, max_chars: int = MAX_CHARS) -> list[Place]:
         cuts.extend((m.start(), m.end()))
     cuts = sorted(set(cuts))
     taken = [(m.start(), m.end()) for m in districts]
+    district_ends = {m.end() for m in districts}
     for run in _RUN_RE.finditer(t):
         a, b = run.span()
         inner = [c for c in cuts if a < c < b]
         for s, e in zip([a, *inner], [*inner, b]):
             if any(ts <= s and e <= te for ts, te in taken):
                 continue
-            real = _REAL_DISTRICT_RE.match(t, s, e) if s == a else None
-            if real is not None:
+            real = _REAL_DISTRICT_RE.match(t, s, e) if (s == a or s in district_ends) else None
+            while real is not None:  # 南京市江宁区: one after another
                 out.append(Place(s, real.end(), text[s:real.end()], real.group(), "district"))
                 s = real.end()
+                real = _REAL_DISTRICT_RE.match(t, s, e)
             for pm in _PLACE_RE.finditer(t, s, e):
                 name, suffix = pm.group(1), pm.group(2)
                 key = _key(name, suffix)
