@@ -153,6 +153,7 @@ CODES: dict[str, str] = {
     "PN603": "top_k of find_similar below 1 or not a whole number",
     "PN604": "times, writers or reactions for the heat differ in number from the texts",
     "PN605": "the groups given to groups_table are not group_similar's table for these texts",
+    "PN606": "a month to pick hot issues from that is not YYYY-MM, or a table without a time column",
 }
 
 

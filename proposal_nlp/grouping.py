@@ -65,7 +65,10 @@ ASK_CHARS = 200
 SHARED_ASK = 0.45  # two asks are shared when their cosine reaches this
 NEIGHBOURS = 30  # nearest neighbours taken as candidate pairs per text
 EXACT_ROWS = 4000  # up to this many texts every pair is scored; above, rare n-grams find neighbours
-BLOCK_ROWS = 2000  # rows of the neighbour product at a time
+BLOCK_ROWS = 2000  # rows of the neighbour product at a time (a quarter of it above EXACT_ROWS)
+RARE_SHARE = 0.002  # above EXACT_ROWS, neighbours are found on n-grams in at most this share of the texts
+QUERY_TERMS = 64  # ... and on each text's heaviest of them
+PAIR_BLOCK = 20000  # pairs (or rows) whose cosine is computed at a time (memory)
 PLACE_BLOCK = 300  # texts naming one place: every pair is a candidate up to this many
 _NON_WORD = re.compile(r"[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff]+")
 
@@ -98,24 +101,29 @@ def _codes(texts: list[str], ns=(2, 3)) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(out_c), np.concatenate(out_d)
 
 
-def _count_matrix(texts: list[str], chunk: int = 20000):
-    """Counts of the 2- and 3-grams of cleaned texts: CSR (texts x n-grams), built in chunks."""
+def _count_matrix(texts: list[str], chunk: int = 10000):
+    """Counts of the 2- and 3-grams of cleaned texts: CSR (texts x n-grams), built in chunks of
+    ``chunk`` texts (each chunk's counts are made at once, so memory follows the counts, not the
+    characters)."""
     from scipy import sparse
 
-    pieces, vocabs = [], []
+    parts, vocabs = [], []
     for s in range(0, len(texts), chunk):
-        c, d = _codes(texts[s:s + chunk])
+        sub = texts[s:s + chunk]
+        c, d = _codes(sub)
         vocab, col = np.unique(c, return_inverse=True)
+        del c
+        parts.append(count_csr(d, col, len(sub), max(vocab.size, 1)))
         vocabs.append(vocab)
-        pieces.append((d + s, col))
     vocab = np.unique(np.concatenate(vocabs)) if vocabs else np.zeros(0, np.int64)
-    rows, cols = [], []
-    for (d, col), local in zip(pieces, vocabs):
-        rows.append(d)
-        cols.append(np.searchsorted(vocab, local)[col])
-    if not rows or vocab.size == 0:
+    if vocab.size == 0:
         return sparse.csr_matrix((len(texts), 1), dtype=np.float32)
-    return count_csr(np.concatenate(rows), np.concatenate(cols), len(texts), vocab.size)
+    parts = [sparse.csr_matrix((C.data, np.searchsorted(vocab, local)[C.indices].astype(np.int32) if local.size
+                                else C.indices, C.indptr), shape=(C.shape[0], vocab.size))
+             for C, local in zip(parts, vocabs)]
+    out = sparse.vstack(parts, format="csr")
+    out.sort_indices()
+    return out
 
 
 def _tfidf(texts: list[str]):
@@ -190,30 +198,34 @@ def place_level(a: PlaceSet, b: PlaceSet) -> str | None:
 
 # ---------------------------------------------------------------------------------------- candidates
 def _neighbours(X, k: int, min_sim: float):
-    """Candidate pairs (i < j) with their cosine: all pairs up to EXACT_ROWS texts, else the k
-    nearest on n-grams rarer than 1 % of the texts (common n-grams make every pair a candidate)."""
+    """Candidate pairs (i < j): all pairs up to EXACT_ROWS texts; above, the k nearest of each
+    text found on its QUERY_TERMS rarest-weighted n-grams among those in at most RARE_SHARE of
+    the texts (an n-gram every text has makes every pair a candidate and finds nothing)."""
+    from .similarity import prune_rows, topk_sparse
+
     n = X.shape[0]
     if n <= 1:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    if n <= EXACT_ROWS:
+    exact = n <= EXACT_ROWS
+    if exact:
         Q, R = X, X.T.tocsr()
     else:
         df = np.bincount(X.indices, minlength=X.shape[1])
-        cap = max(50, int(0.01 * n))
-        keep = (df > 1) & (df <= cap)
-        Q = X[:, np.flatnonzero(keep)].tocsr()
-        R = Q.T.tocsr()
-    ii, jj = [], []
+        keep = np.flatnonzero((df > 1) & (df <= max(50, int(RARE_SHARE * n))))
+        Q = prune_rows(X[:, keep].tocsr(), QUERY_TERMS)
+        R = X[:, keep].T.tocsr()
     kk = min(k, n - 1)
-    for s in range(0, n, BLOCK_ROWS):
-        S = (Q[s:s + BLOCK_ROWS] @ R).toarray() if n > EXACT_ROWS else (Q[s:s + BLOCK_ROWS] @ R).toarray()
-        b = S.shape[0]
-        S[np.arange(b), np.arange(s, s + b)] = -1.0
-        part = np.argpartition(-S, kk - 1, axis=1)[:, :kk] if kk < n else np.argsort(-S, axis=1)[:, :kk]
-        vals = np.take_along_axis(S, part, axis=1)
-        r, c = np.nonzero(vals >= min_sim * (0.5 if n > EXACT_ROWS else 1.0))
+    ii, jj = [], []
+    block = BLOCK_ROWS if exact else max(64, BLOCK_ROWS // 4)
+    for s in range(0, n, block):
+        S = (Q[s:s + block] @ R).tocsr()
+        rows = np.repeat(np.arange(S.shape[0]), np.diff(S.indptr))
+        S.data[S.indices == rows + s] = 0.0  # a text is not its own neighbour
+        S.eliminate_zeros()
+        idx, sc = topk_sparse(S, kk)
+        r, c = np.nonzero(sc >= (min_sim if exact else min_sim * 0.5))
         ii.append(r + s)
-        jj.append(part[r, c])
+        jj.append(idx[r, c])
     i, j = np.concatenate(ii), np.concatenate(jj)
     lo, hi = np.minimum(i, j), np.maximum(i, j)
     key = np.unique(lo * n + hi)
@@ -241,9 +253,9 @@ def _place_pairs(rows: list[MessageRow]):
 def _row_dots(X, i, j) -> np.ndarray:
     """Cosine of each pair (i[k], j[k]) of unit rows of CSR ``X``, in blocks."""
     out = np.empty(len(i), dtype=np.float64)
-    for s in range(0, len(i), 200000):
-        a, b = X[i[s:s + 200000]], X[j[s:s + 200000]]
-        out[s:s + 200000] = np.asarray(a.multiply(b).sum(axis=1)).ravel()
+    for s in range(0, len(i), PAIR_BLOCK):
+        a, b = X[i[s:s + PAIR_BLOCK]], X[j[s:s + PAIR_BLOCK]]
+        out[s:s + PAIR_BLOCK] = np.asarray(a.multiply(b).sum(axis=1)).ravel()
     return out
 
 
@@ -361,8 +373,8 @@ def _similarity_to_group(X, labels: np.ndarray) -> np.ndarray:
 
 def _row_dots_mixed(X, S, inv) -> np.ndarray:
     out = np.empty(X.shape[0])
-    for s in range(0, X.shape[0], 50000):
-        out[s:s + 50000] = np.asarray(X[s:s + 50000].multiply(S[inv[s:s + 50000]]).sum(axis=1)).ravel()
+    for s in range(0, X.shape[0], PAIR_BLOCK):
+        out[s:s + PAIR_BLOCK] = np.asarray(X[s:s + PAIR_BLOCK].multiply(S[inv[s:s + PAIR_BLOCK]]).sum(axis=1)).ravel()
     return out
 
 

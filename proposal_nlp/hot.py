@@ -28,6 +28,7 @@ import logging
 import math
 import re
 from collections import Counter
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
@@ -40,7 +41,8 @@ from .roles import detect_roles
 
 log = logging.getLogger(__name__)
 
-__all__ = ["groups_table", "hot_issues", "heat_index", "HotIssues", "HEAT", "HOT_COLUMNS", "detect_extra_columns"]
+__all__ = ["groups_table", "hot_issues", "heat_index", "HotIssues", "HEAT", "HOT_COLUMNS", "detect_extra_columns",
+           "add_groups", "group_file", "group_kind"]
 
 #: the numbers of the heat index (see the module's doc)
 HEAT = {"repeat_weight": 0.25, "span_cap_days": 90, "span_gain": 0.5, "half_life_days": 30}
@@ -245,3 +247,110 @@ def hot_issues(df: pd.DataFrame, *, kind: str = "messages", text_col=None, title
     rows = rows.assign(title=titles if titles is not None else [""] * len(rows),
                        time=_times(times, len(rows)) if times is not None else pd.NaT)
     return HotIssues(rows, table)
+
+
+# ------------------------------------------------------------------------------------------- batches and files
+#: a batch groups its rows as proposals when their median text is at least this long
+PROPOSAL_CHARS = 600
+
+
+def group_kind(texts, kind_values=None) -> str:
+    """``"proposals"`` for a table of proposals (a kind column saying 建议 / 提案 / 议案, or long
+    texts), else ``"messages"``."""
+    if kind_values is not None and any(str(v).strip() in ("建议", "提案", "议案") for v in kind_values):
+        return "proposals"
+    lengths = sorted(len(t) for t in texts if t)
+    return "proposals" if lengths and lengths[len(lengths) // 2] >= PROPOSAL_CHARS else "messages"
+
+
+def add_groups(result, df: pd.DataFrame, roles: dict, *, kind: str = "auto", now=None) -> None:
+    """Group the rows of a batch (``df`` with its column ``roles``) and put the hot issues and the
+    group of every row into ``result`` (``result.hot_issues``, ``result.groups``). Proposals are
+    grouped on the asks the batch extracted when it has them."""
+    def col(name):
+        return None if not name else ["" if is_missing(v) else str(v) for v in df[name]]
+
+    texts = col(roles["text"])
+    titles = col(roles.get("title"))
+    if kind == "auto":
+        kind = group_kind(texts, df[roles["kind"]] if roles.get("kind") else None)
+    ids = result.proposals["id"].tolist() if len(result.proposals) == len(df) else col(roles.get("id"))
+    asks = None
+    sugs = result.suggestions
+    if kind == "proposals" and len(sugs) and "text" in sugs.columns and len(result.proposals) == len(df):
+        by_row = sugs.groupby("row")["text"].apply(list).to_dict()
+        asks = [by_row.get(r, []) for r in result.proposals["row"]]
+    time_col, reaction_cols = detect_extra_columns(df.columns)
+    rows = group_similar(texts, ids=ids, kind=kind, titles=titles, asks=asks)
+    table = groups_table(texts, ids=ids, kind=kind, titles=titles, times=df[time_col].tolist() if time_col else None,
+                         writers=col(roles.get("proposer")), reactions=df[reaction_cols] if reaction_cols else None,
+                         now=now, groups=rows, asks=asks)
+    if len(result.proposals) == len(rows) and "row" in result.proposals.columns:
+        rows["row"] = result.proposals["row"].to_numpy()
+    result.groups = rows
+    result.hot_issues = table
+    result.meta["group_kind"] = kind
+
+
+def _in_month(times: pd.Series, month: str) -> np.ndarray:
+    try:
+        period = pd.Period(month, freq="M")
+    except (ValueError, TypeError):
+        raise InputError(f"month {month!r} is not a month; give it as YYYY-MM (e.g. 2019-12)", code="PN606") from None
+    return (times.dt.to_period("M") == period).fillna(False).to_numpy(dtype=bool)
+
+
+def group_file(path, *, out=None, force: bool = False, hot: bool = False, kind: str = "auto", month=None,
+               min_size: int | None = None, encoding=None, sheet=None, header_row=None, text_col=None, title_col=None,
+               id_col=None, writer_col=None, time_col=None, thresholds=None, report=None) -> HotIssues:
+    """Read an intake table, group its rows and (with ``out``) write the groups.
+
+    ``hot=False`` (``proposal-nlp group``): every group, numbered by size; ``hot=True``
+    (``proposal-nlp hot``): the groups of two texts or more (``min_size``), hottest first, of the
+    rows dated in ``month`` (``YYYY-MM``) when given, the heat measured from that month's end.
+    ``out`` ending in ``.xlsx`` gives a workbook (热点问题 and 相似分组 sheets, in Chinese), a folder
+    name a CSV folder; ``report`` an HTML report with the hot issues. Outputs are refused when
+    they exist, unless ``force``.
+    """
+    from .io import read_table
+    from .outputs import check_output_path
+
+    if out is not None:
+        check_output_path(out, inputs=(path,))
+        name = str(out)
+        if not (name.lower().endswith(".xlsx") or name.endswith(("/", "\\")) or Path(out).is_dir()):
+            raise InputError(f"{name}: give a workbook (.xlsx) or a folder (ending in /) for the groups",
+                             code="PN158")
+        if Path(out).exists() and not force:
+            raise InputError(f"{name} already exists; choose another output or pass --force (force=True)",
+                             code="PN150")
+    df = read_table(path, encoding=encoding, sheet=sheet, header_row=header_row)
+    now = None
+    if month is not None:
+        tcol, _ = detect_extra_columns(df.columns, time_col=time_col)
+        if tcol is None:
+            raise InputError(f"{Path(path).name} has no time column (留言时间 / 日期 …) to pick {month} from; name it "
+                             "with --time-col", code="PN606")
+        keep = _in_month(_times(df[tcol].tolist(), len(df)), month)
+        df = df[keep].reset_index(drop=True)
+        now = pd.Period(month, freq="M").end_time
+    if kind == "auto":
+        roles, _ = detect_roles(df, text_col=text_col, kind_col=None) if len(df) else ({"text": None}, [])
+        texts = [] if not len(df) else ["" if is_missing(v) else str(v) for v in df[roles["text"]]]
+        kind = group_kind(texts, df[roles["kind"]] if roles.get("kind") else None)
+    min_size = (2 if hot else 1) if min_size is None else min_size
+    res = hot_issues(df, kind=kind, text_col=text_col, title_col=title_col, id_col=id_col, writer_col=writer_col,
+                     time_col=time_col, now=now, thresholds=thresholds, min_size=min_size)
+    groups = res.groups if hot else res.groups.sort_values("group", kind="stable").reset_index(drop=True)
+    res = HotIssues(res.rows, groups)
+    meta = {"input": Path(path).name, "rows": len(df), "group_kind": kind}
+    if out is not None:
+        from .results import write_result
+
+        write_result({"hot_issues": res.groups, "groups": res.rows, "errors": pd.DataFrame(
+            columns=["row", "id", "stage", "message"])}, out, force=force)
+    if report is not None:
+        from .report import render_hot_report
+
+        render_hot_report(res, report, force=force, meta=meta)
+    return res
