@@ -56,7 +56,8 @@ PROPOSAL_THRESHOLDS = {"pair": 0.22, "asks": 0.20}
 PROPOSAL_WEIGHTS = {"title_words": 0.2, "title_chars": 0.2, "text_words": 0.3, "ask_words": 0.3}
 TITLE_WEIGHT = 0.6  # share of the title in a message's vector when a title is given
 BODY_CHARS = 300
-PLACE_CHARS = 150  # a text without a title: places are read in its opening only
+PLACE_CHARS = 150
+MASK_PLACES = True  # compare the problem of messages without the place names they hold  # a text without a title: places are read in its opening only
 #: suffixes that make a place read from a text (not a title) count: estates, villages, schools ...
 STRONG_SUFFIXES = ("小区", "花园", "家园", "公寓", "大厦", "广场", "苑", "庭", "府", "城", "村", "社区", "学校", "小学",
                    "中学", "幼儿园", "医院", "市场", "公司", "大道", "路", "街", "湖", "园")  # characters of a message's text compared (the opening states the problem)

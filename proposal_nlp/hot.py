@@ -294,6 +294,8 @@ def add_groups(result, df: pd.DataFrame, roles: dict, *, kind: str = "auto", now
 
 def _in_month(times: pd.Series, month: str) -> np.ndarray:
     try:
+        if not re.fullmatch(r"\d{4}-\d{1,2}", str(month)):
+            raise ValueError(month)
         period = pd.Period(month, freq="M")
     except (ValueError, TypeError):
         raise InputError(f"month {month!r} is not a month; give it as YYYY-MM (e.g. 2019-12)", code="PN606") from None
@@ -333,7 +335,7 @@ def group_file(path, *, out=None, force: bool = False, hot: bool = False, kind: 
                              "with --time-col", code="PN606")
         keep = _in_month(_times(df[tcol].tolist(), len(df)), month)
         df = df[keep].reset_index(drop=True)
-        now = pd.Period(month, freq="M").end_time
+        now = pd.Period(str(month), freq="M").end_time
     if kind == "auto":
         roles, _ = detect_roles(df, text_col=text_col, kind_col=None) if len(df) else ({"text": None}, [])
         texts = [] if not len(df) else ["" if is_missing(v) else str(v) for v in df[roles["text"]]]
