@@ -209,14 +209,15 @@ def detect_extra_columns(columns, *, time_col=None, reaction_cols=None) -> tuple
 
 
 def hot_issues(df: pd.DataFrame, *, kind: str = "messages", text_col=None, title_col=None, id_col=None,
-               writer_col=None, time_col=None, reaction_cols=None, now=None, thresholds=None,
+               writer_col=None, time_col=None, reaction_cols=None, now=None, month=None, thresholds=None,
                min_size: int = 1) -> HotIssues:
     """Group the rows of an intake table and rank the groups by heat.
 
     Columns are found by their headers (留言详情 / 内容, 留言主题 / 标题, 留言编号 / 编号, 留言用户 /
     提案人, 留言时间 / 日期, 点赞数 / 反对数 / 附议数 …) or named. Returns :class:`HotIssues`:
     ``rows`` (the grouping of every row, with ``title`` and ``time`` beside it) and ``groups``
-    (:func:`groups_table`).
+    (:func:`groups_table`). ``month`` (``"2019-12"``) keeps the rows dated in that month only and
+    measures recency from its end (unless ``now`` is given).
     """
     if not isinstance(df, pd.DataFrame):
         from .errors import InputTypeError
@@ -231,6 +232,12 @@ def hot_issues(df: pd.DataFrame, *, kind: str = "messages", text_col=None, title
                              f"are {list(df.columns)}", code="PN110")
         roles["proposer"] = writer_col
     time_col, reaction_cols = detect_extra_columns(df.columns, time_col=time_col, reaction_cols=reaction_cols)
+    if month is not None:
+        if time_col is None:
+            raise InputError(f"the table has no time column (留言时间 / 日期 …) to pick {month} from; name it with "
+                             "time_col= (--time-col)", code="PN606")
+        df = df[_in_month(_times(df[time_col].tolist(), len(df)), month)].reset_index(drop=True)
+        now = pd.Period(str(month), freq="M").end_time if now is None else now
 
     def col(name):
         return None if name is None else ["" if is_missing(v) else str(v) for v in df[name]]
@@ -327,25 +334,16 @@ def group_file(path, *, out=None, force: bool = False, hot: bool = False, kind: 
             raise InputError(f"{name} already exists; choose another output or pass --force (force=True)",
                              code="PN150")
     df = read_table(path, encoding=encoding, sheet=sheet, header_row=header_row)
-    now = None
-    if month is not None:
-        tcol, _ = detect_extra_columns(df.columns, time_col=time_col)
-        if tcol is None:
-            raise InputError(f"{Path(path).name} has no time column (留言时间 / 日期 …) to pick {month} from; name it "
-                             "with --time-col", code="PN606")
-        keep = _in_month(_times(df[tcol].tolist(), len(df)), month)
-        df = df[keep].reset_index(drop=True)
-        now = pd.Period(str(month), freq="M").end_time
     if kind == "auto":
         roles, _ = detect_roles(df, text_col=text_col, kind_col=None) if len(df) else ({"text": None}, [])
         texts = [] if not len(df) else ["" if is_missing(v) else str(v) for v in df[roles["text"]]]
         kind = group_kind(texts, df[roles["kind"]] if roles.get("kind") else None)
     min_size = (2 if hot else 1) if min_size is None else min_size
     res = hot_issues(df, kind=kind, text_col=text_col, title_col=title_col, id_col=id_col, writer_col=writer_col,
-                     time_col=time_col, now=now, thresholds=thresholds, min_size=min_size)
+                     time_col=time_col, month=month, thresholds=thresholds, min_size=min_size)
     groups = res.groups if hot else res.groups.sort_values("group", kind="stable").reset_index(drop=True)
     res = HotIssues(res.rows, groups)
-    meta = {"input": Path(path).name, "rows": len(df), "group_kind": kind}
+    meta = {"input": Path(path).name, "rows": len(res.rows), "group_kind": kind}
     if out is not None:
         from .results import write_result
 
