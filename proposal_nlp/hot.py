@@ -300,12 +300,14 @@ def add_groups(result, df: pd.DataFrame, roles: dict, *, kind: str = "auto", now
 
 
 def _in_month(times: pd.Series, month: str) -> np.ndarray:
-    try:
-        if not re.fullmatch(r"\d{4}-\d{1,2}", str(month)):
-            raise ValueError(month)
-        period = pd.Period(month, freq="M")
-    except (ValueError, TypeError):
-        raise InputError(f"month {month!r} is not a month; give it as YYYY-MM (e.g. 2019-12)", code="PN606") from None
+    period = None
+    if re.fullmatch(r"\d{4}-\d{1,2}", str(month)):
+        try:
+            period = pd.Period(str(month), freq="M")
+        except ValueError:
+            period = None
+    if period is None:
+        raise InputError(f"month {month!r} is not a month; give it as YYYY-MM (e.g. 2019-12)", code="PN606")
     return (times.dt.to_period("M") == period).fillna(False).to_numpy(dtype=bool)
 
 
