@@ -202,7 +202,7 @@ def _neighbours(X, k: int, min_sim: float):
     """Candidate pairs (i < j): all pairs up to EXACT_ROWS texts; above, the k nearest of each
     text found on its QUERY_TERMS rarest-weighted n-grams among those in at most RARE_SHARE of
     the texts (an n-gram every text has makes every pair a candidate and finds nothing)."""
-    from .similarity import prune_rows, topk_sparse
+    from .similarity import prune_rows
 
     n = X.shape[0]
     if n <= 1:
@@ -215,19 +215,20 @@ def _neighbours(X, k: int, min_sim: float):
         keep = np.flatnonzero((df > 1) & (df <= max(50, int(RARE_SHARE * n))))
         Q = prune_rows(X[:, keep].tocsr(), QUERY_TERMS)
         R = X[:, keep].T.tocsr()
-    kk = min(k, n - 1)
+    floor = min_sim if exact else min_sim * 0.5  # pruned vectors score below their cosine
     ii, jj = [], []
     block = BLOCK_ROWS if exact else max(64, BLOCK_ROWS // 4)
     for s in range(0, n, block):
-        S = (Q[s:s + block] @ R).tocsr()
-        rows = np.repeat(np.arange(S.shape[0]), np.diff(S.indptr))
-        S.data[S.indices == rows + s] = 0.0  # a text is not its own neighbour
-        S.eliminate_zeros()
-        idx, sc = topk_sparse(S, kk)
-        r, c = np.nonzero(sc >= (min_sim if exact else min_sim * 0.5))
-        ii.append(r + s)
-        jj.append(idx[r, c])
-    i, j = np.concatenate(ii), np.concatenate(jj)
+        S = (Q[s:s + block] @ R).tocoo()
+        keep = (S.data >= floor) & (S.col != S.row + s)  # a text is not its own neighbour
+        r, c, v = S.row[keep], S.col[keep], S.data[keep]
+        order = np.lexsort((c, -v, r))  # each row's best first (ties: lower column)
+        r, c = r[order], c[order]
+        starts = np.searchsorted(r, r, side="left")
+        first_k = (np.arange(len(r)) - starts) < k
+        ii.append(r[first_k] + s)
+        jj.append(c[first_k])
+    i, j = np.concatenate(ii).astype(np.int64), np.concatenate(jj).astype(np.int64)
     lo, hi = np.minimum(i, j), np.maximum(i, j)
     key = np.unique(lo * n + hi)
     return key // n, key % n
