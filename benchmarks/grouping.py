@@ -155,7 +155,7 @@ def build_scale_input(rows: int, folder: Path) -> Path:
 
     src = pd.read_csv(data_dir() / "teddy2020_c" / "fj3_hot_issue_messages.csv", dtype=str, keep_default_na=False)
     rng = np.random.default_rng(18)
-    syll = list("金银华新东西南北中兴盛泰安康乐福祥瑞丰裕和嘉美景翠湖山水云龙凤")
+    syll = list("金银华新东西南北中兴盛泰安康乐福祥瑞丰裕嘉美景翠竹山水云龙凤春夏秋冬梅兰")
     reps = -(-rows // len(src))
     parts = []
     for k in range(reps):

@@ -183,3 +183,26 @@ def test_near_duplicates_group_in_a_larger_set():
         gold.append(g)
     got = group_similar(texts)
     assert len(got) == 300 and got["group"].nunique() <= 2 * len(base)
+
+
+def _template_copies(n: int) -> tuple[list[str], list[str]]:
+    syll = "金银华新东西南北中兴盛泰安康乐福祥瑞丰裕嘉美景翠竹山水云龙凤春夏秋冬梅兰"
+    names = [syll[k % 36] + syll[(k // 36) % 36] + syll[(k // 1296) % 36] + "小区" for k in range(n)]
+    titles = [f"投诉{name}电梯长期停运" for name in names]
+    texts = [f"{name}的电梯停运一个月了，物业不修，老人上下楼困难，请相关部门督促维修。" for name in names]
+    return texts, titles
+
+
+def test_thousands_of_copies_of_one_template_about_other_places_stay_apart():
+    texts, titles = _template_copies(5000)  # above EXACT_ROWS: the neighbour search on rare n-grams
+    got = group_similar(texts, titles=titles)
+    assert len(got) == 5000
+    assert got["group_size"].max() <= 2  # a name may come twice in 5,000 (36 ** 3 names)
+
+
+@pytest.mark.slow
+def test_100000_copies_of_one_template_about_other_places():
+    texts, titles = _template_copies(100_000)
+    got = group_similar(texts, titles=titles)
+    assert len(got) == 100_000 and got["group"].notna().all()
+    assert got["group_size"].max() <= 3
