@@ -41,6 +41,15 @@ _EXPORTS = {
     "load_clauses": "proposal_nlp.policy",
     "ClauseMatcher": "proposal_nlp.match",
     "mapping_table": "proposal_nlp.mapping",
+    # grouping / hot issues
+    "group_similar": "proposal_nlp.grouping",
+    "find_similar": "proposal_nlp.grouping",
+    "extract_places": "proposal_nlp.places",
+    "groups_table": "proposal_nlp.hot",
+    "hot_issues": "proposal_nlp.hot",
+    "heat_index": "proposal_nlp.hot",
+    "group_file": "proposal_nlp.hot",
+    "group_dask": "proposal_nlp.dask",
     # batch / report
     "process_table": "proposal_nlp.batch",
     "BatchResult": "proposal_nlp.batch",

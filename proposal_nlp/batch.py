@@ -32,6 +32,7 @@ import pandas as pd
 from .engine import (DEFAULT_CHUNK_SIZE, STEPS, TOP_K, StepTally, assemble, batch_meta, load_policy, make_config,
                      measures_table, prepare_rows, resolve_jobs, run_chunks)
 from .errors import InputError, InputTypeError, ResourceError
+from .hot import add_groups
 from .io import (bad_lines_message, cell_str, check_bad_lines, detect_encoding, iter_table_chunks, read_table,
                  streams_in_chunks)
 from .normalize import is_missing
@@ -89,8 +90,11 @@ def process_table(df: pd.DataFrame, *, text_col=None, id_col=None, title_col=Non
     policy : path, list of clauses or DataFrame, optional
         The measures asks are matched to (``clause_id``, ``text``, optional ``group``). Without
         it asks are extracted but not matched.
-    steps : subset of ("classify", "extract", "match"); "match" without "extract" matches each
-        row's whole text as one ask (for a table of asks).
+    steps : subset of ("classify", "extract", "match", "group"); "match" without "extract" matches
+        each row's whole text as one ask (for a table of asks); "group" (not run by default) groups
+        the rows once all are done (:func:`proposal_nlp.hot.add_groups`: messages on the same
+        problem at the same place, proposals with the same asks) into ``result.groups`` and ranks
+        the groups by heat in ``result.hot_issues`` (the 热点问题 sheet and the report's section).
     classifier : "default", a model path, or an object with ``predict_frame``
     extractor, parser : callables replacing :func:`proposal_nlp.extract_suggestions` and
         :func:`proposal_nlp.parse_proposal` (``text -> list of suggestions`` / ``text -> fields``).
@@ -137,6 +141,8 @@ def process_table(df: pd.DataFrame, *, text_col=None, id_col=None, title_col=Non
     result = assemble(parts, cfg, _meta(roles, cfg, jobs, len(df), notes, bad, df.attrs.get("header_row")),
                       keep_text=keep_text)
     result.errors = with_bad_lines(result.errors, bad)
+    if "group" in cfg.steps:
+        add_groups(result, df, roles)
     return result
 
 
@@ -273,12 +279,17 @@ def process_file(path, *, out=None, force: bool = False, stream: bool = False, e
 
     results = run_chunks(chunks(), cfg, jobs=jobs, progress=mode, total=n_rows)
     meta = _meta(roles, cfg, jobs, n_rows, notes, bad, found_row)
+    if "group" in cfg.steps:
+        stream = False  # grouping needs every row at once: the tables are written when all are done
     if not stream:
         parts = list(results)
         StepTally.of(parts).check(output=out)
         result = assemble(parts, cfg, meta, keep_text=keep_text)
         result.errors = with_bad_lines(result.errors, bad)
         result.meta["input"] = path.name
+        if "group" in cfg.steps:
+            whole = table if table is not None else read_table(path, bad_lines="keep", **read)
+            add_groups(result, whole, roles)
         if out is not None:
             note(mode, "writing %s", out)
             result.write(out, force=force)

@@ -330,6 +330,78 @@ def extract(
     _note(f"wrote {output}: {len(result.proposals)} rows, {len(result.suggestions)} asks")
 
 
+def _group_command(input: Path, output: str, *, hot: bool, kind: str, month, min_size, report, force: bool,
+                   encoding, sheet, header_row, text_col, title_col, id_col, writer_col, time_col) -> None:
+    from .hot import group_file
+
+    if kind not in ("auto", "messages", "proposals"):
+        raise typer.BadParameter("choose auto, messages or proposals", param_hint="--kind")
+    try:
+        _check_outputs(output, report, inputs=(input,))
+        if not force:
+            _refuse_overwrite(output, report)
+        res = group_file(input, out=output, force=force, hot=hot, kind=kind, month=month, min_size=min_size,
+                         encoding=encoding, sheet=_sheet(sheet), header_row=header_row, text_col=text_col,
+                         title_col=title_col, id_col=id_col, writer_col=writer_col, time_col=time_col, report=report)
+    except ProposalNLPError as exc:
+        _fail(exc)
+    g = res.groups
+    _note(f"wrote {output}: {len(res.rows)} rows, {len(g)} {'hot issues' if hot else 'groups'}"
+          + (f"; report {report}" if report else ""))
+    for r in g.head(10 if hot else 0).itertuples():
+        typer.echo(terminal_text(f"{r.rank:>3}. {r.label}  ({r.size}件, 热度{r.heat:g})"))
+
+
+_KIND_HELP = "messages (same problem at the same place), proposals (same asks), or auto (from the texts)."
+
+
+@app.command("group")
+def group_cmd(
+    input: Path = typer.Argument(..., help="Intake table of messages or proposals."),
+    output: str = typer.Option(..., "-o", "--output", help="groups.xlsx, or groups/ (ending in /) for CSV files."),
+    kind: str = typer.Option("auto", "--kind", help=_KIND_HELP),
+    min_size: Optional[int] = typer.Option(None, "--min-size", min=1, help="Leave out smaller groups (default 1)."),
+    report: Optional[Path] = typer.Option(None, "--report", help="Also write an HTML report here."),
+    text_col: Optional[str] = typer.Option(None, "--text-col"),
+    title_col: Optional[str] = typer.Option(None, "--title-col"),
+    id_col: Optional[str] = typer.Option(None, "--id-col"),
+    writer_col: Optional[str] = typer.Option(None, "--writer-col", help="Column naming who wrote each text."),
+    time_col: Optional[str] = typer.Option(None, "--time-col", help="Column with the date of each text."),
+    header_row: Optional[int] = typer.Option(None, "--header-row", min=1, help=_HEADER_ROW_HELP),
+    encoding: Optional[str] = typer.Option(None, "--encoding"),
+    sheet: Optional[str] = typer.Option(None, "--sheet", help="Worksheet of an XLSX input (default the first)."),
+    force: bool = typer.Option(False, "--force", "-f"),
+):
+    """Group texts that raise the same concern (并案): every row with its group, every group with its size."""
+    _group_command(input, output, hot=False, kind=kind, month=None, min_size=min_size, report=report, force=force,
+                   encoding=encoding, sheet=sheet, header_row=header_row, text_col=text_col, title_col=title_col,
+                   id_col=id_col, writer_col=writer_col, time_col=time_col)
+
+
+@app.command("hot")
+def hot_cmd(
+    input: Path = typer.Argument(..., help="Intake table of messages (or proposals)."),
+    output: str = typer.Option(..., "-o", "--output", help="hot.xlsx, or hot/ (ending in /) for CSV files."),
+    month: Optional[str] = typer.Option(None, "--month", help="Only the rows dated in this month (YYYY-MM)."),
+    kind: str = typer.Option("auto", "--kind", help=_KIND_HELP),
+    min_size: Optional[int] = typer.Option(None, "--min-size", min=1, help="Texts a hot issue needs (default 2)."),
+    report: Optional[Path] = typer.Option(None, "--report", help="Also write an HTML report here."),
+    text_col: Optional[str] = typer.Option(None, "--text-col"),
+    title_col: Optional[str] = typer.Option(None, "--title-col"),
+    id_col: Optional[str] = typer.Option(None, "--id-col"),
+    writer_col: Optional[str] = typer.Option(None, "--writer-col", help="Column naming who wrote each text."),
+    time_col: Optional[str] = typer.Option(None, "--time-col", help="Column with the date of each text."),
+    header_row: Optional[int] = typer.Option(None, "--header-row", min=1, help=_HEADER_ROW_HELP),
+    encoding: Optional[str] = typer.Option(None, "--encoding"),
+    sheet: Optional[str] = typer.Option(None, "--sheet", help="Worksheet of an XLSX input (default the first)."),
+    force: bool = typer.Option(False, "--force", "-f"),
+):
+    """Hot issues (热点问题): the same problem at the same place raised by several texts, ranked by heat."""
+    _group_command(input, output, hot=True, kind=kind, month=month, min_size=min_size, report=report, force=force,
+                   encoding=encoding, sheet=sheet, header_row=header_row, text_col=text_col, title_col=title_col,
+                   id_col=id_col, writer_col=writer_col, time_col=time_col)
+
+
 @app.command("match")
 def match_cmd(
     input: Path = typer.Argument(..., help="Table of asks (one ask per row) or of proposals with --extract."),

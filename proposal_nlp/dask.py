@@ -12,6 +12,10 @@ not once per partition. Works with any Dask scheduler (threads, processes, a
 >>> ddf = dd.read_csv("messages-*.csv", dtype=str, keep_default_na=False)  # doctest: +SKIP
 >>> result = process_dask(ddf, policy="framework.csv")             # doctest: +SKIP
 >>> result.write("result.xlsx")                                    # doctest: +SKIP
+
+``group_dask(ddf)`` groups the rows (messages on the same problem at the same place) with the
+per-row work in the partitions, and ``steps=(..., "group")`` adds the hot issues to the batch;
+both give the same groups as on the whole table in pandas.
 """
 from __future__ import annotations
 
@@ -22,6 +26,9 @@ import pandas as pd
 from .engine import (DEFAULT_CHUNK_SIZE, STEPS, TOP_K, StepTally, assemble, batch_meta, get_engine, make_config,
                      preflight, prepare_rows)
 from .errors import InputTypeError, ProposalNLPError
+from .grouping import group_similar, message_rows
+from .hot import add_groups
+from .normalize import is_missing
 from .roles import detect_roles
 from .results import BatchResult
 
@@ -97,7 +104,43 @@ def process_dask(ddf, *, text_col=None, id_col=None, title_col=None, kind_col=No
     meta = batch_meta(roles, cfg, 0, int(sum(lengths))) | {"engine": "dask"}
     if notes:
         meta["notes"] = "\n".join(notes)
-    return assemble(parts, cfg, meta, keep_text=keep_text)
+    result = assemble(parts, cfg, meta, keep_text=keep_text)
+    if "group" in cfg.steps:  # grouping compares every row with every other: on the whole table
+        with dask.config.set({"dataframe.convert-string": False}):
+            add_groups(result, ddf.compute().reset_index(drop=True), roles)
+    return result
 
 
-__all__ = ["process_dask"]
+def _message_rows(part: pd.DataFrame, text_col: str, title_col) -> pd.DataFrame:
+    texts = ["" if is_missing(v) else str(v) for v in part[text_col]]
+    titles = None if title_col is None else ["" if is_missing(v) else str(v) for v in part[title_col]]
+    return pd.DataFrame({"rows": pd.Series(message_rows(texts, titles), dtype=object)})
+
+
+def group_dask(ddf, *, kind: str = "messages", text_col=None, title_col=None, id_col=None, thresholds=None) -> pd.DataFrame:
+    """:func:`proposal_nlp.group_similar` over a Dask DataFrame: the same groups as on the whole
+    table. Each partition reads its messages' places and cleaned texts (``message_rows``); the
+    groups, which compare every message with the others, are made once all partitions are in.
+    Proposals are grouped on the whole table (their asks are extracted there)."""
+    dask, dd = _require_dask()
+    if not isinstance(ddf, dd.DataFrame):
+        raise InputTypeError(f"group_dask needs a dask DataFrame, got {type(ddf).__name__}; "
+                             "use dask.dataframe.from_pandas, or group_similar on pandas")
+    with dask.config.set({"dataframe.convert-string": False}):
+        sample = ddf.head(1000, npartitions=1, compute=True)
+        roles, _ = detect_roles(sample, text_col=text_col, id_col=id_col, title_col=title_col, kind_col="none",
+                                handling_col="none", result_col="none")
+        cols = [c for c in (roles["text"], roles.get("title"), roles.get("id")) if c]
+        whole = ddf[cols].compute().reset_index(drop=True)
+        rows = None
+        if kind == "messages":
+            meta = pd.DataFrame({"rows": pd.Series([], dtype=object)})
+            rows = ddf.map_partitions(_message_rows, roles["text"], roles.get("title"), meta=meta,
+                                      enforce_metadata=False).compute()["rows"].tolist()
+    texts = ["" if is_missing(v) else str(v) for v in whole[roles["text"]]]
+    titles = None if not roles.get("title") else ["" if is_missing(v) else str(v) for v in whole[roles["title"]]]
+    ids = whole[roles["id"]].tolist() if roles.get("id") else None
+    return group_similar(texts, ids=ids, kind=kind, titles=titles, thresholds=thresholds, rows=rows)
+
+
+__all__ = ["process_dask", "group_dask"]

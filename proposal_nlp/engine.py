@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 
 
 STEPS = ("classify", "extract", "match")
+#: steps a batch runs only when asked: "group" groups the rows once all are done (proposal_nlp.hot)
+OPTIONAL_STEPS = ("group",)
 DEFAULT_CHUNK_SIZE = 1000
 TOP_K = 3
 # a proposal states its number, session, kind, proposers and title at its head
@@ -632,9 +634,9 @@ def assemble(parts: list[dict], cfg: EngineConfig, meta: dict, *, id_counts: dic
 
 def check_steps(steps) -> tuple:
     steps = tuple(steps)
-    unknown = [s for s in steps if s not in STEPS]
+    unknown = [s for s in steps if s not in STEPS + OPTIONAL_STEPS]
     if unknown:
-        raise InputError(f"unknown step(s) {unknown}; choose from {list(STEPS)}", code="PN167")
+        raise InputError(f"unknown step(s) {unknown}; choose from {list(STEPS + OPTIONAL_STEPS)}", code="PN167")
     return steps
 
 

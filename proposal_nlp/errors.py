@@ -3,7 +3,7 @@
 Every code is defined once, in :data:`CODES`, with its meaning; a message starts with its
 code in brackets (``[PN101] input.csv is empty ...``). Ranges: ``PN0xx`` texts and
 arguments, ``PN1xx`` users' tables, training tables and batches, ``PN2xx`` resources and
-files, ``PN3xx`` models, ``PN4xx`` policies and matching, ``PN5xx`` asks and proposals.
+files, ``PN3xx`` models, ``PN4xx`` policies and matching, ``PN5xx`` asks and proposals, ``PN6xx`` grouping and hot issues.
 """
 from __future__ import annotations
 
@@ -149,6 +149,14 @@ CODES: dict[str, str] = {
     # ---- asks and proposals
     "PN501": "unknown kind of document for ask extraction",
     "PN502": "ids and texts differ in number",
+    # ---- grouping and hot issues
+    "PN600": "unknown kind of grouping (messages or proposals)",
+    "PN601": "asks given for grouping differ in number from the texts",
+    "PN602": "an unknown grouping threshold",
+    "PN603": "top_k of find_similar below 1 or not a whole number",
+    "PN604": "times, writers or reactions for the heat differ in number from the texts",
+    "PN605": "the groups given to groups_table are not group_similar's table for these texts",
+    "PN606": "a month to pick hot issues from that is not YYYY-MM, or a table without a time column",
 }
 
 

@@ -271,6 +271,55 @@ thead{{display:table-header-group}}a.fig{{color:inherit;border:0}}.table{{overfl
 """
 
 
+HOT_SHOWN = 50  # hot issues listed in the report (all are in the workbook)
+HOT_CHART = 10
+
+
+def hot_section(hot_issues) -> str:
+    """The report's section on hot issues: the hottest as a chart, then the table (empty string
+    when the batch did not group its rows)."""
+    if hot_issues is None:
+        return ""
+    if not len(hot_issues):
+        return '<h2 id="hot">热点问题</h2><p>没有相似的来件成组。</p>'
+    top = hot_issues.head(HOT_CHART)
+    chart = bar_chart([(str(lbl), float(h)) for lbl, h in zip(top["label"], top["heat"])], title="热度最高的问题")
+    shown = {c: [v.strftime("%Y-%m-%d") if isinstance(v, pd.Timestamp) and pd.notna(v) else "" for v in
+                 hot_issues[c]] for c in ("first", "last") if c in hot_issues.columns}
+    table = _table(hot_issues, ["rank", "label", "size", "writers", "first", "last", "span_days", "reactions", "heat",
+                                "representative_id"], limit=HOT_SHOWN, table="hot_issues", shown=shown,
+                   wide=("writers", "span_days", "reactions"))
+    note = ('<p class="note">热度 = (提出人数 + 0.25 × 同一人重复件数 + log2(1 + 点赞反对数)) × (1 + 0.5 × '
+            "持续天数(至多90天)/90) × 0.5^(距最近一件的天数/30)。</p>")
+    return f'<h2 id="hot">热点问题</h2><div class="charts"><div class="chart">{chart}</div></div>{table}{note}'
+
+
+def render_hot_report(hot, out_html, *, force: bool = False, meta: dict | None = None,
+                      title: str = "热点问题报告") -> Path:
+    """Write an HTML report of hot issues alone (``hot``: :class:`proposal_nlp.hot.HotIssues`)."""
+    out = Path(out_html)
+    check_output_path(out)
+    if out.exists() and not force:
+        raise InputError(exists_message(out), code="PN150")
+    meta = meta or {}
+    when = datetime.now().astimezone().strftime("%Y年%m月%d日 %H:%M")
+    source = _e(meta.get("input", ""))
+    text = f"""<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>{_e(title)}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"><style>{_CSS}</style></head>
+<body>
+<h1>{_e(title)}</h1>
+<p class="note">生成时间：{when}{'；输入：' + source if source else ''}；共{len(hot.rows)}件，{len(hot.groups)}个问题。</p>
+{hot_section(hot.groups)}
+<p class="note">由 proposal_nlp 生成。报告含输入材料原文，仅供内部使用。</p>
+</body></html>
+"""
+    with staged_output(out, force=force) as staged:
+        with open(staged.stage, "w", encoding="utf-8") as f:
+            f.write(text)
+    return out
+
+
 def render_html(result, *, title: str = "建议提案批量处理报告") -> str:
     """The report of a :class:`~proposal_nlp.batch.BatchResult` as one HTML string."""
     meta = getattr(result, "meta", {}) or {}
@@ -326,6 +375,7 @@ def render_html(result, *, title: str = "建议提案批量处理报告") -> str
 <div class="charts">{charts_html}</div>
 <h2 id="counts">汇总数字</h2>
 {counts}
+{hot_section(getattr(result, "hot_issues", None))}
 {measures_html}
 <h2 id="uncovered">尚未覆盖的具体建议</h2>
 {unc_html}
@@ -361,5 +411,5 @@ def render_report(result_or_path, out_html, *, force: bool = False, title: str =
     return out
 
 
-__all__ = ["render_report", "render_html", "charts", "bar_chart", "stacked_chart", "asks_checked", "summary_html",
+__all__ = ["render_report", "render_html", "render_hot_report", "hot_section", "charts", "bar_chart", "stacked_chart", "asks_checked", "summary_html",
            "FONT_STACK", "COVERAGE_COLORS"]

@@ -74,12 +74,20 @@ class BatchResult:
     errors: pd.DataFrame
     meta: dict = field(default_factory=dict)
     measures: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=MEASURE_COLUMNS))
+    #: the hot issues and the group of every row, when the batch ran the ``group`` step
+    hot_issues: pd.DataFrame | None = None
+    groups: pd.DataFrame | None = None
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """The tables in workbook order."""
-        return {"proposals": self.proposals, "suggestions": self.suggestions, "matches": self.matches,
-                "measures": self.measures, "uncovered": self.uncovered, "summary": self.summary,
-                "errors": self.errors}
+        """The tables in workbook order (the group tables only when the batch has them)."""
+        out = {"proposals": self.proposals, "suggestions": self.suggestions, "matches": self.matches,
+               "measures": self.measures, "uncovered": self.uncovered, "summary": self.summary,
+               "errors": self.errors}
+        extra = {n: getattr(self, n) for n in GROUP_TABLES if getattr(self, n) is not None}
+        if not extra:
+            return out
+        both = {**out, **extra}
+        return {k: both[k] for k in SHEET_ORDER if k in both}
 
     def summary_text(self) -> str:
         """A short Chinese 办理情况-style paragraph from the summary counts."""
@@ -99,6 +107,11 @@ class BatchResult:
 XLSX_CELL_MAX = 32_767
 XLSX_ROWS_MAX = 1_048_575  # data rows of a sheet (1,048,576 minus the header)
 TABLE_ORDER = ("proposals", "suggestions", "matches", "measures", "uncovered", "summary", "errors")
+#: tables a batch has only when it grouped its rows (the ``group`` step, :mod:`proposal_nlp.hot`)
+GROUP_TABLES = ("hot_issues", "groups")
+#: the sheets of a workbook in order: the hot issues right after the proposals
+SHEET_ORDER = ("proposals", "hot_issues", "groups", "suggestions", "matches", "measures", "uncovered", "summary",
+               "errors")
 # characters an XLSX file cannot hold (XML 1.0 control characters)
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -200,7 +213,7 @@ class ResultWriter:
         self.id_header = id_header
         self.limit = XLSX_CELL_MAX if self.fmt == "xlsx" else None
         self.changed: list[dict] = []  # cells changed while writing (cut, control characters)
-        self.order = [t for t in TABLE_ORDER if t in tables] + [t for t in tables if t not in TABLE_ORDER]
+        self.order = [t for t in SHEET_ORDER if t in tables] + [t for t in tables if t not in SHEET_ORDER]
         if "errors" not in self.order:
             self.order.append("errors")
         self._started: dict[str, int] = {}
@@ -514,7 +527,7 @@ def read_result(path):
     raw: dict[str, pd.DataFrame] = {}
     about = None
     if path.is_dir():
-        for name in [*TABLE_ORDER, "about"]:
+        for name in [*TABLE_ORDER, *GROUP_TABLES, "about"]:
             f = path / f"{name}.csv"
             if f.exists():
                 try:
@@ -530,7 +543,7 @@ def read_result(path):
             raise InputError(f"{path.name} is not a workbook written by `proposal-nlp run`", code="PN104")
         sheets = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False, na_filter=False,
                                engine="openpyxl")
-        by_label = {_sheet_name(n): n for n in [*TABLE_ORDER, SCORES, "about"]}
+        by_label = {_sheet_name(n): n for n in [*TABLE_ORDER, *GROUP_TABLES, SCORES, "about"]}
         for label, df in sheets.items():
             name = by_label.get(label)
             df = df.rename(columns=lambda c: xlsx_unescape(str(c)))
@@ -554,12 +567,14 @@ def read_result(path):
         tables["proposals"] = merge_scores(tables["proposals"], scores)
     for name in TABLE_ORDER:
         tables.setdefault(name, pd.DataFrame())
-    return BatchResult(**{n: tables[n] for n in TABLE_ORDER}, meta=meta)
+    return BatchResult(**{n: tables[n] for n in TABLE_ORDER}, meta=meta,
+                       **{n: tables[n] for n in GROUP_TABLES if n in tables})
 
 
 _INT_COLS = {"row", "n_asks", "n_covered", "n_partial", "n_uncovered", "start", "end", "rank", "value", "text_chars",
-             "ask_index"}
-_FLOAT_COLS = {"fire_score", "score", "best_score"}
+             "ask_index", "group", "group_size", "size", "writers"}
+_FLOAT_COLS = {"fire_score", "score", "best_score", "similarity_to_group", "span_days", "reactions", "heat"}
+_TIME_COLS = {"first", "last", "time"}
 _BOOL_COLS = {"fire_relevant", "duplicate_id"}
 # texts the batch leaves missing (None), never empty: an empty cell reads back as None
 _NONE_WHEN_EMPTY = {"parsed_number", "parsed_session", "parsed_kind", "parsed_proposers", "parsed_title", "action",
@@ -579,10 +594,14 @@ def _restore_types(name: str, df: pd.DataFrame) -> pd.DataFrame:
             df[c] = pd.Series([None if v == "" else v for v in df[c]], index=df.index, dtype=object)
         elif c == "topics":
             df[c] = df[c].map(lambda v: [t for t in v.split("|") if t] if isinstance(v, str) else [])
+        elif c in _TIME_COLS and name in GROUP_TABLES:
+            df[c] = pd.to_datetime(df[c].replace("", None), errors="coerce")
+        elif c == "ids" and name == "hot_issues":
+            df[c] = df[c].map(lambda v: [t for t in v.split("|") if t] if isinstance(v, str) else [])
     return df
 
 
 __all__ = ["BatchResult", "ResultWriter", "write_result", "read_result", "write_table_csv", "escape_cell",
            "unescape_cell", "live_formula_cells",
            "PROPOSAL_COLUMNS", "SUGGESTION_COLUMNS", "MATCH_COLUMNS", "UNCOVERED_COLUMNS", "ERROR_COLUMNS",
-           "MEASURE_COLUMNS", "TABLE_ORDER", "XLSX_CELL_MAX", "XLSX_ROWS_MAX"]
+           "MEASURE_COLUMNS", "TABLE_ORDER", "GROUP_TABLES", "SHEET_ORDER", "XLSX_CELL_MAX", "XLSX_ROWS_MAX"]

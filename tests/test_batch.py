@@ -426,3 +426,41 @@ def test_a_provincial_intake_from_the_shared_data(tmp_path):
     categories = set(df["类别"])
     assert len(res.proposals) == 300 and res.meta["header_row"] == 3
     assert not [c for c in categories if c in res.summary_text()], res.summary_text()
+
+
+# ------------------------------------------------------------------------------------------- the group step
+def _intake_messages() -> pd.DataFrame:
+    rows = [
+        ("1", "u1", "A5区魅力之城小区油烟扰民", "2019-11-01 10:00", "魅力之城小区楼下餐馆油烟直排，噪音扰民。", "3"),
+        ("2", "u2", "A5区魅力之城小区临街餐馆油烟扰民", "2019-11-20 09:00", "魅力之城小区临街餐馆油烟扰民严重。", "10"),
+        ("3", "u3", "投诉A2区丽发新城附近搅拌站噪音", "2019-12-20 22:00", "丽发新城附近搅拌站日夜施工，噪音扰民。", "0"),
+        ("4", "u4", "", "2019-12-21 22:00", "", "0"),
+    ]
+    return pd.DataFrame(rows, columns=["留言编号", "留言用户", "留言主题", "留言时间", "留言详情", "点赞数"])
+
+
+def test_the_group_step_adds_the_hot_issues_and_the_group_of_every_row():
+    df = _intake_messages()
+    res = process_table(df, steps=("extract", "group"))
+    assert len(res.groups) == len(df) and res.groups["id"].tolist() == ["1", "2", "3", "4"]
+    assert res.groups.loc[0, "group"] == res.groups.loc[1, "group"] != res.groups.loc[2, "group"]
+    hot = res.hot_issues
+    assert hot["size"].iloc[0] == 2 and hot["reactions"].iloc[0] == 13 and "魅力之城" in hot["label"].iloc[0]
+    assert res.meta["group_kind"] == "messages"
+    assert list(res.tables())[:3] == ["proposals", "hot_issues", "groups"]
+    assert process_table(df, steps=("extract",)).hot_issues is None
+
+
+def test_the_group_step_of_a_file_writes_the_hot_issue_sheet(tmp_path):
+    df = _intake_messages()
+    path = tmp_path / "in.csv"
+    df.to_csv(path, index=False)
+    out = tmp_path / "out.xlsx"
+    res = process_file(path, out=out, stream=True, steps=("extract", "group"))
+    from proposal_nlp.results import read_result
+
+    back = read_result(out)
+    pd.testing.assert_frame_equal(back.hot_issues.drop(columns=["ids"]), res.hot_issues.drop(columns=["ids"]),
+                                  check_dtype=False)
+    assert back.hot_issues["ids"].tolist() == res.hot_issues["ids"].tolist()
+    assert back.groups["group"].tolist() == res.groups["group"].tolist()

@@ -703,3 +703,33 @@ def test_kind_and_handling_columns_on_the_command_line(standins, tmp_path):
     assert res.exit_code == 0 and "本批共受理4件" in res.stdout
     res = invoke("run", inp, "-o", tmp_path / "c.xlsx", "--kind-col", "none", "--text-col", "none")
     assert res.exit_code == 1 and "[PN136]" in res.output
+
+
+def _messages_csv(tmp_path) -> Path:
+    df = pd.DataFrame({
+        "留言编号": ["1", "2", "3", "4"], "留言用户": ["a", "b", "c", "d"],
+        "留言主题": ["A5区魅力之城小区油烟扰民", "A5区魅力之城小区餐馆油烟扰民", "A2区丽发新城搅拌站噪音", "公积金怎么贷"],
+        "留言时间": ["2019-12-01 10:00", "2019-12-03 10:00", "2019-11-05 10:00", "2019-12-09 10:00"],
+        "留言详情": ["魅力之城小区楼下餐馆油烟直排扰民。", "魅力之城小区餐馆油烟扰民严重。", "搅拌站日夜施工。", "咨询公积金贷款。"],
+        "点赞数": ["1", "2", "0", "0"]})
+    path = tmp_path / "messages.csv"
+    df.to_csv(path, index=False)
+    return path
+
+
+def test_group_and_hot_commands(tmp_path):
+    path = _messages_csv(tmp_path)
+    res = invoke("group", path, "-o", f"{tmp_path / 'groups'}/")
+    assert res.exit_code == 0, res.output
+    groups = pd.read_csv(tmp_path / "groups" / "groups.csv", dtype=str)
+    assert len(groups) == 4
+    res = invoke("hot", path, "-o", tmp_path / "hot.xlsx", "--month", "2019-12", "--report", tmp_path / "hot.html")
+    assert res.exit_code == 0, res.output
+    assert "魅力之城" in res.output
+    sheets = pd.read_excel(tmp_path / "hot.xlsx", sheet_name=None)
+    assert len(sheets["热点问题"]) == 1 and len(sheets["相似分组"]) == 3  # December only, groups of two or more
+    assert "热点问题" in (tmp_path / "hot.html").read_text(encoding="utf-8")
+    again = invoke("hot", path, "-o", tmp_path / "hot.xlsx")
+    assert again.exit_code == 1 and "PN150" in again.output  # never overwritten without --force
+    bad = invoke("hot", path, "-o", tmp_path / "h2.xlsx", "--month", "December")
+    assert bad.exit_code == 1 and "PN606" in bad.output

@@ -91,3 +91,45 @@ def test_needs_a_dask_dataframe():
 
     with pytest.raises(TypeError, match="dask DataFrame"):
         process_dask(proposals_frame(2))
+
+
+def _messages_frame(n: int = 60) -> pd.DataFrame:
+    estates = ["金华小区", "银泰花园", "东湖家园", "西园新村"]
+    problems = ["电梯停运一个多月没人修", "楼下餐馆油烟扰民", "物业乱收停车费"]
+    rows = []
+    for k in range(n):
+        e, p = estates[k % 4], problems[(k // 4) % 3]
+        rows.append({"留言编号": str(k), "留言主题": f"投诉A5区{e}{p}", "留言详情": f"{e}{p}，请有关部门处理。第{k}次反映。",
+                     "留言时间": f"2019-12-{1 + k % 28:02d} 10:00:00"})
+    return pd.DataFrame(rows)
+
+
+def test_group_dask_gives_the_groups_of_group_similar():
+    pytest.importorskip("dask.dataframe")
+    import dask
+    import dask.dataframe as dd
+
+    from proposal_nlp.dask import group_dask
+    from proposal_nlp.grouping import group_similar
+
+    df = _messages_frame()
+    ref = group_similar(df["留言详情"].tolist(), ids=df["留言编号"].tolist(), titles=df["留言主题"].tolist())
+    with dask.config.set(scheduler="synchronous"):
+        got = group_dask(dd.from_pandas(df, npartitions=4))
+    pd.testing.assert_frame_equal(got, ref)
+    assert ref["group"].nunique() >= 4
+
+
+def test_the_group_step_on_dask_gives_the_hot_issues_of_process_table():
+    pytest.importorskip("dask.dataframe")
+    import dask
+    import dask.dataframe as dd
+
+    from proposal_nlp.dask import process_dask
+
+    df = _messages_frame(24)
+    ref = process_table(df, steps=("extract", "group"))
+    with dask.config.set(scheduler="synchronous"):
+        got = process_dask(dd.from_pandas(df, npartitions=3), steps=("extract", "group"))
+    pd.testing.assert_frame_equal(got.groups, ref.groups)
+    pd.testing.assert_frame_equal(got.hot_issues, ref.hot_issues)

@@ -207,3 +207,15 @@ def test_charts_scale_with_the_page_and_name_chinese_fonts(result):
         assert re.search(r'viewBox="0 0 \d+ \d+"', svg) and 'width="100%"' in svg and "height=" not in svg
         assert "'Noto Sans CJK SC', 'Source Han Sans SC', 'Microsoft YaHei', 'PingFang SC', SimSun, sans-serif" in svg
     assert f"font-family:{FONT_STACK}" in h and "@media print" in h and "size:A4" in h
+
+
+def test_the_report_has_a_hot_issue_section_when_the_batch_grouped_its_rows(tmp_path):
+    df = pd.DataFrame({"留言编号": ["1", "2", "3"], "留言主题": ["A5区魅力之城小区油烟扰民", "魅力之城小区餐馆油烟扰民", "公积金"],
+                       "留言详情": ["魅力之城小区楼下餐馆油烟直排扰民。", "魅力之城小区餐馆油烟扰民严重。", "咨询公积金贷款。"],
+                       "留言时间": ["2019-11-01", "2019-11-03", "2019-11-05"]})
+    res = process_table(df, steps=("extract", "group"))
+    page = render_html(res)
+    assert '<h2 id="hot">热点问题</h2>' in page and "魅力之城" in page and "热度 =" in page
+    assert 'id="hot"' not in render_html(process_table(df, steps=("extract",)))
+    out = render_report(res, tmp_path / "r.html")
+    assert "热点问题" in out.read_text(encoding="utf-8")
