@@ -59,7 +59,7 @@ SEED = ROOT / ".." / "shared" / "seeds" / "000_58b9e089a002dfe6.txt"
 GOLD = ROOT / "corpora" / "demo" / "asks_gold.jsonl"
 # reply matching: long texts on both sides, so the char channel carries most of the weight
 REPLY_WEIGHTS = {"bm25": 0.1, "tfidf": 0.2, "char": 0.7}
-LAWS_OPTIONS = {"max_df": 0.05, "max_query_terms": 32, "chunk_size": 256}
+LAWS_OPTIONS = {"max_df": 0.05, "max_query_terms": 32, "chunk_size": 256, "candidates": 20}
 # dense channel on the replies: texts cut to this many characters (after the salutation), which
 # covers the whole of most texts (mean 320-360 characters, median 190-280); embedding the
 # 5,632 texts takes 15-20 minutes here (128 characters: about 6 minutes, MRR@10 0.812)
