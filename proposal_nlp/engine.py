@@ -469,8 +469,9 @@ def match_asks(engine: Engine, suggestions: list[dict], errors: list) -> pd.Data
     if "evidence" in m.columns:
         m["evidence"] = [("、".join(map(str, e)) if isinstance(e, (list, tuple, set)) else e) for e in m["evidence"]]
     for c in MATCH_COLUMNS:
-        if c not in m.columns:
-            m[c] = None
+        if c not in m.columns:  # a matcher of the user's own may give fewer columns
+            m[c] = float("nan") if c == "p_covered" else ("" if c == "related" else None)
+    m["p_covered"] = pd.to_numeric(m["p_covered"], errors="coerce").astype(float)
     return m[MATCH_COLUMNS]
 
 

@@ -78,7 +78,8 @@ SOFT_FLOOR = 0.3  # word cosines at or below this count nothing in the soft matc
 RELATED_MIN = 0.55  # word cosines shown as related words in the evidence
 DOMAIN_SAMPLE = 2000  # clauses whose topics make the clause set's domain profile
 TOPIC_CHARS = 320  # characters of a text the topic model reads for the domain feature
-#: without a match model: weights of the standardised channels in the ranking score
+#: without a match model: weights of the standardised channels in the ranking score (with the
+#: dense channel, ``(1 - dense_weight)`` of this plus ``dense_weight`` of its standardised cosine)
 FUSION_WEIGHTS = {"z_bm25": 0.25, "z_tfidf": 0.2, "z_char": 0.1, "z_soft_q": 0.35, "z_expand": 0.1}
 #: without a match model: (covered, partial) cuts on the best candidate's soft coverage
 FALLBACK_THRESHOLDS = (0.6, 0.4)
@@ -221,6 +222,8 @@ class ClauseMatcher(ClauseIndex):
         self.allowed_ = (self.boilerplate_ == "") if self.exclude_boilerplate else np.ones(n, dtype=bool)
         self.penalty_ = np.fromiter((is_penalty(t) for t in texts), dtype=bool, count=n)
         self._fit_index(self.texts_)
+        self.set_len_ = float(self.clause_len_[self.allowed_].mean()) if self.allowed_.any() else 0.0
+        self.set_n_ = float(np.log1p(self.allowed_.sum()))
         self.domain_profile_ = self._domain_profile()
         if self.dense_:
             logger.info("embedding %d clause(s) for the dense channel", n)
@@ -315,7 +318,7 @@ class ClauseMatcher(ClauseIndex):
         k = idx.shape[1]
         return np.repeat(np.arange(n), k), idx.ravel().astype(np.int64), sc.ravel().astype(np.float64)
 
-    def _rescore(self, texts: list[str], given=None, keep_sims: bool = False) -> dict:
+    def _rescore(self, texts: list[str], given=None, keep_sims: bool = False, Eq=None) -> dict:
         """Candidates of each text with their pair features, scores and order, the query
         features, ``p_covered`` and what the evidence needs."""
         P = self._query_parts(texts)
@@ -342,10 +345,12 @@ class ClauseMatcher(ClauseIndex):
         F["query_len"] = P["static"]["query_len"][qi] if len(qi) else np.zeros(0)
         F["boilerplate"] = (self.boilerplate_[cj] != "").astype(np.float64) if len(cj) else np.zeros(0)
         F["penalty"] = self.penalty_[cj].astype(np.float64) if len(cj) else np.zeros(0)
+        F["set_len"] = np.full(len(qi), self.set_len_)  # what kind of clause set: short items, long articles
+        F["set_n"] = np.full(len(qi), self.set_n_)
         asks = np.fromiter((bool(_ASKS_PENALTY.search(t)) for t in texts), dtype=bool, count=n)
         F["penalty_asked"] = F["penalty"] * asks[qi] if len(qi) else np.zeros(0)
         if self.dense_:
-            Eq = self._embed(texts, query=True)
+            Eq = self._embed(texts, query=True) if Eq is None else Eq
             C = self.clause_embeddings_
             F["dense"] = dense_map(np.einsum("ij,ij->i", Eq[qi], C[cj])) if C.shape[1] and len(qi) else np.zeros(len(qi))
         z_names = ["bm25", "tfidf", "char", "expand", "soft_q", "soft_d", "tfidf_s", "soft_q_s", "soft_d_s"]
@@ -361,6 +366,9 @@ class ClauseMatcher(ClauseIndex):
             score = rerank_scores(rr, np.column_stack([F[f] for f in pf])) if len(qi) else np.zeros(0)
         else:
             fused = sum(w * F[c] for c, w in FUSION_WEIGHTS.items())
+            if self.dense_:
+                dw = float(self.dense_weight)
+                fused = (1.0 - dw) * fused + dw * F["z_dense"]
             score = 1.0 / (1.0 + np.exp(-fused)) if len(qi) else np.zeros(0)
             qf = DENSE_QUERY_FEATURES if self.dense_ else tuple(c for c in DENSE_QUERY_FEATURES if c != "top_dense")
         if given is not None:  # hubness / one-to-one: the given order, the legacy fused score
@@ -514,13 +522,17 @@ class ClauseMatcher(ClauseIndex):
             warnings.warn(f"[PN429] {len(blank)} empty quer(y/ies) (ids {[query_ids[i] for i in blank[:5]]}) "
                           "reported as uncovered with no clause", DataWarning, stacklevel=2)
         blank_set = set(blank)
-        given_all = self._given(texts, top_k, hubness, one_to_one) if (hubness or one_to_one) else None
+        Eq_all = None
+        if (hubness or one_to_one) and self.dense_:  # embedded once for the ranking and the features
+            Eq_all = self._embed(texts, query=True)
+        given_all = self._given(texts, top_k, hubness, one_to_one, Eq_all) if (hubness or one_to_one) else None
         terms = self._terms_by_id() if evidence else None
         recs = []
         for s in range(0, len(texts), self.chunk_size):
             chunk = texts[s:s + self.chunk_size]
             given = None if given_all is None else (given_all[0][s:s + len(chunk)], given_all[1][s:s + len(chunk)])
-            R = self._rescore(chunk, given, keep_sims=evidence)
+            R = self._rescore(chunk, given, keep_sims=evidence,
+                              Eq=None if Eq_all is None else Eq_all[s:s + len(chunk)])
             qi, cj, sc, p = R["qi"], R["cj"], R["score"], R["p_covered"]
             bounds = np.searchsorted(qi, np.arange(len(chunk) + 1))
             qsets = row_sets(R["parts"]["Qw"]) if evidence else None
@@ -546,11 +558,14 @@ class ClauseMatcher(ClauseIndex):
         out["p_covered"] = out["p_covered"].astype("float64")
         return out
 
-    def _given(self, texts, top_k, hubness, one_to_one):
+    def _given(self, texts, top_k, hubness, one_to_one, Eq=None):
         """(candidate indices, fused scores) ranked by the legacy fusion, hubness-corrected
-        and / or assigned one to one."""
+        and / or assigned one to one (``Eq``: the queries' embeddings)."""
         Q, _, _ = self._query_matrix(texts)
-        D = self.dense_scores(texts) if self.dense_ else None
+        D = None
+        if self.dense_:
+            C = self.clause_embeddings_
+            D = dense_map(Eq @ C.T) if C.shape[1] else np.zeros((len(texts), C.shape[0]))
         S = self._fuse(Q @ self.index_t_, texts, D)
         R = self._hub_scores(Q, texts, S, D) if hubness else S.copy()
         if one_to_one:

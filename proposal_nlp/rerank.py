@@ -44,7 +44,7 @@ MATCH_MODEL_FORMAT = "proposal_nlp.match_model.v1"
 PAIR_FEATURES = ("bm25", "tfidf", "char", "expand", "soft_q", "soft_d", "tfidf_s", "soft_q_s", "soft_d_s",
                  "z_bm25", "z_tfidf", "z_char", "z_expand", "z_soft_q", "z_soft_d", "z_tfidf_s", "z_soft_q_s",
                  "z_soft_d_s", "lex_rank", "concepts", "synonyms", "clause_len", "query_len", "boilerplate",
-                 "penalty", "penalty_asked")
+                 "penalty", "penalty_asked", "set_len", "set_n")
 DENSE_PAIR_FEATURES = PAIR_FEATURES + ("dense", "z_dense")
 #: what the matcher knows of an ask against the whole clause set
 QUERY_FEATURES = ("top_score", "top_gap", "top_soft_q", "max_soft_q", "top_bm25", "top_tfidf", "top_char",
@@ -175,7 +175,8 @@ def coverage_scores(model, X: np.ndarray) -> np.ndarray:
 
 
 def train_match_model(pairs, queries, *, dense: bool = False, C: float = 1.0, seed: int = 17, folds: int = 5,
-                      thresholds=None, dev=None, card=None, base: MatchModel | None = None) -> MatchModel:
+                      thresholds=None, dev=None, extra_pairs=None, card=None,
+                      base: MatchModel | None = None) -> MatchModel:
     """Fit the reranker and the coverage model on marked asks.
 
     ``pairs``: one row per ask and candidate clause (as
@@ -186,8 +187,10 @@ def train_match_model(pairs, queries, *, dense: bool = False, C: float = 1.0, se
     query features built from out-of-fold reranker scores (``folds`` groups of asks), so it
     learns from scores like those of unseen asks. ``thresholds`` on ``p_covered``: given, or
     chosen on ``dev`` (a ``(pairs, queries)`` pair of frames like these; the dev split), else
-    on out-of-fold ``p_covered`` of the training asks. With ``dense`` the parts use the dense
-    feature lists and are added to ``base`` (a lexical model)."""
+    on out-of-fold ``p_covered`` of the training asks. ``extra_pairs`` (frames like ``pairs``)
+    teach the reranker only (asks marked under another convention of being answered). With
+    ``dense`` the parts use the dense feature lists and are added to ``base`` (a lexical
+    model)."""
     from sklearn.model_selection import GroupKFold
 
     pf = DENSE_PAIR_FEATURES if dense else PAIR_FEATURES
@@ -205,7 +208,12 @@ def train_match_model(pairs, queries, *, dense: bool = False, C: float = 1.0, se
         raise InputError("the reranker needs asks that some clause answers and candidates that do not, and the "
                          "coverage model needs answered and unanswered asks; mark more pairs", code="PN471")
     X = pairs[list(pf)].to_numpy(np.float64)
-    reranker = _logistic(C * RERANK_C, seed).fit(X, y)
+    if extra_pairs is not None and len(extra_pairs):
+        Xr = np.vstack([X, extra_pairs[list(pf)].to_numpy(np.float64)])
+        yr = np.r_[y, np.asarray(extra_pairs["label"], dtype=int)]
+    else:
+        Xr, yr = X, y
+    reranker = _logistic(C * RERANK_C, seed).fit(Xr, yr)
     oof = np.zeros(len(y))
     n_folds = min(folds, len(queries))
     if n_folds >= 2:
@@ -213,7 +221,10 @@ def train_match_model(pairs, queries, *, dense: bool = False, C: float = 1.0, se
             if len(set(y[tr])) < 2:
                 oof[te] = rerank_scores(reranker, X[te])
                 continue
-            oof[te] = rerank_scores(_logistic(C * RERANK_C, seed).fit(X[tr], y[tr]), X[te])
+            Xt, yt = X[tr], y[tr]
+            if Xr is not X:
+                Xt, yt = np.vstack([Xt, Xr[len(y):]]), np.r_[yt, yr[len(y):]]
+            oof[te] = rerank_scores(_logistic(C * RERANK_C, seed).fit(Xt, yt), X[te])
     else:
         oof = rerank_scores(reranker, X)
     feats = {f: pairs[f].to_numpy(np.float64) for f in pf}
@@ -244,6 +255,7 @@ def train_match_model(pairs, queries, *, dense: bool = False, C: float = 1.0, se
             "domain_fill": {f: round(float(queries.loc[queries["answered"].astype(bool), f].mean()), 4)
                             for f in DOMAIN_FEATURES},
             "n_pairs": int(len(pairs)), "n_positive_pairs": int(y.sum()), "n_queries": int(len(queries)),
+            "n_extra_pairs": int(len(Xr) - len(X)),
             "n_answered": int(a.sum()), "thresholds": list(thresholds), "thresholds_chosen_on": ref,
             "reranker_coef": dict(zip(pf, np.round(reranker[-1].coef_[0], 4).tolist())),
             "coverage_coef": dict(zip(qf, np.round(coverage[-1].coef_[0], 4).tolist()))}

@@ -27,7 +27,7 @@ from .rerank import DEFAULT_MATCH_MODEL, save_match_model, train_match_model
 logger = logging.getLogger(__name__)
 
 __all__ = ["load_pairs", "load_clause_sets", "pair_features", "train_match", "evaluate_pairs", "matching_figures",
-           "PAIRS_RELPATH", "CLAUSE_SETS"]
+           "sample_predictions", "SAMPLE_ASKS", "PAIRS_RELPATH", "CLAUSE_SETS"]
 
 PAIRS_RELPATH = Path("corpora") / "pairs"
 CLAUSE_SETS = ("law_fire_national", "reg_fire_shanghai", "framework_seed", "measures_plain")
@@ -161,8 +161,25 @@ def train_match(data_dir=None, *, pairs_dir=None, dense: bool | None = None, sav
         for part in ("dev", "train"):
             model.card.setdefault("metrics", {})[part] = evaluate_pairs(pairs, sets, split=part,
                                                                         matcher=ClauseMatcher(model=model))
+        model.card["sample_predictions"] = sample_predictions(model, sets["measures_plain"])
         save_match_model(model, path)
     return model
+
+
+#: asks the team wrote, matched against its plain-words measure list for the card (a loaded
+#: model must give the same predictions)
+SAMPLE_ASKS = ("建议在老旧小区建设电动自行车集中充电棚，杜绝楼道飞线充电",
+               "小区消防通道长期被私家车占用，消防车进不来",
+               "建议增加中小学体育课时，保障学生每天锻炼一小时",
+               "加强危险化学品运输车辆的动态监管",
+               "希望降低农村电商快递物流成本")
+
+
+def sample_predictions(model, clauses) -> list[dict]:
+    """The first clause and ``p_covered`` of :data:`SAMPLE_ASKS` against ``clauses``."""
+    res = ClauseMatcher(model=model).fit(clauses).match(list(SAMPLE_ASKS), top_k=1, evidence=False)
+    return [{"ask": a, "clause_id": c, "p_covered": round(float(p), 4), "coverage": v}
+            for a, c, p, v in zip(SAMPLE_ASKS, res["clause_id"], res["p_covered"], res["coverage"])]
 
 
 def _sha256(path: Path) -> str:
