@@ -67,6 +67,16 @@ class WordVectors:
         self.index = {w: i for i, w in enumerate(self.words)}
         self._unit = None
 
+    def __reduce__(self):
+        # vectors loaded from a file travel as its path (a worker process loads them once,
+        # hash-checked); others as their arrays
+        path = getattr(self, "source_path", None)
+        if path is not None:
+            return (load_word_vectors, (path,))
+        return (WordVectors, (self.words, self.vectors),
+                {"counts": self.counts, "neighbours": self.neighbours, "neighbour_sims": self.neighbour_sims,
+                 "card": self.card, "index": self.index, "_unit": None})
+
     def __len__(self) -> int:
         return len(self.words)
 
@@ -211,6 +221,7 @@ def load_word_vectors(name_or_path="default") -> WordVectors:
         except (ValueError, KeyError, OSError, UnicodeDecodeError, ModelError) as exc:
             raise ModelError(f"{path.name} is not a word vector file written by save_word_vectors ({exc}); "
                              "copy it again or retrain it", code="PN462") from exc
+        wv.source_path = key
         _LOADED[key] = wv
         return wv
 

@@ -127,3 +127,15 @@ def test_training_without_gensim_says_how_to_install(monkeypatch):
     monkeypatch.setattr(builtins, "__import__", fake)
     with pytest.raises(ModelError, match=r"PN463.*proposal_nlp\[vectors\]"):
         train_word_vectors([["消防", "通道"]])
+
+
+def test_shipped_vectors_travel_as_their_path(shipped):
+    import copy
+    import pickle
+
+    data = pickle.dumps(shipped)
+    assert len(data) < 2000  # the path, not 12 MB of arrays
+    assert pickle.loads(data) is shipped and copy.deepcopy(shipped) is shipped
+    small = WordVectors(["消防", "通道"], np.ones((2, 4)), card={"seed": 1})
+    back = pickle.loads(pickle.dumps(small))
+    assert back.words == small.words and back.card == {"seed": 1} and "source_path" not in vars(back)
