@@ -221,9 +221,11 @@ def test_demo_gold_asks_against_the_seed_framework():
     # measured 0.78 with the lexical fusion, 0.49 with the match model (trained on the team's pairs, whose
     # readers almost never take an abstract framework item for an answer); chance is 3 of 15
     assert in_top3 >= 0.4, in_top3
-    verdict = res.groupby("query_id")["coverage"].first()
+    # p_covered is higher for the asks the team marked answered (though against this abstract framework
+    # most asks stay below the cuts, as the pairs' readers would have it)
+    p = res.groupby("query_id")["p_covered"].first()
     unanswered = [i for i, g in enumerate(gold) if not g["clause_id"]]
-    assert (verdict[unanswered] == "uncovered").mean() > (verdict[answered] == "uncovered").mean()
+    assert p[answered].mean() > p[unanswered].mean()
 
 
 def test_parallel_fit_gives_the_same_index(clauses, monkeypatch):
@@ -418,7 +420,8 @@ def test_soft_match_and_expansion_reach_clauses_in_other_words():
     flat = ClauseMatcher(model=None, domain=None, vectors=None).fit(clauses)
     f_soft, _ = soft.candidate_features(asks)
     f_flat, _ = flat.candidate_features(asks)
-    assert f_soft["soft_q"].max() > 0 and f_flat["soft_q"].max() == 0
+    # without vectors only the same (or synonym-folded) words count; the vectors add near ones
+    assert f_soft["soft_q"].sum() > f_flat["soft_q"].sum() and f_soft["soft_d"].sum() > f_flat["soft_d"].sum()
     res = ClauseMatcher().fit(clauses).match(asks, top_k=2)
     assert res[res["rank"] == 1]["clause_id"].iloc[0] == "c0"
     assert "c1" in res[res["query_id"] == 1]["clause_id"].tolist()
