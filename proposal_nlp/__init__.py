@@ -41,6 +41,9 @@ _EXPORTS = {
     "load_clauses": "proposal_nlp.policy",
     "ClauseMatcher": "proposal_nlp.match",
     "mapping_table": "proposal_nlp.mapping",
+    "boilerplate_kind": "proposal_nlp.policy",
+    "load_word_vectors": "proposal_nlp.vectors",
+    "load_match_model": "proposal_nlp.rerank",
     # batch / report
     "process_table": "proposal_nlp.batch",
     "BatchResult": "proposal_nlp.batch",

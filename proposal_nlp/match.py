@@ -371,19 +371,17 @@ class ClauseMatcher(ClauseIndex):
                 fused = (1.0 - dw) * fused + dw * F["z_dense"]
             score = 1.0 / (1.0 + np.exp(-fused)) if len(qi) else np.zeros(0)
             qf = DENSE_QUERY_FEATURES if self.dense_ else tuple(c for c in DENSE_QUERY_FEATURES if c != "top_dense")
-        if given is not None:  # hubness / one-to-one: the given order, the legacy fused score
-            score_order = np.zeros(len(qi))
-            score_order[:] = -np.tile(np.arange(given[0].shape[1]), n)
-            score = lex
-        else:
-            score_order = score
-        X, _ = query_matrix(qi, score_order, F, static, qf, n, lex)
-        if given is not None:  # the features as the models know them: the given candidate first
-            X[:, list(qf).index("top_score")] = given[1][:, 0] if given[1].size else 0.0
+        # p_covered from the reranker's view of the candidates, whatever orders them
+        X, _ = query_matrix(qi, score, F, static, qf, n, lex)
         if model is not None:
             p = coverage_scores(cov, X)
         else:
             p = X[:, list(qf).index("top_soft_q")]
+        if given is not None:  # hubness / one-to-one: the given order, the legacy fused score
+            score_order = -np.tile(np.arange(given[0].shape[1]), n).astype(np.float64)
+            score = lex
+        else:
+            score_order = score
         order = order_candidates(qi, score_order, lex)
         return {"qi": qi[order], "cj": cj[order], "score": score[order], "features": {k: v[order] for k, v in F.items()},
                 "p_covered": p, "query_features": X, "query_feature_names": qf, "static": static,
