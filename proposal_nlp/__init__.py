@@ -50,6 +50,9 @@ _EXPORTS = {
     "heat_index": "proposal_nlp.hot",
     "group_file": "proposal_nlp.hot",
     "group_dask": "proposal_nlp.dask",
+    "boilerplate_kind": "proposal_nlp.policy",
+    "load_word_vectors": "proposal_nlp.vectors",
+    "load_match_model": "proposal_nlp.rerank",
     # batch / report
     "process_table": "proposal_nlp.batch",
     "BatchResult": "proposal_nlp.batch",

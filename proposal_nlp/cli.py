@@ -402,6 +402,35 @@ def hot_cmd(
                    id_col=id_col, writer_col=writer_col, time_col=time_col)
 
 
+@app.command("train-vectors")
+def train_vectors(
+    output: Path = typer.Option(..., "-o", "--output", help="vectors.npz (the card is written beside it)."),
+    data: Optional[Path] = typer.Option(None, "--data", help="The shared data folder (default ../shared/data or "
+                                        "$PROPOSAL_NLP_DATA)."),
+    dim: int = typer.Option(200, "--dim", min=8, help="Dimensions of the vectors."),
+    max_words: int = typer.Option(30_000, "--max-words", min=100, help="Words kept (the most frequent, after the "
+                                  "domain lexicon's)."),
+    epochs: int = typer.Option(10, "--epochs", min=1),
+    seed: int = typer.Option(17, "--seed"),
+    workers: int = typer.Option(2, "--workers", min=1, help="Training threads (more than one: not bit-for-bit "
+                                "reproducible)."),
+    force: bool = typer.Option(False, "--force", "-f", help="Overwrite an existing file."),
+):
+    """Train domain word vectors (CBOW) on the public corpora free for training (needs gensim:
+    pip install "proposal_nlp[vectors]"); use them with ClauseMatcher(vectors="FILE.npz")."""
+    try:
+        if not force:
+            _refuse_overwrite(output, Path(output).with_suffix(".card.json"))
+        from .vectors import build_word_vectors, save_word_vectors
+
+        wv = build_word_vectors(data, dim=dim, max_words=max_words, epochs=epochs, seed=seed, workers=workers)
+        card = {"name": Path(output).stem, "training_command": " ".join(["proposal-nlp", *sys.argv[1:]])}
+        path = save_word_vectors(wv, output, card=card)
+    except ProposalNLPError as exc:
+        _fail(exc)
+    _note(f"wrote {path}: {len(wv)} words x {wv.dim}")
+
+
 @app.command("match")
 def match_cmd(
     input: Path = typer.Argument(..., help="Table of asks (one ask per row) or of proposals with --extract."),

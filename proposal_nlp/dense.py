@@ -132,3 +132,26 @@ def resolve_embedder(dense):
 def dense_map(cos: np.ndarray) -> np.ndarray:
     """Embedding cosines mapped to [0, 1] (``DENSE_FLOOR`` and below → 0)."""
     return np.clip((np.asarray(cos, dtype=np.float64) - DENSE_FLOOR) / (1.0 - DENSE_FLOOR), 0.0, 1.0)
+
+
+def embed_texts(embedder, texts: list[str], *, query: bool, max_chars: int = DENSE_MAX_CHARS,
+                batch_size: int = 32, dim: int = 0) -> np.ndarray:
+    """Unit-length embeddings of ``texts`` (rows; zeros for empty texts) by ``embedder``'s
+    ``query`` or ``passage`` method, each text cut by :func:`dense_text`, in batches."""
+    prepared = [dense_text(t, max_chars=max_chars) for t in texts]
+    todo = [i for i, t in enumerate(prepared) if t]
+    parts = []
+    for s in range(0, len(todo), batch_size):
+        batch = [prepared[i] for i in todo[s:s + batch_size]]
+        E = np.asarray(embedder.query(batch) if query else embedder.passage(batch), dtype=np.float32)
+        if E.ndim != 2 or E.shape[0] != len(batch):
+            raise ModelError(f"the embedder returned shape {E.shape} for {len(batch)} texts; "
+                             "query/passage must return one row per text", code="PN447")
+        parts.append(E)
+    dim = parts[0].shape[1] if parts else dim
+    out = np.zeros((len(texts), dim), dtype=np.float32)
+    if parts:
+        E = np.vstack(parts)
+        norms = np.linalg.norm(E, axis=1, keepdims=True)
+        out[todo] = E / np.where(norms > 0, norms, 1.0)
+    return out

@@ -96,6 +96,22 @@ def evidence_text(v) -> str:
     return "、".join(t[1:] + "（概念）" if t.startswith("~") else t for t in terms)
 
 
+def related_text(v) -> str:
+    """The ask's words that reached a clause word, in Chinese: ``电瓶车=电动自行车`` (a domain
+    synonym) as 电瓶车→电动自行车（同义）, ``消火栓≈消防设施`` (the word vectors) as
+    消火栓→消防设施（近义）, joined with 、."""
+    out = []
+    for t in (t for t in re.split(r"[|、]", _text(v)) if t):
+        for mark, kind in (("=", "同义"), ("≈", "近义")):
+            if mark in t:
+                a, _, b = t.partition(mark)
+                out.append(f"{a}→{b}（{kind}）")
+                break
+        else:
+            out.append(t)
+    return "、".join(out)
+
+
 def summary_value_name(v) -> str:
     """A summary row's kind or handling: ``all`` is 全部; the Chinese kinds stay as they are."""
     v = _text(v)
@@ -273,7 +289,7 @@ def display_columns(table: str, df: pd.DataFrame, *, asks: Mapping | None = None
         return df[c].tolist()
 
     one = {"coverage": coverage_name, "source": source_name, "status": status_name, "topics": topics_text,
-           "evidence": evidence_text, "duplicate_id": yes_no, "fire_relevant": yes_no}
+           "evidence": evidence_text, "related": related_text, "duplicate_id": yes_no, "fire_relevant": yes_no}
     if table == "summary":
         one = {"metric": metric_name, "kind": summary_value_name, "handling": summary_value_name}
     elif table == "errors":
@@ -329,6 +345,6 @@ def use_cjk_font() -> str | None:
 
 
 __all__ = ["use_cjk_font", "CJK_FONTS", "coverage_name", "source_name", "status_name", "stage_name", "yes_no", "topics_text", "topic_ids",
-           "evidence_text", "summary_value_name", "metric_name", "message_text", "note_text", "about_key_name",
+           "evidence_text", "related_text", "summary_value_name", "metric_name", "message_text", "note_text", "about_key_name",
            "about_value_text", "ask_lookup", "measure_asks_text", "display_columns", "UNCHECKED",
            "MEASURE_ASKS_SHOWN"]

@@ -460,7 +460,7 @@ def match_asks(engine: Engine, suggestions: list[dict], errors: list) -> pd.Data
                 errors.append({"row": s["row"], "id": s["id"], "stage": "match",
                                "message": f"ask {q}: {short_error(exc2)}"})
         m = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-            columns=["query_id", "rank", "clause_id", "score", "evidence", "coverage"])
+            columns=["query_id", "rank", "clause_id", "score", "evidence", "coverage", "p_covered", "related"])
     m = m.rename(columns={"query_id": "suggestion_id"}).copy()
     m["suggestion_id"] = m["suggestion_id"].astype(str)
     owner = {s["suggestion_id"]: (s["row"], s["id"]) for s in suggestions}
@@ -472,8 +472,9 @@ def match_asks(engine: Engine, suggestions: list[dict], errors: list) -> pd.Data
     if "evidence" in m.columns:
         m["evidence"] = [("、".join(map(str, e)) if isinstance(e, (list, tuple, set)) else e) for e in m["evidence"]]
     for c in MATCH_COLUMNS:
-        if c not in m.columns:
-            m[c] = None
+        if c not in m.columns:  # a matcher of the user's own may give fewer columns
+            m[c] = float("nan") if c == "p_covered" else ("" if c == "related" else None)
+    m["p_covered"] = pd.to_numeric(m["p_covered"], errors="coerce").astype(float)
     return m[MATCH_COLUMNS]
 
 
@@ -571,12 +572,18 @@ def assemble(parts: list[dict], cfg: EngineConfig, meta: dict, *, id_counts: dic
         suggestions["coverage"] = None
         suggestions["best_clause_id"] = None
         suggestions["best_score"] = float("nan")
+        suggestions["p_covered"] = float("nan")
+        suggestions["evidence"] = ""
+        suggestions["related"] = ""
         if len(matches):
             first = matches.sort_values(["suggestion_id", "rank"]).drop_duplicates("suggestion_id")
             by = first.set_index("suggestion_id")
             suggestions["coverage"] = suggestions["suggestion_id"].map(by["coverage"])
             suggestions["best_clause_id"] = suggestions["suggestion_id"].map(by["clause_id"])
             suggestions["best_score"] = suggestions["suggestion_id"].map(by["score"]).astype(float)
+            suggestions["p_covered"] = suggestions["suggestion_id"].map(by["p_covered"]).astype(float)
+            for c in ("evidence", "related"):  # of the best clause ("" when there is none)
+                suggestions[c] = suggestions["suggestion_id"].map(by[c]).fillna("").astype(str)
         suggestions = suggestions[SUGGESTION_COLUMNS]
     if "match" in cfg.steps and cfg.clauses is not None and len(suggestions):
         cov = suggestions.groupby("row")["coverage"].value_counts().unstack(fill_value=0)
@@ -603,10 +610,11 @@ def assemble(parts: list[dict], cfg: EngineConfig, meta: dict, *, id_counts: dic
               "parsed_session", "parsed_kind", "parsed_proposers", "parsed_title", "status", "text"):
         if c in proposals.columns:
             proposals[c] = object_column(proposals[c])
-    for c in ("id", "suggestion_id", "text", "action", "object", "source", "section", "coverage", "best_clause_id"):
+    for c in ("id", "suggestion_id", "text", "action", "object", "source", "section", "coverage", "best_clause_id",
+              "evidence", "related"):
         if c in suggestions.columns:
             suggestions[c] = object_column(suggestions[c])
-    for c in ("id", "suggestion_id", "clause_id", "clause_group", "clause_text", "evidence", "coverage"):
+    for c in ("id", "suggestion_id", "clause_id", "clause_group", "clause_text", "evidence", "coverage", "related"):
         if c in matches.columns:
             matches[c] = object_column(matches[c])
     score_cols = [c for c in proposals.columns if c.startswith("score_")]

@@ -75,7 +75,8 @@ def mapping_table(suggestions, matches, *, clauses=None):
     -------
     (table, transpose)
         ``table``: one row per ask — ``query_id, proposal_id, ask, action, clause_id,
-        clause_text, score, coverage, evidence`` (best measure; no clause when uncovered).
+        clause_text, score, coverage, evidence, best_clause_id, p_covered, related`` (best
+        measure; no clause when uncovered, its closest one in ``best_clause_id``).
         ``transpose``: one row per measure that answers at least one ask — ``clause_id,
         clause_text, n_asks, n_covered, n_partial, query_ids, proposal_ids, asks``, plus
         one row with ``clause_id`` None listing the uncovered asks.
@@ -88,14 +89,15 @@ def mapping_table(suggestions, matches, *, clauses=None):
         raise InputError(f"matches lacks columns {sorted(need - set(matches.columns))}; pass the "
                          "DataFrame ClauseMatcher.match returned", code="PN441")
     best = matches[matches["rank"] == 1].drop_duplicates("query_id")
-    if "evidence" not in best.columns:
-        best = best.assign(evidence="")
+    for c, empty in (("evidence", ""), ("related", ""), ("p_covered", float("nan"))):
+        if c not in best.columns:
+            best = best.assign(**{c: empty})
     texts, order = clause_texts(clauses)
     if "clause_text" not in best.columns:
         best = best.assign(clause_text=best["clause_id"].map(lambda c: texts.get(c)))
     sug = sug.assign(query_id=sug["query_id"])
     table = sug[["query_id", "proposal_id", "text", "action"]].rename(columns={"text": "ask"}).merge(
-        best[["query_id", "clause_id", "clause_text", "score", "coverage", "evidence"]],
+        best[["query_id", "clause_id", "clause_text", "score", "coverage", "evidence", "p_covered", "related"]],
         on="query_id", how="left")
     missing = table["coverage"].isna()
     if missing.any():
@@ -107,7 +109,7 @@ def mapping_table(suggestions, matches, *, clauses=None):
     table["best_clause_id"] = table["clause_id"]  # closest candidate, kept for reviewers
     table.loc[unc, ["clause_id", "clause_text"]] = None
     table = table[["query_id", "proposal_id", "ask", "action", "clause_id", "clause_text", "score",
-                   "coverage", "evidence", "best_clause_id"]]
+                   "coverage", "evidence", "best_clause_id", "p_covered", "related"]]
 
     rows = []
     answered = table[~unc]

@@ -29,7 +29,8 @@ from .numbering import NUMERAL_CHARS, ORDINALS, STYLES, cn_number
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Clause", "parse_policy", "load_clauses", "clauses_frame", "check_clause_ids", "cn_number"]
+__all__ = ["Clause", "parse_policy", "load_clauses", "clauses_frame", "check_clause_ids", "cn_number",
+           "boilerplate_kind", "BOILERPLATE_KINDS", "is_penalty"]
 
 STRUCTURES = ("auto", "framework", "articles", "outline", "paragraphs")
 
@@ -381,11 +382,75 @@ def parse_policy(text: str, *, doc_id: str | None = None, structure: str = "auto
 
 
 def clauses_frame(clauses):
-    """A tidy DataFrame of clauses (one row each, the ``Clause`` fields as columns)."""
+    """A tidy DataFrame of clauses (one row each, the ``Clause`` fields as columns) with the
+    ``boilerplate`` flag column (:func:`boilerplate_kind`, "" for a measure)."""
     import pandas as pd
 
     cols = list(Clause.__dataclass_fields__)
-    return pd.DataFrame([c.to_dict() for c in clauses], columns=cols)
+    df = pd.DataFrame([c.to_dict() for c in clauses], columns=cols)
+    df["boilerplate"] = [boilerplate_kind(t) for t in df["text"]] if len(df) else pd.Series(dtype=object)
+    return df
+
+
+# ---------------------------------------------------------------------------- boilerplate
+#: what a clause that is no measure is (``boilerplate_kind``): entry into force, who interprets
+#: the text, a designated publicity or activity day, an article that only defines terms, the
+#: purpose-and-basis article (为了……制定本条例)
+BOILERPLATE_KINDS = ("entry_into_force", "interpretation", "publicity_day", "definition", "purpose")
+_DOC = r"本(?:条例|法|办法|规定|细则|决定|实施办法|实施细则|规则|意见|准则|标准|方案)"
+# sentences that are boilerplate on their own; a clause all of whose sentences are such is boilerplate
+_SENTENCE_KINDS = (
+    ("entry_into_force", re.compile(rf"^(?:{_DOC})?(?:自|于|从)[^。；]{{0,30}}(?:起|之日)?(?:施行|生效|实施)|施行日期|"
+                                    r"^[^。；]{0,60}同时废止")),
+    ("interpretation", re.compile(rf"^(?:{_DOC})?[^。；]{{0,30}}(?:负责|由)[^。；]{{0,30}}解释|解释权")),
+    ("publicity_day", re.compile(r"^每年[^。；，]{0,16}(?:为|是|定为|确定为)[^。；]{0,24}(?:宣传日|活动日|宣传周|宣传月|"
+                                 r"活动周|活动月|纪念日|主题日|安全日|消防日|减灾日|节)")),
+)
+_DEFINITION = re.compile(rf"^(?:{_DOC}|前款|前两款|本条)(?:中|所称|所指|下列用语|用语)[^。]{{0,80}}(?:是指|指|含义|包括)")
+_PURPOSE = re.compile(rf"^为了?[^。]{{4,300}}制定{_DOC}。?$")
+_OBLIGATION = re.compile(r"应当|必须|不得|禁止|严禁|负责组织|建立健全")
+_SENTENCES = re.compile(r"[^。；;\n]+")
+_HAN_CHARS = re.compile(r"[\u4e00-\u9fff]")
+
+
+_PENALTY = re.compile(r"罚款|处[^。；]{0,24}以下的?罚|吊销|拘留|没收违法所得|追究刑事责任|依法给予处分|给予[^。]{0,6}处分|"
+                      r"违反本(?:条例|法|办法|规定)[^。]{0,40}(?:由|责令|处)")
+
+
+def is_penalty(text: str) -> bool:
+    """Whether a clause sets a penalty (罚款, 吊销, 责令…处…): such an article answers an ask
+    only when the ask asks for punishment."""
+    return isinstance(text, str) and bool(_PENALTY.search(normalize(text)[:3000]))
+
+
+def boilerplate_kind(text: str) -> str:
+    """What kind of boilerplate a clause is, or "" when it may be a measure: its entry into
+    force (本条例自2024年1月1日起施行), who interprets it (由市应急管理局负责解释), a
+    publicity or activity day (每年11月9日为本市消防宣传日), an article that only defines
+    terms (本条例所称消防设施，是指……), the purpose article (为了……，制定本条例). A kind is
+    recognised only in a clause short enough to be nothing else (a long article that also
+    names a day keeps its measures). Such clauses are never offered as measures by
+    :class:`~proposal_nlp.match.ClauseMatcher` (``exclude_boilerplate``)."""
+    if not isinstance(text, str):
+        return ""
+    t = normalize(text).strip()
+    if not t or len(t) > 600:
+        return ""
+    t = re.sub(r"^第[零〇一二三四五六七八九十百千\d]+条[之一二三四五六七八九十]*\s*", "", t)
+    if _PURPOSE.match(t):
+        return "purpose"
+    if _DEFINITION.match(t) and not _OBLIGATION.search(t):
+        return "definition"
+    kinds = []
+    for m in _SENTENCES.finditer(t):
+        sent = m.group().strip(" ，,")
+        if len(_HAN_CHARS.findall(sent)) < 4:
+            continue  # numbering, a stray heading word
+        kind = next((k for k, pat in _SENTENCE_KINDS if pat.search(sent)), None)
+        if kind is None:
+            return ""
+        kinds.append(kind)
+    return kinds[0] if kinds else ""
 
 
 _TABLE_COLS = ("clause_id", "text")

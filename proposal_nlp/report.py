@@ -189,7 +189,7 @@ def _cell(v, decimals: int = 2) -> str:
 
 # short codes and numbers: never broken across lines
 NOWRAP_COLUMNS = frozenset(("row", "id", "suggestion_id", "clause_id", "clause_group", "best_clause_id", "n_asks",
-                            "n_covered", "n_partial", "value", "best_score", "stage"))
+                            "n_covered", "n_partial", "value", "best_score", "p_covered", "stage"))
 
 
 def _table(df: pd.DataFrame, columns: list[str], *, limit: int | None = None, table: str | None = None,
@@ -338,9 +338,9 @@ def render_html(result, *, title: str = "建议提案批量处理报告") -> str
         unc_html = ('<p class="state">未对照措施：本次运行没有提供措施文件，具体建议没有与措施对照，'
                     "因此无从判断哪些建议尚未覆盖。需要对照时，请指定措施文件后重新运行。</p>")
     elif len(unc):
-        unc_html = _table(unc, ["id", "title", "suggestion_id", "text", "best_clause_id", "best_score"],
+        unc_html = _table(unc, ["id", "title", "suggestion_id", "text", "best_clause_id", "p_covered"],
                           limit=MAX_UNCOVERED_ROWS, table="uncovered",
-                          wide=("suggestion_id", "best_clause_id", "best_score"))
+                          wide=("suggestion_id", "best_clause_id", "p_covered"))
     else:
         unc_html = "<p>对照现有措施，没有未覆盖的具体建议。</p>"
     ms = getattr(result, "measures", None)
@@ -353,6 +353,18 @@ def render_html(result, *, title: str = "建议提案批量处理报告") -> str
                                        "n_partial", "suggestion_ids"], limit=200, shown=shown, table="measures",
                                   labels={"suggestion_ids": display_label("suggestion_ids", "measures")},
                                   lines=("suggestion_ids",), wide=("clause_group", "n_partial")))
+    asks_html = ""
+    sugs = result.suggestions
+    if checked and len(sugs) and "p_covered" in sugs.columns:
+        cols = [c for c in ("id", "suggestion_id", "text", "best_clause_id", "coverage", "p_covered", "evidence",
+                            "related") if c in sugs.columns]
+        asks_html = ('<h2 id="asks">具体建议的覆盖概率与依据</h2>'
+                     '<p class="note">覆盖概率：某项措施回应该建议的概率（经人工标注样本校准）；'
+                     '共有词与同义近义词：建议与最接近措施共同使用的词语。</p>'
+                     + _table(sugs, cols, limit=MAX_UNCOVERED_ROWS, table="suggestions",
+                              shown=display_columns("suggestions", sugs[[c for c in cols if c in
+                                                                         ("coverage", "evidence", "related")]]),
+                              wide=("id", "evidence", "related")))
     errs = result.errors
     if len(errs):
         shown = display_columns("errors", errs)
@@ -377,6 +389,7 @@ def render_html(result, *, title: str = "建议提案批量处理报告") -> str
 {counts}
 {hot_section(getattr(result, "hot_issues", None))}
 {measures_html}
+{asks_html}
 <h2 id="uncovered">尚未覆盖的具体建议</h2>
 {unc_html}
 <h2 id="errors">错误记录</h2>

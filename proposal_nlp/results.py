@@ -50,11 +50,12 @@ PROPOSAL_COLUMNS = [
     "text_chars", "status",
 ]
 SUGGESTION_COLUMNS = ["row", "id", "suggestion_id", "ask_index", "start", "end", "text", "action", "object",
-                      "source", "section", "score", "coverage", "best_clause_id", "best_score"]
+                      "source", "section", "score", "coverage", "p_covered", "best_clause_id", "best_score",
+                      "evidence", "related"]
 MATCH_COLUMNS = ["row", "id", "suggestion_id", "rank", "clause_id", "clause_group", "clause_text", "score",
-                 "evidence", "coverage"]
+                 "evidence", "coverage", "p_covered", "related"]
 UNCOVERED_COLUMNS = ["row", "id", "title", "suggestion_id", "text", "action", "object", "best_clause_id",
-                     "best_score"]
+                     "best_score", "p_covered"]
 ERROR_COLUMNS = ["row", "id", "stage", "message"]
 MEASURE_COLUMNS = ["clause_id", "clause_group", "clause_text", "n_asks", "n_covered", "n_partial", "suggestion_ids"]
 
@@ -573,7 +574,7 @@ def read_result(path):
 
 _INT_COLS = {"row", "n_asks", "n_covered", "n_partial", "n_uncovered", "start", "end", "rank", "value", "text_chars",
              "ask_index", "group", "group_size", "size", "writers"}
-_FLOAT_COLS = {"fire_score", "score", "best_score", "similarity_to_group", "span_days", "reactions", "heat"}
+_FLOAT_COLS = {"fire_score", "score", "best_score", "p_covered", "similarity_to_group", "span_days", "reactions", "heat"}
 _TIME_COLS = {"first", "last", "time"}
 _BOOL_COLS = {"fire_relevant", "duplicate_id"}
 # texts the batch leaves missing (None), never empty: an empty cell reads back as None

@@ -32,8 +32,8 @@ SCORE_KEYS = ("row", "id", "title")
 # coded columns: a hidden machine column, then its Chinese display column
 CODED = {
     "proposals": ("topics", "status"),
-    "suggestions": ("source", "coverage"),
-    "matches": ("coverage", "evidence"),
+    "suggestions": ("source", "coverage", "evidence", "related"),
+    "matches": ("coverage", "evidence", "related"),
     "measures": ("suggestion_ids",),
     "summary": ("metric", "kind", "handling"),
     "errors": ("stage", "message"),
@@ -42,11 +42,11 @@ CODED = {
 # machine columns only programs need (offsets, the topic names the display column repeats)
 HIDDEN = {"proposals": ("topic_names",), "suggestions": ("start", "end")}
 YES_NO = ("duplicate_id", "fire_relevant")
-DECIMALS = ("fire_score", "score", "best_score")
+DECIMALS = ("fire_score", "score", "best_score", "p_covered")
 NUMBER_FORMAT = "0.00"
 # widths (in characters of a Latin font; a Chinese character takes two) of the wrapped columns
 WRAP_WIDTHS = {"title": 34, "text": 50, "clause_text": 44, "message": 50, "suggestion_ids": 70, "parsed_title": 30,
-               "evidence": 24, "topics": 22, "label": 26, "proposer": 16, "session": 20}
+               "evidence": 24, "related": 30, "topics": 22, "label": 26, "proposer": 16, "session": 20}
 TABLE_WRAP_WIDTHS = {("about", "value"): 50, ("about", "key"): None, ("proposals", "text"): None}
 BODY_WIDTH = 60  # the proposals' full text: one line, not wrapped (a wrapped body makes rows pages high)
 MAX_WIDTH = 24

@@ -103,11 +103,27 @@ def topk(S: np.ndarray, k: int) -> np.ndarray:
     return np.take_along_axis(part, order, axis=1)
 
 
-def topk_sparse(S, k: int):
+def topk_sparse(S, k: int, allowed=None):
     """(indices, scores) of the ``k`` best columns of each row of CSR ``S``, best first.
 
     Columns absent from a row score 0; they fill the list (lowest index first) when a row
-    has fewer than ``k`` entries, so every query lists ``k`` candidates."""
+    has fewer than ``k`` entries, so every query lists ``k`` candidates. ``allowed`` (a
+    boolean mask of the columns) keeps the others out, also of the filling."""
+    n_rows, n_cols = S.shape
+    if allowed is not None:
+        allowed = np.asarray(allowed, dtype=bool)
+        if not allowed.all():
+            from scipy import sparse
+
+            S = (S @ sparse.diags(allowed.astype(S.dtype))).tocsr()
+            S.eliminate_zeros()
+            pool = np.flatnonzero(allowed)
+            k = min(k, len(pool))
+            return _topk_sparse(S, k, pool)
+    return _topk_sparse(S, k, None)
+
+
+def _topk_sparse(S, k: int, pool):
     n_rows, n_cols = S.shape
     idx = np.zeros((n_rows, k), dtype=np.int64)
     sc = np.zeros((n_rows, k), dtype=np.float64)
@@ -125,7 +141,8 @@ def topk_sparse(S, k: int):
         sc[i, :m] = data[order]
         if m < k:  # fill with the first clauses not listed yet, at score 0
             taken = set(idx[i, :m].tolist())
-            fill = [j for j in range(min(n_cols, k + m)) if j not in taken][:k - m]
+            first = range(min(n_cols, k + m)) if pool is None else pool[:k + m].tolist()
+            fill = [j for j in first if j not in taken][:k - m]
             idx[i, m:m + len(fill)] = fill
     return idx, sc
 
@@ -137,3 +154,71 @@ def csls(S: np.ndarray, k: int = 10) -> np.ndarray:
     rt = np.partition(S, S.shape[0] - kd, axis=0)[-kd:].mean(axis=0)
     qt = np.partition(S, S.shape[1] - kq, axis=1)[:, -kq:].mean(axis=1)
     return 2 * S - rt[None, :] - qt[:, None]
+
+
+def pair_dots(A, B, rows, cols) -> np.ndarray:
+    """Dot products of row ``rows[p]`` of CSR ``A`` with row ``cols[p]`` of CSR ``B`` for each
+    pair ``p`` (same number of columns)."""
+    if len(rows) == 0:
+        return np.zeros(0)
+    prod = A[np.asarray(rows)].multiply(B[np.asarray(cols)])
+    return np.asarray(prod.sum(axis=1), dtype=np.float64).ravel()
+
+
+def soft_coverage(M: np.ndarray, units: np.ndarray, groups: np.ndarray, wq: np.ndarray, wd: np.ndarray,
+                  floor: float = 0.3):
+    """Soft coverage of a query and each of its candidate clauses from word similarities.
+
+    ``M`` (query words × the candidates' words, concatenated) holds 1 for the same word and the
+    cosine of two word vectors otherwise; its columns are cut into units (sentences:
+    ``units`` gives each unit's first column, one more entry at the end, no unit empty) and
+    the units into groups (clauses: ``groups`` gives each group's first unit, a group may have
+    none). A similarity is rescaled to ``(s - floor) / (1 - floor)`` and clipped to [0, 1].
+    Returns four arrays over the groups: ``q`` the share of the query's word weight ``wq`` the
+    group's closest words cover, ``d`` the share of the group's word weight (``wd``, one per
+    column) the query covers, and ``q_best`` / ``d_best`` the same for the group's best unit.
+    """
+    n = len(groups) - 1
+    q, d, qb, db = (np.zeros(n) for _ in range(4))
+    n_units = len(units) - 1
+    if n == 0 or n_units == 0 or M.size == 0:
+        return q, d, qb, db
+    S = np.clip((M - floor) / (1.0 - floor), 0.0, 1.0)
+    ustart = units[:-1]
+    best_u = np.maximum.reduceat(S, ustart, axis=1)  # query words × units
+    tq = float(wq.sum())
+    qu = (wq @ best_u) / tq if tq > 0 else np.zeros(n_units)
+    col = S.max(axis=0) * wd  # each column's best query word, weighted
+    den_u = np.add.reduceat(wd, ustart)
+    du = np.where(den_u > 0, np.add.reduceat(col, ustart) / np.where(den_u > 0, den_u, 1.0), 0.0)
+    ne = np.diff(groups) > 0
+    if not ne.any():
+        return q, d, qb, db
+    gs = groups[:-1][ne]
+    if tq > 0:
+        q[ne] = (wq @ np.maximum.reduceat(best_u, gs, axis=1)) / tq
+    qb[ne] = np.maximum.reduceat(qu, gs)
+    db[ne] = np.maximum.reduceat(du, gs)
+    cs = units[gs]
+    den = np.add.reduceat(wd, cs)
+    d[ne] = np.where(den > 0, np.add.reduceat(col, cs) / np.where(den > 0, den, 1.0), 0.0)
+    return q, d, qb, db
+
+
+def standardise(X: np.ndarray, groups: np.ndarray, floor: float = 1e-3) -> np.ndarray:
+    """Each column of ``X`` standardised within each group of rows (``groups`` sorted and
+    contiguous: the candidates of one query): ``(x - mean) / max(std, floor)``."""
+    X = np.asarray(X, dtype=np.float64)
+    out = np.zeros_like(X)
+    if X.shape[0] == 0:
+        return out
+    bounds = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1], True])
+    starts, ends = bounds[:-1], bounds[1:]
+    counts = (ends - starts)[:, None]
+    sums = np.add.reduceat(X, starts, axis=0)
+    mean = sums / counts
+    sq = np.add.reduceat(X * X, starts, axis=0) / counts - mean ** 2
+    std = np.sqrt(np.maximum(sq, 0.0))
+    rep = np.repeat(np.arange(len(starts)), ends - starts)
+    out = (X - mean[rep]) / np.maximum(std[rep], floor)
+    return out

@@ -733,3 +733,27 @@ def test_group_and_hot_commands(tmp_path):
     assert again.exit_code == 1 and "PN150" in again.output  # never overwritten without --force
     bad = invoke("hot", path, "-o", tmp_path / "h2.xlsx", "--month", "December")
     assert bad.exit_code == 1 and "PN606" in bad.output
+
+
+def test_train_vectors_command(tmp_path):
+    pytest.importorskip("gensim")
+    import json
+
+    from proposal_nlp.vectors import load_word_vectors
+
+    data = tmp_path / "data"
+    (data / "jszx_cppcc_proposals").mkdir(parents=True)
+    body = ("建议加强老旧小区消防通道管理，清理楼道杂物，建设电动自行车集中充电设施，"
+            "开展应急演练和消防安全宣传，完善排水管网，防范城市内涝。")
+    with open(data / "jszx_cppcc_proposals" / "jszx_cppcc_proposals_2019_2022.jsonl", "w", encoding="utf-8") as f:
+        for i in range(40):
+            f.write(json.dumps({"year": 2019, "pkid": f"p{i}", "title": "关于城市安全的提案", "content": body},
+                               ensure_ascii=False) + "\n")
+    out = tmp_path / "wv.npz"
+    res = invoke("train-vectors", "-o", out, "--data", data, "--dim", "8", "--epochs", "1", "--workers", "1")
+    assert res.exit_code == 0, res.output
+    wv = load_word_vectors(out)
+    assert wv.dim == 8 and "消防通道" in wv and wv.card["corpora"]["jiangsu_2019"]["texts"] == 40
+    assert wv.card["training_command"].startswith("proposal-nlp")
+    again = invoke("train-vectors", "-o", out, "--data", data)
+    assert again.exit_code == 1 and "PN150" in again.output

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from proposal_nlp.display import (about_value_text, coverage_name, display_columns, evidence_text, measure_asks_text,
+                                  related_text,
                                   message_text, metric_name, source_name, stage_name, status_name,
                                   summary_value_name, topics_text, yes_no)
 from proposal_nlp.resources import display_names
@@ -32,6 +33,8 @@ def test_coverage_verdicts(value, shown):
                                                                        "电动自行车、消防安全"),
     (topics_text, [], ""), (topics_text, ["my_label"], "my_label"),  # a user's own labels stay as given
     (evidence_text, "空间|~设施落地", "空间、设施落地（概念）"),
+    (related_text, "电瓶车=电动自行车|消火栓≈消防设施", "电瓶车→电动自行车（同义）、消火栓→消防设施（近义）"),
+    (related_text, "", ""), (related_text, None, ""),
     (summary_value_name, "all", "全部"), (summary_value_name, "政协提案", "政协提案"),
     (metric_name, "proposals", "建议提案件数"), (metric_name, "topic:fire_safety", "主题：消防安全"),
     (metric_name, "topic:none", "无应急管理主题"), (metric_name, "asks_unchecked", "未对照措施条数"),

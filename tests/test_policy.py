@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from proposal_nlp.errors import InputError, StructureWarning
-from proposal_nlp.policy import Clause, clauses_frame, cn_number, load_clauses, parse_policy
+from proposal_nlp.policy import (BOILERPLATE_KINDS, Clause, boilerplate_kind, clauses_frame, cn_number, is_penalty,
+                                  load_clauses, parse_policy)
 from proposal_nlp.resources import data_dir
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -299,3 +300,41 @@ def test_lone_surrogates_in_a_jsonl_clause_table_are_replaced(tmp_path):
     with pytest.warns(DataWarning, match=r"PN010.*2 character"):
         clauses = load_clauses(path)
     assert [(c.clause_id, c.text) for c in clauses] == [("c\ufffd", "加强\ufffd消防管理"), ("c2", "建设")]
+
+
+# ---------------------------------------------------------------------------- boilerplate and penalties
+@pytest.mark.parametrize("text, kind", [
+    ("本条例自2024年1月1日起施行。", "entry_into_force"),
+    ("第七十四条 本办法自公布之日起施行。2010年的《某某规定》同时废止。", "entry_into_force"),
+    ("本规定由市应急管理局负责解释。", "interpretation"),
+    ("每年11月9日为本市消防活动日。", "publicity_day"),
+    ("本条例所称消防设施，是指火灾自动报警系统、自动灭火系统、消火栓系统等。", "definition"),
+    ("本法下列用语的含义：\n（一）消防产品，是指专门用于火灾预防的产品。", "definition"),
+    ("为了预防火灾和减少火灾危害，根据有关法律，结合本市实际，制定本条例。", "purpose"),
+    # measures stay measures
+    ("每年11月9日为本市消防日。各级人民政府应当在消防日组织开展消防安全宣传活动。", ""),
+    ("本规定施行前已经购买的电动自行车，所有人应当自本规定施行之日起三个月内申请临时通行号牌。", ""),
+    ("本条例所称高层建筑的管理单位应当定期检查消防设施。", ""),
+    ("任何单位、个人不得占用、堵塞、封闭疏散通道、安全出口、消防车通道。", ""),
+    ("坚持以消防通道畅通为底线", ""),
+    ("", ""),
+])
+def test_boilerplate_kind(text, kind):
+    assert boilerplate_kind(text) == kind
+    assert kind in BOILERPLATE_KINDS + ("",)
+
+
+def test_boilerplate_flag_column():
+    df = clauses_frame(parse_policy("第一条 为了预防火灾，制定本条例。\n第二条 禁止占用消防车通道。\n"
+                                    "第三条 本条例自2024年1月1日起施行。\n"))
+    assert df["boilerplate"].tolist() == ["purpose", "", "entry_into_force"]
+    assert boilerplate_kind(None) == ""
+
+
+@pytest.mark.parametrize("text, penalty", [
+    ("违反本条例规定，占用消防车通道的，由消防救援机构责令改正，处五千元以上五万元以下罚款。", True),
+    ("单位违反本法规定，有下列行为之一的，责令改正，处五千元以上五万元以下罚款", True),
+    ("任何单位、个人不得占用、堵塞、封闭疏散通道。", False),
+])
+def test_is_penalty(text, penalty):
+    assert is_penalty(text) is penalty

@@ -126,7 +126,7 @@ def test_a_full_disk_keeps_the_old_report(result, tmp_path, monkeypatch):
 
 def test_report_tables_are_escaped_like_the_result_files(result):
     uncovered = pd.DataFrame({"id": ["=A1"], "title": ["＝HYPERLINK(1)"], "suggestion_id": ["s1"], "text": [" @cmd"],
-                              "best_clause_id": ["-1+1"], "best_score": [-0.25]})
+                              "best_clause_id": ["-1+1"], "best_score": [0.5], "p_covered": [-0.25]})
     h = render_html(dataclasses.replace(result, uncovered=uncovered))
     cells = [html.unescape(c) for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", h)]
     assert {"'=A1", "'＝HYPERLINK(1)", "' @cmd", "'-1+1"} <= set(cells)

@@ -15,7 +15,7 @@ from proposal_nlp import data_dir, load_lexicon
 from proposal_nlp.errors import InputError, ResourceError
 from proposal_nlp import resources
 from proposal_nlp.resources import (TOPIC_IDS, LexiconEntry, column_label, display_label, inverse_columns,
-                                    load_concepts,
+                                    load_concepts, read_domain,
                                     load_synonyms, package_file, package_path, read_package_text, sha256_text,
                                     terms_regex, topic_label)
 
@@ -211,3 +211,14 @@ def test_the_t2s_table_records_its_source_and_licence():
     head = "".join(ln for ln in read_package_text("t2s.tsv").splitlines(True) if ln.startswith("#"))
     assert "opencc-python-reimplemented 0.1.7" in head and "Apache" in head and "build_t2s.py" in head
     assert read_package_text("t2s.LICENSE.txt").lstrip().startswith("Apache License")
+
+
+def test_every_synonym_row_says_where_it_came_from():
+    rows = [ln.split("\t") for ln in read_package_text("synonyms.tsv").splitlines()
+            if ln.strip() and not ln.startswith("#")]
+    assert rows[0] == ["canonical", "variants", "kind", "note", "source"]
+    assert all(len(r) == 5 and r[4].strip() for r in rows[1:]), [r[0] for r in rows[1:] if len(r) != 5]
+    grown = [r for r in rows[1:] if r[4].startswith("pairs train/dev")]
+    assert len(grown) >= 10 and {r[2] for r in grown} == {"syn", "concept"}
+    syn, concepts = read_domain(None)
+    assert syn["违建"] == "违法建筑" and syn["抽烟"] == "吸烟" and "通道阻塞" in concepts

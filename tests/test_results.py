@@ -503,9 +503,10 @@ def test_the_workbook_shows_chinese_and_hides_the_machine_values(tmp_path, batch
         assert not [h for h in shown if english.search(str(h))], ws.title
         assert all(re.fullmatch(r"[a-z_]+", h) for h in hidden), ws.title  # machine ids, for programs
     shown, hidden, rows = _sheet(wb["具体建议"])
-    assert hidden == ["start", "end", "source", "coverage"]
+    assert hidden == ["start", "end", "source", "coverage", "evidence", "related"]
     verdicts = {r[shown.index("覆盖情况")].value for r in rows}
     assert verdicts <= {"已覆盖", "部分覆盖", "未覆盖"} and verdicts
+    assert "覆盖概率" in shown and "共有词" in shown and "同义近义词" in shown
     shown, hidden, rows = _sheet(wb["建议提案"])
     assert hidden == ["topics", "topic_names", "status"] and not [h for h in shown if h.startswith("得分_")]
     first = dict(zip(shown, rows[0]))

@@ -162,3 +162,49 @@ def test_topk_breaks_ties_by_lower_index(rows, cols, seed, data):
     S = np.random.default_rng(seed).integers(0, 3, size=(rows, cols)).astype(float)
     k = data.draw(st.integers(1, cols))
     assert np.array_equal(topk(S, k), np.argsort(-S, axis=1, kind="stable")[:, :k])
+
+
+# ------------------------------------------------------------------ kernels of the rescoring (issue 17)
+def test_pair_dots():
+    from scipy import sparse
+
+    from proposal_nlp.similarity import pair_dots
+
+    A = sparse.csr_matrix(np.array([[1.0, 0, 2], [0, 1, 0]]))
+    B = sparse.csr_matrix(np.array([[1.0, 1, 1], [0, 0, 3]]))
+    np.testing.assert_allclose(pair_dots(A, B, [0, 0, 1], [0, 1, 1]), [3.0, 6.0, 0.0])
+    assert pair_dots(A, B, [], []).shape == (0,)
+
+
+def test_soft_coverage_by_clause_and_best_sentence():
+    from proposal_nlp.similarity import soft_coverage
+
+    # two query words; clause 0 has sentences [w0] and [w1, x]; clause 1 has no sentence; clause 2 one [y]
+    M = np.array([[1.0, 0.0, 0.0, 0.2],
+                  [0.0, 1.0, 0.0, 0.65]])
+    units = np.array([0, 1, 3, 4])
+    groups = np.array([0, 2, 2, 3])
+    wq = np.array([1.0, 1.0])
+    wd = np.array([1.0, 1.0, 2.0, 1.0])
+    q, d, qb, db = soft_coverage(M, units, groups, wq, wd, floor=0.3)
+    np.testing.assert_allclose(q, [1.0, 0.0, 0.25])  # clause 0 covers both words; clause 2 half of one
+    np.testing.assert_allclose(qb, [0.5, 0.0, 0.25])  # each sentence of clause 0 covers one word
+    assert d[0] == pytest.approx(2 / 4) and db[0] == pytest.approx(1.0)  # sentence [w0] is covered whole
+    assert d[1] == 0.0 and d[2] == pytest.approx(0.5)
+
+
+def test_standardise_within_groups():
+    from proposal_nlp.similarity import standardise
+
+    X = np.array([[1.0], [3.0], [5.0], [5.0]])
+    Z = standardise(X, np.array([0, 0, 1, 1]))
+    np.testing.assert_allclose(Z[:, 0], [-1, 1, 0, 0])
+    assert standardise(np.zeros((0, 2)), np.zeros(0, int)).shape == (0, 2)
+
+
+def test_topk_sparse_keeps_out_disallowed_columns():
+    from scipy import sparse
+
+    S = sparse.csr_matrix(np.array([[0.0, 0.9, 0.0, 0.1]]))
+    idx, sc = topk_sparse(S, 3, allowed=np.array([True, False, True, True]))
+    assert idx.tolist() == [[3, 0, 2]] and sc[0, 0] == pytest.approx(0.1)
