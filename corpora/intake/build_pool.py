@@ -176,24 +176,16 @@ def main(argv=None):
             sys.exit("render the texts outside the repository: they are not ours to store")
         out.mkdir(parents=True, exist_ok=True)
         text = dict(zip(msgs.key, msgs.text))
-        first = pool[pool["round"] == 1]
-        keys = (first.source + ":" + first.row_id).tolist()
-        random.Random(SEED + 2).shuffle(keys)
-        for b in range(args.batches):
-            part = keys[b::args.batches]
-            with open(out / f"batch_{b + 1}.txt", "w", encoding="utf-8") as f:
-                for k in part:
-                    f.write(f"=== {k}\n{text[k]}\n\n")
-            print(f"batch_{b + 1}.txt: {len(part)} messages")
-        second = pool[pool["round"] == 2]
-        keys2 = (second.source + ":" + second.row_id).tolist()
-        random.Random(SEED + 3).shuffle(keys2)
-        for b in range(args.batches):
-            part = keys2[b::args.batches]
-            with open(out / f"round2_batch_{b + 1}.txt", "w", encoding="utf-8") as f:
-                for k in part:
-                    f.write(f"=== {k}\n{text[k]}\n\n")
-            print(f"round2_batch_{b + 1}.txt: {len(part)} messages")
+        for rnd, prefix in ((1, "batch"), (2, "round2_batch")):
+            part_of = pool[pool["round"] == rnd]
+            keys = (part_of.source + ":" + part_of.row_id).tolist()
+            random.Random(SEED + 1 + rnd).shuffle(keys)
+            for b in range(args.batches):
+                part = keys[b::args.batches]
+                with open(out / f"{prefix}_{b + 1}.txt", "w", encoding="utf-8") as f:
+                    for k in part:
+                        f.write(f"=== {k}\n{text[k]}\n\n")
+                print(f"{prefix}_{b + 1}.txt: {len(part)} messages")
 
 
 if __name__ == "__main__":
