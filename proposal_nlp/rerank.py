@@ -27,8 +27,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import InputError, ModelError, ResourceError
+from .errors import InputError, ModelError
 from .persist import FILE_HASH_KEY, card_path, file_sha256
+from .resources import shipped_model_file
 
 logger = logging.getLogger(__name__)
 
@@ -323,24 +324,9 @@ def calibrate_thresholds(best, answered, hit=None, *, min_precision: float = 0.9
 
 
 # ---------------------------------------------------------------------------- files
-def _models_dir() -> Path:
-    from .resources import package_file
-
-    return Path(str(package_file("models")))
-
-
 def match_model_path(name_or_path=DEFAULT_MATCH_MODEL) -> Path:
-    p = Path(str(name_or_path))
-    if p.suffix == ".skops" or p.exists():
-        if not p.is_file():
-            raise ResourceError(f"match model file {str(p)!r} not found; check the path", code="PN472")
-        return p
-    name = DEFAULT_MATCH_MODEL if str(name_or_path) == "default" else str(name_or_path)
-    shipped = _models_dir() / f"{name}.skops"
-    if not shipped.is_file():
-        raise ResourceError(f"no shipped match model named {name_or_path!r}; pass a path to a .skops file "
-                            "written by save_match_model", code="PN472")
-    return shipped
+    return shipped_model_file(name_or_path, default=DEFAULT_MATCH_MODEL, suffix=".skops", what="match model",
+                              writer="save_match_model", code="PN472")
 
 
 def save_match_model(model: MatchModel, path, *, card: dict | None = None) -> Path:

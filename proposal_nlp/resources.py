@@ -45,6 +45,25 @@ def package_file(name: str):
     return _res.files("proposal_nlp").joinpath("data").joinpath(name)
 
 
+def shipped_model_file(name_or_path, *, default: str, suffix: str, what: str, writer: str, code: str) -> Path:
+    """A model file: a path to a ``suffix`` file, or ``"default"`` / a shipped name (``default``
+    is the shipped name ``"default"`` means) in ``proposal_nlp/data/models``. ``what``, ``writer``
+    and ``code`` word the error when there is none."""
+    from .errors import ResourceError
+
+    p = Path(str(name_or_path))
+    if p.suffix == suffix or p.exists():
+        if not p.is_file():
+            raise ResourceError(f"{what} file {str(p)!r} not found; check the path", code=code)
+        return p
+    name = default if str(name_or_path) == "default" else str(name_or_path)
+    shipped = Path(str(package_file("models"))) / f"{name}{suffix}"
+    if not shipped.is_file():
+        raise ResourceError(f"no shipped {what} named {name_or_path!r}; pass a path to a {suffix} file "
+                            f"written by {writer}", code=code)
+    return shipped
+
+
 _extracted: dict[str, Path] = {}
 _extract_lock = threading.Lock()
 

@@ -23,9 +23,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import InputError, ModelError, ResourceError
+from .errors import InputError, ModelError
 from .normalize import normalize
 from .persist import FILE_HASH_KEY, card_path, file_sha256
+from .resources import shipped_model_file
 
 logger = logging.getLogger(__name__)
 
@@ -145,25 +146,10 @@ def _neighbour_table(unit: np.ndarray, k: int, block: int = 2048) -> tuple[np.nd
 
 
 # ---------------------------------------------------------------------------- files
-def _vectors_dir() -> Path:
-    from .resources import package_file
-
-    return Path(str(package_file("models")))
-
-
 def vectors_path(name_or_path=DEFAULT_VECTORS) -> Path:
     """``"default"``, a shipped name (``wv-v1``) or a path to a ``.npz`` file."""
-    p = Path(str(name_or_path))
-    if p.suffix == ".npz" or p.exists():
-        if not p.is_file():
-            raise ResourceError(f"word vector file {str(p)!r} not found; check the path", code="PN461")
-        return p
-    name = DEFAULT_VECTORS if str(name_or_path) == "default" else str(name_or_path)
-    shipped = _vectors_dir() / f"{name}.npz"
-    if not shipped.is_file():
-        raise ResourceError(f"no shipped word vectors named {name_or_path!r}; pass a path to a .npz "
-                            "file written by save_word_vectors", code="PN461")
-    return shipped
+    return shipped_model_file(name_or_path, default=DEFAULT_VECTORS, suffix=".npz", what="word vectors",
+                              writer="save_word_vectors", code="PN461")
 
 
 def save_word_vectors(wv: WordVectors, path, *, card: dict | None = None) -> Path:
