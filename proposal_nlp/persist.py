@@ -23,7 +23,7 @@ from .errors import ModelError, ProposalNLPError, ResourceError, VersionMismatch
 log = logging.getLogger(__name__)
 
 __all__ = ["save_classifier", "load_classifier", "read_card", "card_path", "model_path",
-           "available_models", "file_sha256", "DEFAULT_MODEL", "FORMAT", "FILE_HASH_KEY"]
+           "available_models", "file_sha256", "read_side_card", "check_file_hash", "DEFAULT_MODEL", "FORMAT", "FILE_HASH_KEY"]
 
 FORMAT = "proposal_nlp.classifier.v1"
 #: file name (without ``.skops``) in ``proposal_nlp/data/models`` that ``"default"`` means
@@ -239,16 +239,21 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _read_side_card(side: Path) -> dict:
+_SIDE_CARD_FIX = ("copy it again with its model file, or delete it to use the card embedded in the model file (the "
+                  "file's bytes are then not checked)")
+
+
+def read_side_card(side: Path, *, code: str = "PN323", fix: str = _SIDE_CARD_FIX) -> dict:
+    """The JSON card beside a model file; a card that cannot be read raises ``ModelError``
+    ``code`` saying ``fix``."""
     try:
         card = json.loads(side.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         card = exc
     if not isinstance(card, dict):
         why = _reason(card) if isinstance(card, BaseException) else f"a JSON {type(card).__name__}, not an object"
-        raise ModelError(f"the model card {side} cannot be read ({why}); copy it again with its model file, or "
-                         "delete it to use the card embedded in the model file (the file's bytes are then not "
-                         "checked)", code="PN323") from (card if isinstance(card, BaseException) else None)
+        raise ModelError(f"the model card {side} cannot be read ({why}); {fix}",
+                         code=code) from (card if isinstance(card, BaseException) else None)
     return card
 
 
@@ -273,7 +278,7 @@ def read_card(name_or_path="default") -> dict:
     path = model_path(name_or_path)
     side = card_path(path)
     if side.is_file():
-        return _read_side_card(side)
+        return read_side_card(side)
     try:
         with zipfile.ZipFile(path) as z:
             schema = json.loads(z.read("schema.json"))
@@ -283,20 +288,24 @@ def read_card(name_or_path="default") -> dict:
     return _embedded_card(schema, path, schema=True)
 
 
-def _check_file_hash(path: Path, data: bytes, side_card: dict | None) -> None:
-    """Refuse a model file whose bytes differ from the hash its side card records."""
+_HASH_FIX = ("Copy the model file and its card again from where they came from, or retrain the model (proposal-nlp "
+             "train); load only a file you can trace")
+
+
+def check_file_hash(path: Path, data: bytes | None, side_card: dict | None, *, code: str = "PN329",
+                    fix: str = _HASH_FIX) -> None:
+    """Refuse a file whose bytes (``data``, or read from ``path`` when None) differ from the
+    hash its side card records: ``ModelError`` ``code`` saying ``fix``."""
     want = (side_card or {}).get(FILE_HASH_KEY)
     if not want:
         log.info("%s: no %s in its card (saved before files were hashed, or no side card); "
                  "its bytes are not checked", path.name, FILE_HASH_KEY)
         return
-    have = hashlib.sha256(data).hexdigest()
+    have = hashlib.sha256(data).hexdigest() if data is not None else file_sha256(path)
     if have != want:
         raise ModelError(f"{path.name} changed since it was saved: its SHA-256 is {have[:12]}..., its card "
                          f"{card_path(path).name} records {str(want)[:12]}...; the file was damaged (e.g. an "
-                         "interrupted copy) or altered. Copy the model file and its card again from where they "
-                         "came from, or retrain the model (proposal-nlp train); load only a file you can trace",
-                         code="PN329")
+                         f"interrupted copy) or altered. {fix}", code=code)
 
 
 def _check_versions(card: dict, path: Path) -> None:
@@ -335,9 +344,9 @@ def load_classifier(name_or_path="default", *, trusted: list[str] | tuple = ()):
 
     path = model_path(name_or_path)
     side = card_path(path)
-    side_card = _read_side_card(side) if side.is_file() else None
+    side_card = read_side_card(side) if side.is_file() else None
     data = path.read_bytes()  # hashed, audited and unpacked: the same bytes
-    _check_file_hash(path, data, side_card)
+    check_file_hash(path, data, side_card, code="PN329")
     try:
         untrusted = sio.get_untrusted_types(data=data)
     except (zipfile.BadZipFile, KeyError, UnicodeDecodeError, json.JSONDecodeError) as exc:

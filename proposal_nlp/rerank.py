@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import InputError, ModelError
-from .persist import FILE_HASH_KEY, card_path, file_sha256
+from .persist import FILE_HASH_KEY, card_path, check_file_hash, file_sha256, read_side_card
 from .resources import shipped_model_file
 
 logger = logging.getLogger(__name__)
@@ -383,20 +383,10 @@ def load_match_model(name_or_path="default") -> MatchModel:
     if key in _LOADED:
         return _LOADED[key]
     side = card_path(path)
-    card = {}
-    if side.is_file():
-        try:
-            card = json.loads(side.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ModelError(f"the card {side.name} cannot be read ({exc}); copy it again with its model",
-                             code="PN474") from exc
+    card = read_side_card(side, code="PN474", fix="copy it again with its model") if side.is_file() else {}
     data = path.read_bytes()
-    want = card.get(FILE_HASH_KEY)
-    import hashlib
-
-    if want and hashlib.sha256(data).hexdigest() != want:
-        raise ModelError(f"{path.name} changed since it was saved (its SHA-256 differs from its card's); copy the "
-                         "model and its card again, or retrain it", code="PN474")
+    check_file_hash(path, data, card, code="PN474", fix="Copy the model and its card again, or retrain it "
+                                                        "(python -m proposal_nlp.train_matcher)")
     try:
         untrusted = sio.get_untrusted_types(data=data)
         if untrusted:

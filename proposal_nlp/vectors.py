@@ -25,7 +25,7 @@ import numpy as np
 
 from .errors import InputError, ModelError
 from .normalize import normalize
-from .persist import FILE_HASH_KEY, card_path, file_sha256
+from .persist import FILE_HASH_KEY, card_path, check_file_hash, file_sha256, read_side_card
 from .resources import shipped_model_file
 
 logger = logging.getLogger(__name__)
@@ -185,20 +185,10 @@ def load_word_vectors(name_or_path="default") -> WordVectors:
         if key in _LOADED:
             return _LOADED[key]
         side = card_path(path)
-        card = {}
-        if side.is_file():
-            try:
-                card = json.loads(side.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-                raise ModelError(f"the card {side.name} of the word vectors cannot be read ({exc}); copy it "
-                                 "again with its .npz file", code="PN462") from exc
-        want = card.get(FILE_HASH_KEY)
-        if want and file_sha256(path) != want:
-            raise ModelError(f"{path.name} changed since it was saved (its SHA-256 differs from the one its card "
-                             f"{side.name} records); copy the file and its card again, or retrain them with "
-                             "proposal-nlp train-vectors", code="PN462")
-        if not want:
-            logger.info("%s: no card with a hash beside it; its bytes are not checked", path.name)
+        card = (read_side_card(side, code="PN462", fix="copy it again with its .npz file") if side.is_file()
+                else {})
+        check_file_hash(path, None, card, code="PN462", fix="Copy the file and its card again, or retrain them with "
+                                                            "proposal-nlp train-vectors")
         try:
             with np.load(path, allow_pickle=False) as z:
                 words = z["words"].tobytes().decode("utf-8").split("\n")
