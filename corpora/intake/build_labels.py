@@ -18,7 +18,6 @@ import argparse
 import csv
 import json
 import sys
-from collections import Counter
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -45,11 +44,10 @@ def read_file(path: Path) -> dict:
 
 
 def kappa(a: list, b: list) -> float:
-    n = len(a)
-    po = sum(x == y for x, y in zip(a, b)) / n
-    ca, cb = Counter(a), Counter(b)
-    pe = sum(ca[k] * cb[k] for k in set(ca) | set(cb)) / (n * n)
-    return 1.0 if pe == 1 else (po - pe) / (1 - pe)
+    """Cohen's kappa of two readings (scikit-learn's)."""
+    from sklearn.metrics import cohen_kappa_score
+
+    return float(cohen_kappa_score(a, b))
 
 
 def agreement(first: dict, second: dict) -> dict:
